@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import {
+  DEFAULT_CPU,
+  DEFAULT_MEMORY_MB,
+  DEFAULT_PIDS,
+  DEFAULT_USER,
+  defaultResourceLimits,
+  defaultSecurityOptions,
+} from './defaults.js';
+
+/*
+ * Schemas check shape only (types, required fields, unknown keys). Ranges and security rules
+ * are the later validation stages (validation.ts), so one pass can report every problem.
+ */
+
+const nonEmpty = z.string().min(1, 'must not be empty');
+
+export const ResourceLimitsSchema = z.strictObject({
+  /** CPU cores, fractional allowed (0.5 = half a core). */
+  cpu: z.number().default(DEFAULT_CPU),
+  /** Memory in MB. */
+  memory: z.number().default(DEFAULT_MEMORY_MB),
+  /** Disk in MB; unset means no disk limit. */
+  disk: z.number().optional(),
+  /** Maximum number of processes. */
+  pids: z.number().int().default(DEFAULT_PIDS),
+});
+
+export const CapabilitiesSchema = z.strictObject({
+  drop: z.array(z.string()).default(() => defaultSecurityOptions().capabilities.drop),
+  add: z.array(z.string()).default(() => []),
+});
+
+export const SecurityOptionsSchema = z.strictObject({
+  readOnly: z.boolean().default(true),
+  noNewPrivileges: z.boolean().default(true),
+  user: z.string().default(DEFAULT_USER),
+  capabilities: CapabilitiesSchema.default(() => defaultSecurityOptions().capabilities),
+});
+
+export const VolumeMountSchema = z.strictObject({
+  /** Host path for `bind`, volume name for `volume`. */
+  source: nonEmpty,
+  target: nonEmpty,
+  readOnly: z.boolean().default(false),
+  type: z.enum(['bind', 'volume']).default('volume'),
+});
+
+export const PortMappingSchema = z.strictObject({
+  container: z.number().int(),
+  /** Host port; unset or 0 lets the driver pick a free one. */
+  host: z.number().int().optional(),
+  /** Defaults to loopback: publishing on every interface must be asked for. */
+  hostIp: z.string().default('127.0.0.1'),
+  protocol: z.enum(['tcp', 'udp']).default('tcp'),
+});
+
+export const HealthcheckSchema = z.strictObject({
+  command: z.array(nonEmpty).min(1, 'needs at least the program to run'),
+  intervalMs: z.number().int().default(30_000),
+  timeoutMs: z.number().int().default(5_000),
+  retries: z.number().int().default(3),
+  startPeriodMs: z.number().int().default(0),
+});
+
+export const ContainerConfigSchema = z.strictObject({
+  sessionId: nonEmpty,
+  image: nonEmpty,
+  command: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()).default(() => ({})),
+  labels: z.record(z.string(), z.string()).default(() => ({})),
+  resources: ResourceLimitsSchema.default(defaultResourceLimits),
+  volumes: z.array(VolumeMountSchema).default(() => []),
+  /** Name of a network to join; unset means no network at all. */
+  network: nonEmpty.optional(),
+  security: SecurityOptionsSchema.default(defaultSecurityOptions),
+  name: nonEmpty.optional(),
+  workingDir: nonEmpty.optional(),
+  entrypoint: z.array(z.string()).optional(),
+  ports: z.array(PortMappingSchema).default(() => []),
+  healthcheck: HealthcheckSchema.optional(),
+  tenantId: nonEmpty.optional(),
+});
+
+export const ContainerStatusSchema = z.enum([
+  'created',
+  'running',
+  'paused',
+  'stopped',
+  'removing',
+  'exited',
+  'dead',
+]);
+
+export const ContainerStateSchema = z.enum(['running', 'terminated', 'error']);
+
+export const HealthStatusSchema = z.enum(['none', 'starting', 'healthy', 'unhealthy']);
+
+export const ContainerFilterSchema = z.strictObject({
+  sessionId: nonEmpty.optional(),
+  tenantId: nonEmpty.optional(),
+  status: z.union([ContainerStatusSchema, z.array(ContainerStatusSchema)]).optional(),
+  state: z.union([ContainerStateSchema, z.array(ContainerStateSchema)]).optional(),
+  /** Every listed label must match; a value of `true` matches any value of that key. */
+  label: z.record(z.string(), z.union([z.string(), z.literal(true)])).optional(),
+});
+
+export const VolumeConfigSchema = z.strictObject({
+  name: nonEmpty,
+  sessionId: nonEmpty.optional(),
+  tenantId: nonEmpty.optional(),
+  labels: z.record(z.string(), z.string()).default(() => ({})),
+  /** Size in MB, where the driver can enforce one. */
+  sizeMb: z.number().positive().optional(),
+});
+
+export const NetworkConfigSchema = z.strictObject({
+  name: nonEmpty,
+  sessionId: nonEmpty.optional(),
+  tenantId: nonEmpty.optional(),
+  labels: z.record(z.string(), z.string()).default(() => ({})),
+  /** An internal network has no route out; the secure default. */
+  internal: z.boolean().default(true),
+});
+
+export const LogOptionsSchema = z.strictObject({
+  tail: z.number().int().nonnegative().optional(),
+  /** Only lines at or after this time (Date or epoch milliseconds). */
+  since: z.union([z.date(), z.number()]).optional(),
+  timestamps: z.boolean().default(false),
+  stdout: z.boolean().default(true),
+  stderr: z.boolean().default(true),
+});
+
+export const ExecOptionsSchema = z.strictObject({
+  env: z.record(z.string(), z.string()).optional(),
+  cwd: nonEmpty.optional(),
+  user: nonEmpty.optional(),
+  timeout: z.number().int().positive().optional(),
+});
+
+export type ResourceLimits = z.output<typeof ResourceLimitsSchema>;
+export type ResourceLimitsInput = z.input<typeof ResourceLimitsSchema>;
+export type SecurityOptions = z.output<typeof SecurityOptionsSchema>;
+export type SecurityOptionsInput = z.input<typeof SecurityOptionsSchema>;
+export type VolumeMount = z.output<typeof VolumeMountSchema>;
+export type VolumeMountInput = z.input<typeof VolumeMountSchema>;
+export type PortMapping = z.output<typeof PortMappingSchema>;
+export type PortMappingInput = z.input<typeof PortMappingSchema>;
+export type Healthcheck = z.output<typeof HealthcheckSchema>;
+export type HealthcheckInput = z.input<typeof HealthcheckSchema>;
+/** A fully parsed configuration, every default filled. */
+export type ContainerConfig = z.output<typeof ContainerConfigSchema>;
+/** What callers may pass: defaults may be left out. */
+export type ContainerConfigInput = z.input<typeof ContainerConfigSchema>;
+export type ContainerStatus = z.output<typeof ContainerStatusSchema>;
+export type ContainerState = z.output<typeof ContainerStateSchema>;
+export type HealthStatus = z.output<typeof HealthStatusSchema>;
+export type ContainerFilter = z.input<typeof ContainerFilterSchema>;
+export type VolumeConfig = z.output<typeof VolumeConfigSchema>;
+export type VolumeConfigInput = z.input<typeof VolumeConfigSchema>;
+export type NetworkConfig = z.output<typeof NetworkConfigSchema>;
+export type NetworkConfigInput = z.input<typeof NetworkConfigSchema>;
+export type LogOptions = z.input<typeof LogOptionsSchema>;
+export type ExecOptions = z.input<typeof ExecOptionsSchema>;

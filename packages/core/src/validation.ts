@@ -1,0 +1,274 @@
+import type { z } from 'zod';
+import { ConfigurationError, type ValidationIssue } from './errors.js';
+import {
+  DANGEROUS_CAPABILITIES,
+  isLinuxCapability,
+  normalizeCapabilityName,
+} from './linux-capabilities.js';
+import {
+  type ContainerConfig,
+  ContainerConfigSchema,
+  type ResourceLimits,
+  ResourceLimitsSchema,
+  type SecurityOptions,
+  SecurityOptionsSchema,
+} from './schemas.js';
+
+export interface ValidationOptions {
+  /**
+   * Dangerous capabilities (SYS_ADMIN, NET_ADMIN, …) the caller accepts in `capabilities.add`.
+   * Without an entry here, adding one is a validation error.
+   */
+  allowCapabilities?: string[];
+}
+
+/** Memory below this cannot start a process under any engine we know (Docker's minimum). */
+export const MIN_MEMORY_MB = 6;
+export const MAX_CPU_CORES = 1024;
+
+// Keys a user must not set: drivers stamp them, and tenancy and cleanup trust them.
+const RESERVED_LABEL_PREFIX = 'berth.';
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const CONTAINER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+// uid[:gid] by number, or user[:group] by name.
+const USER_SPEC = /^([0-9]+|[a-z_][a-z0-9_-]*[$]?)(:([0-9]+|[a-z_][a-z0-9_-]*))?$/i;
+
+type Path = (string | number)[];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function schemaIssues(error: z.ZodError): ValidationIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+    message: issue.message,
+    stage: 'schema' as const,
+  }));
+}
+
+/** Stage 2: ranges of the resource limits. Reads raw input defensively: stage 1 may have failed. */
+function resourceIssues(resources: unknown, base: Path): ValidationIssue[] {
+  if (!isRecord(resources)) return [];
+  const issues: ValidationIssue[] = [];
+  const add = (key: string, message: string) =>
+    issues.push({ path: [...base, key], message, stage: 'resources' });
+  const { cpu, memory, disk, pids } = resources;
+  if (typeof cpu === 'number' && !(cpu > 0 && cpu <= MAX_CPU_CORES)) {
+    add('cpu', `cpu must be more than 0 and at most ${MAX_CPU_CORES} cores, got ${cpu}`);
+  }
+  if (typeof memory === 'number' && !(memory >= MIN_MEMORY_MB)) {
+    add('memory', `memory must be at least ${MIN_MEMORY_MB} MB, got ${memory}`);
+  }
+  if (typeof disk === 'number' && !(disk > 0)) {
+    add('disk', `disk must be more than 0 MB (leave it unset for no disk limit), got ${disk}`);
+  }
+  if (typeof pids === 'number' && !(pids >= 1)) {
+    add('pids', `pids must be at least 1, got ${pids}`);
+  }
+  return issues;
+}
+
+/** Stage 3 for the security block alone. */
+function securityOptionIssues(
+  security: unknown,
+  base: Path,
+  options: ValidationOptions,
+): ValidationIssue[] {
+  if (!isRecord(security)) return [];
+  const issues: ValidationIssue[] = [];
+  const add = (path: Path, message: string) =>
+    issues.push({ path: [...base, ...path], message, stage: 'security' });
+
+  if (typeof security.user === 'string') {
+    if (security.user.trim() === '') {
+      add(['user'], "user must not be empty; use a numeric 'uid:gid' such as '65534:65534'");
+    } else if (!USER_SPEC.test(security.user)) {
+      add(['user'], `user '${security.user}' is not 'uid[:gid]' or 'name[:group]'`);
+    }
+  }
+
+  const allowed = new Set((options.allowCapabilities ?? []).map(normalizeCapabilityName));
+  const caps = security.capabilities;
+  if (isRecord(caps)) {
+    for (const list of ['drop', 'add'] as const) {
+      const names = caps[list];
+      if (!Array.isArray(names)) continue;
+      names.forEach((name, index) => {
+        if (typeof name !== 'string') return;
+        if (!isLinuxCapability(name)) {
+          add(['capabilities', list, index], `'${name}' is not a Linux capability`);
+          return;
+        }
+        const normalized = normalizeCapabilityName(name);
+        if (list === 'add' && normalized === 'ALL' && !allowed.has('ALL')) {
+          add(
+            ['capabilities', 'add', index],
+            'adding ALL capabilities is never allowed by default',
+          );
+        } else if (
+          list === 'add' &&
+          DANGEROUS_CAPABILITIES.includes(normalized as (typeof DANGEROUS_CAPABILITIES)[number]) &&
+          !allowed.has(normalized)
+        ) {
+          add(
+            ['capabilities', 'add', index],
+            `adding ${normalized} gives the container control over the host; pass it in allowCapabilities to accept that`,
+          );
+        }
+      });
+    }
+  }
+  return issues;
+}
+
+/** Stage 3 for the whole config: security options, mounts, labels, env, name, ports. */
+function configSecurityIssues(config: unknown, options: ValidationOptions): ValidationIssue[] {
+  if (!isRecord(config)) return [];
+  const issues = securityOptionIssues(config.security, ['security'], options);
+  const add = (path: Path, message: string) => issues.push({ path, message, stage: 'security' });
+
+  if (Array.isArray(config.volumes)) {
+    config.volumes.forEach((mount, index) => {
+      if (!isRecord(mount)) return;
+      if (typeof mount.target === 'string' && mount.target !== '') {
+        if (!mount.target.startsWith('/')) {
+          add(['volumes', index, 'target'], `target '${mount.target}' must be an absolute path`);
+        } else if (mount.target.split('/').includes('..')) {
+          add(['volumes', index, 'target'], `target '${mount.target}' must not contain '..'`);
+        }
+      }
+      if (mount.type === 'bind' && typeof mount.source === 'string' && mount.source !== '') {
+        if (!mount.source.startsWith('/')) {
+          add(
+            ['volumes', index, 'source'],
+            `bind source '${mount.source}' must be an absolute path`,
+          );
+        } else if (mount.source.split('/').includes('..')) {
+          add(['volumes', index, 'source'], `bind source '${mount.source}' must not contain '..'`);
+        }
+      }
+    });
+  }
+  if (isRecord(config.labels)) {
+    for (const key of Object.keys(config.labels)) {
+      if (key.startsWith(RESERVED_LABEL_PREFIX)) {
+        add(
+          ['labels', key],
+          `label keys starting with '${RESERVED_LABEL_PREFIX}' are reserved for the driver`,
+        );
+      }
+    }
+  }
+  if (isRecord(config.env)) {
+    for (const key of Object.keys(config.env)) {
+      if (!ENV_NAME.test(key))
+        add(['env', key], `'${key}' is not a valid environment variable name`);
+    }
+  }
+  if (typeof config.name === 'string' && config.name !== '' && !CONTAINER_NAME.test(config.name)) {
+    add(['name'], `name '${config.name}' must match ${CONTAINER_NAME.source}`);
+  }
+  if (Array.isArray(config.ports)) {
+    config.ports.forEach((port, index) => {
+      if (!isRecord(port)) return;
+      if (typeof port.container === 'number' && !(port.container >= 1 && port.container <= 65535)) {
+        add(['ports', index, 'container'], `container port must be 1–65535, got ${port.container}`);
+      }
+      if (typeof port.host === 'number' && !(port.host >= 0 && port.host <= 65535)) {
+        add(['ports', index, 'host'], `host port must be 0–65535, got ${port.host}`);
+      }
+    });
+  }
+  if (isRecord(config.healthcheck)) {
+    for (const key of ['intervalMs', 'timeoutMs'] as const) {
+      const value = config.healthcheck[key];
+      if (typeof value === 'number' && !(value > 0)) {
+        add(['healthcheck', key], `${key} must be more than 0, got ${value}`);
+      }
+    }
+  }
+  return issues;
+}
+
+function fail(what: string, issues: ValidationIssue[]): never {
+  const list = issues
+    .map((issue) => `  - ${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    .join('\n');
+  throw new ConfigurationError(
+    `Invalid ${what} (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${list}`,
+    issues,
+  );
+}
+
+/** Issues of every stage, in stage order: schema, then resources, then security. */
+export function containerConfigIssues(
+  input: unknown,
+  options: ValidationOptions = {},
+): { config?: ContainerConfig; issues: ValidationIssue[] } {
+  const parsed = ContainerConfigSchema.safeParse(input);
+  const raw = isRecord(input) ? input : {};
+  // Later stages run on the parsed config when there is one, so defaults are checked too.
+  const subject: Record<string, unknown> = parsed.success ? parsed.data : raw;
+  const issues = [
+    ...(parsed.success ? [] : schemaIssues(parsed.error)),
+    ...resourceIssues(subject.resources, ['resources']),
+    ...configSecurityIssues(subject, options),
+  ];
+  return parsed.success && issues.length === 0 ? { config: parsed.data, issues } : { issues };
+}
+
+/** Parses and validates a container config, filling defaults; throws one ConfigurationError listing every problem. */
+export function parseContainerConfig(
+  input: unknown,
+  options: ValidationOptions = {},
+): ContainerConfig {
+  const { config, issues } = containerConfigIssues(input, options);
+  if (!config) fail('container configuration', issues);
+  return config;
+}
+
+export function parseResourceLimits(input: unknown): ResourceLimits {
+  const parsed = ResourceLimitsSchema.safeParse(input);
+  const issues = [
+    ...(parsed.success ? [] : schemaIssues(parsed.error)),
+    ...resourceIssues(parsed.success ? parsed.data : input, []),
+  ];
+  if (!parsed.success || issues.length > 0) fail('resource limits', issues);
+  return parsed.data;
+}
+
+export function parseSecurityOptions(
+  input: unknown,
+  options: ValidationOptions = {},
+): SecurityOptions {
+  const parsed = SecurityOptionsSchema.safeParse(input);
+  const issues = [
+    ...(parsed.success ? [] : schemaIssues(parsed.error)),
+    ...securityOptionIssues(parsed.success ? parsed.data : input, [], options),
+  ];
+  if (!parsed.success || issues.length > 0) fail('security options', issues);
+  return parsed.data;
+}
+
+export function validateContainerConfig(input: unknown, options: ValidationOptions = {}): boolean {
+  return containerConfigIssues(input, options).issues.length === 0;
+}
+
+export function validateResourceLimits(input: unknown): boolean {
+  try {
+    parseResourceLimits(input);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function validateSecurityOptions(input: unknown, options: ValidationOptions = {}): boolean {
+  try {
+    parseSecurityOptions(input, options);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkEnforcement,
+  type DriverCapabilities,
+  parseContainerConfig,
+  UnsupportedFeatureError,
+} from '../src/index.js';
+
+const everything: DriverCapabilities = {
+  cpu: true,
+  memory: true,
+  pids: true,
+  disk: true,
+  readOnlyRootfs: true,
+  noNewPrivileges: true,
+  user: true,
+  capabilityDrop: true,
+  networks: 'isolated',
+  volumes: true,
+  ports: true,
+  exec: true,
+  stats: true,
+  logsFollow: true,
+  healthchecks: true,
+};
+
+describe('checkEnforcement', () => {
+  const config = parseContainerConfig({ sessionId: 's', image: 'i', resources: { disk: 100 } });
+
+  it('passes when the host enforces everything asked for', () => {
+    expect(checkEnforcement(config, everything, 'strict')).toEqual([]);
+  });
+
+  it('fails closed under strict, naming each unenforced item and the way out', () => {
+    const weak = { ...everything, disk: false, readOnlyRootfs: false };
+    const error = (() => {
+      try {
+        checkEnforcement(config, weak, 'strict', 'local');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(UnsupportedFeatureError);
+    const unsupported = error as UnsupportedFeatureError;
+    expect(unsupported.features.map((f) => f.path)).toEqual([
+      'resources.disk',
+      'security.readOnly',
+    ]);
+    expect(unsupported.message).toMatch(/best-effort/);
+    expect(unsupported.message).toMatch(/local/);
+  });
+
+  it('returns the list under best-effort', () => {
+    const weak = { ...everything, memory: false };
+    expect(checkEnforcement(config, weak, 'best-effort')).toEqual([
+      { feature: 'memory', path: 'resources.memory' },
+    ]);
+  });
+
+  it('asks only for what the config uses', () => {
+    const plain = parseContainerConfig({
+      sessionId: 's',
+      image: 'i',
+      security: { readOnly: false, noNewPrivileges: false, capabilities: { drop: [] } },
+    });
+    const weak = {
+      ...everything,
+      disk: false,
+      readOnlyRootfs: false,
+      noNewPrivileges: false,
+      capabilityDrop: false,
+      networks: false as const,
+      volumes: false,
+      ports: false,
+      healthchecks: false,
+    };
+    expect(checkEnforcement(plain, weak, 'strict')).toEqual([]);
+    const networked = parseContainerConfig({ sessionId: 's', image: 'i', network: 'n' });
+    expect(() => checkEnforcement(networked, weak, 'strict')).toThrow(/networks/);
+  });
+});

@@ -1,0 +1,181 @@
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as core from '../src/index.js';
+
+const {
+  ConfigurationError,
+  ContainerNotFoundError,
+  DriverError,
+  getErrorCode,
+  getErrorMessage,
+  isDriverError,
+  isRetryableError,
+  NetworkError,
+  ResourceLimitError,
+  TimeoutError,
+  toDriverError,
+  UnsupportedFeatureError,
+} = core;
+
+const cause = new Error('root cause');
+
+// [instance, code, default retryable] for every class of the contract.
+const table: [core.DriverError, string, boolean][] = [
+  [new core.ContainerNotFoundError('c1'), 'CONTAINER_NOT_FOUND', false],
+  [new core.ContainerCreationError('boom', { why: 1 }), 'CONTAINER_CREATION_FAILED', true],
+  [new core.ContainerStartError('c1', 'boom'), 'CONTAINER_START_FAILED', true],
+  [new core.ContainerStopError('c1', 'boom'), 'CONTAINER_STOP_FAILED', true],
+  [new core.ContainerRemoveError('c1', 'boom'), 'CONTAINER_REMOVE_FAILED', false],
+  [new core.VolumeCreationError('v', 'boom'), 'VOLUME_CREATION_FAILED', true],
+  [new core.VolumeNotFoundError('v'), 'VOLUME_NOT_FOUND', false],
+  [new core.VolumeRemoveError('v', 'boom'), 'VOLUME_REMOVE_FAILED', false],
+  [new core.NetworkCreationError('n', 'boom'), 'NETWORK_CREATION_FAILED', true],
+  [new core.NetworkNotFoundError('n'), 'NETWORK_NOT_FOUND', false],
+  [new core.NetworkRemoveError('n', 'boom'), 'NETWORK_REMOVE_FAILED', false],
+  [new core.DriverHealthError('down'), 'DRIVER_HEALTH_CHECK_FAILED', false],
+  [new core.ResourceLimitError('cpu', 4, 8), 'RESOURCE_LIMIT_EXCEEDED', false],
+  [new core.AuthenticationError('no'), 'AUTHENTICATION_FAILED', false],
+  [new core.AuthorizationError('no'), 'AUTHORIZATION_FAILED', false],
+  [new core.ConfigurationError('bad'), 'CONFIGURATION_ERROR', false],
+  [new core.TimeoutError('createContainer', 500), 'TIMEOUT_ERROR', true],
+  [new core.NetworkError('socket'), 'NETWORK_ERROR', true],
+  [new core.FileSystemError('disk'), 'FILE_SYSTEM_ERROR', false],
+  [new core.UnsupportedFeatureError(['disk']), 'UNSUPPORTED_FEATURE', false],
+];
+
+describe('error classes', () => {
+  it.each(table)('%s has its code and default retryable flag', (error, code, retryable) => {
+    expect(error).toBeInstanceOf(DriverError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.code).toBe(code);
+    expect(error.retryable).toBe(retryable);
+    expect(error.name).toBe(error.constructor.name);
+    expect(isDriverError(error)).toBe(true);
+    expect(isRetryableError(error)).toBe(retryable);
+    expect(getErrorCode(error)).toBe(code);
+  });
+
+  it('keep the established constructor arguments in their messages and fields', () => {
+    const notFound = new ContainerNotFoundError('abc');
+    expect(notFound.message).toBe('Container not found: abc');
+    expect(notFound.containerId).toBe('abc');
+    const limit = new ResourceLimitError('cpu', 4, 8);
+    expect([limit.resource, limit.limit, limit.requested]).toEqual(['cpu', 4, 8]);
+    expect(limit.message).toMatch(/cpu.*8.*4/);
+    const timeout = new TimeoutError('stopContainer', 250);
+    expect([timeout.operation, timeout.ms]).toEqual(['stopContainer', 250]);
+    expect(new DriverError('m', 'X').retryable).toBe(false);
+    expect(new DriverError('m', 'X', true).retryable).toBe(true);
+  });
+
+  it('each takes a last { cause, retryable } and keeps cause as error.cause', () => {
+    const withCause: core.DriverError[] = [
+      new core.ContainerNotFoundError('c', { cause }),
+      new core.ContainerCreationError('m', undefined, { cause }),
+      new core.ContainerStartError('c', 'm', { cause }),
+      new core.ResourceLimitError('cpu', 1, 2, { cause }),
+      new core.TimeoutError('op', 1, { cause }),
+      new core.ConfigurationError('m', [], { cause }),
+      new core.UnsupportedFeatureError(['x'], undefined, { cause }),
+      new core.NetworkError('m', { cause }),
+    ];
+    for (const error of withCause) expect(error.cause).toBe(cause);
+    expect(new core.ContainerNotFoundError('c').cause).toBeUndefined();
+
+    const notRetryable = new core.ContainerStartError('c', 'no such executable', {
+      retryable: false,
+    });
+    expect(notRetryable.retryable).toBe(false);
+    expect(isRetryableError(notRetryable)).toBe(false);
+    expect(new core.ContainerRemoveError('c', 'busy', { retryable: true }).retryable).toBe(true);
+  });
+
+  it('ConfigurationError carries issues; UnsupportedFeatureError names each feature', () => {
+    const issues = [{ path: ['image'], message: 'empty', stage: 'schema' as const }];
+    expect(new ConfigurationError('bad', issues).issues).toBe(issues);
+    const unsupported = new UnsupportedFeatureError(
+      [{ feature: 'disk', path: 'resources.disk' }, 'readOnlyRootfs'],
+      'Use best-effort.',
+    );
+    expect(unsupported.features.map((f) => f.feature)).toEqual(['disk', 'readOnlyRootfs']);
+    expect(unsupported.message).toContain('disk (resources.disk)');
+    expect(unsupported.message).toContain('Use best-effort.');
+    expect(unsupported.hint).toBe('Use best-effort.');
+  });
+});
+
+describe('helpers', () => {
+  it('recognise only driver errors', () => {
+    expect(isDriverError(new Error('x'))).toBe(false);
+    expect(isDriverError({ code: 'CONTAINER_NOT_FOUND', retryable: true })).toBe(false);
+    expect(isDriverError(null)).toBe(false);
+    expect(isRetryableError(Object.assign(new Error('x'), { retryable: true }))).toBe(false);
+  });
+
+  it('getErrorCode and getErrorMessage accept anything', () => {
+    expect(getErrorCode(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(
+      'ECONNREFUSED',
+    );
+    expect(getErrorCode('nope')).toBe('UNKNOWN_ERROR');
+    expect(getErrorCode(undefined)).toBe('UNKNOWN_ERROR');
+    expect(getErrorMessage(new Error('m'))).toBe('m');
+    expect(getErrorMessage('plain')).toBe('plain');
+    expect(getErrorMessage({ message: 'obj' })).toBe('obj');
+    expect(getErrorMessage({ a: 1 })).toBe('{"a":1}');
+    expect(getErrorMessage(42)).toBe('42');
+  });
+
+  it('toDriverError maps transport failures to retryable NetworkError and keeps the rest', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), {
+      code: 'ECONNREFUSED',
+    });
+    const mapped = toDriverError(refused);
+    expect(mapped).toBeInstanceOf(NetworkError);
+    expect(mapped.retryable).toBe(true);
+    expect(mapped.cause).toBe(refused);
+    expect(toDriverError(new Error('socket hang up')).code).toBe('NETWORK_ERROR');
+    const known = new ContainerNotFoundError('x');
+    expect(toDriverError(known)).toBe(known);
+    const other = toDriverError({ weird: true });
+    expect(other.code).toBe('UNKNOWN_ERROR');
+    expect(other.retryable).toBe(false);
+    expect(toDriverError('text').message).toBe('text');
+  });
+});
+
+describe('a second, separately loaded copy of @berth/core', () => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const packageRoot = join(here, '..');
+  const copy = mkdtempSync(join(tmpdir(), 'berth-core-copy-'));
+  afterAll(() => rmSync(copy, { recursive: true, force: true }));
+
+  it('throws errors that isDriverError recognises, though instanceof does not', async () => {
+    // The built package (turbo builds before testing), copied elsewhere so it gets its own
+    // module identity; zod linked in as an installed dependency would be.
+    const built = join(packageRoot, 'dist', 'index.js');
+    expect(existsSync(built), 'run the build first: pnpm --filter @berth/core build').toBe(true);
+    cpSync(join(packageRoot, 'dist'), join(copy, 'dist'), { recursive: true });
+    cpSync(join(packageRoot, 'package.json'), join(copy, 'package.json'));
+    mkdirSync(join(copy, 'node_modules'));
+    const zodDir = dirname(
+      createRequire(join(packageRoot, 'package.json')).resolve('zod/package.json'),
+    );
+    symlinkSync(zodDir, join(copy, 'node_modules', 'zod'));
+
+    const other = (await import(pathToFileURL(join(copy, 'dist', 'index.js')).href)) as typeof core;
+    expect(other.DriverError).not.toBe(DriverError);
+    const foreign = new other.ContainerNotFoundError('from-plugin');
+    expect(foreign instanceof DriverError).toBe(false);
+    expect(isDriverError(foreign)).toBe(true);
+    expect(DriverError.isInstance(foreign)).toBe(true);
+    expect(getErrorCode(foreign)).toBe('CONTAINER_NOT_FOUND');
+    expect(isRetryableError(new other.NetworkError('down'))).toBe(true);
+    expect(toDriverError(foreign)).toBe(foreign);
+    // And the other way round.
+    expect(other.isDriverError(new ContainerNotFoundError('ours'))).toBe(true);
+  });
+});
