@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Provisions a Docker engine and the Berth test image on a Debian machine (CI or a contributor's).
+# Idempotent: installs only what is missing, starts dockerd only when no engine answers, imports
+# the image only when it is absent. Run as root. No registry is reachable in CI, so nothing is
+# pulled: the test image is a rootfs made from Debian's static busybox.
+set -euo pipefail
+
+image=${BERTH_TEST_IMAGE:-berth-test/busybox:latest}
+log=${BERTH_DOCKERD_LOG:-/var/log/berth-dockerd.log}
+wait_seconds=${BERTH_DOCKERD_WAIT:-60}
+
+say() { echo "docker-engine: $*" >&2; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  say "must run as root (it may install packages and start dockerd)"
+  exit 1
+fi
+
+missing=()
+command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+[ -x /bin/busybox ] || missing+=(busybox-static)
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+engine_answers() { timeout 5 docker info >/dev/null 2>&1; }
+
+if ! engine_answers; then
+  say "starting dockerd (log: $log)"
+  # iptables off: the engine must not rewrite the host's firewall; tests only use loopback
+  # published ports and internal networks, which need neither NAT nor masquerading.
+  nohup dockerd --iptables=false --ip-masq=false >>"$log" 2>&1 </dev/null &
+  deadline=$((SECONDS + wait_seconds))
+  until engine_answers; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      say "no engine answered within ${wait_seconds}s; last lines of $log:"
+      tail -n 40 "$log" >&2 || true
+      exit 1
+    fi
+    sleep 0.5
+  done
+fi
+say "engine up: $(docker version --format 'server {{.Server.Version}}, API {{.Server.APIVersion}}' 2>/dev/null)"
+
+if docker image inspect "$image" >/dev/null 2>&1; then
+  say "image $image present"
+  exit 0
+fi
+
+say "building $image from /bin/busybox"
+rootfs=$(mktemp -d)
+trap 'rm -rf "$rootfs"' EXIT
+mkdir -p "$rootfs"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,proc,sys,dev,root}
+cp /bin/busybox "$rootfs/bin/busybox"
+# Every applet as a symlink, so /bin/sh, nc, wget, dd ... exist in the image.
+chroot "$rootfs" /bin/busybox --install -s 2>/dev/null || {
+  for applet in $(/bin/busybox --list); do
+    [ -e "$rootfs/bin/$applet" ] || ln -s busybox "$rootfs/bin/$applet"
+  done
+}
+chmod 1777 "$rootfs/tmp"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
+  >"$rootfs/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+tar -C "$rootfs" -c . | docker import \
+  --change 'CMD ["/bin/sh"]' \
+  --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  - "$image" >/dev/null
+say "image $image built"
