@@ -1,0 +1,845 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  CONTRACT_VERSION,
+  ConfigurationError,
+  ConflictError,
+  type ContainerConfigInput,
+  type ContainerDriver,
+  type ContainerFilter,
+  ContainerFilterSchema,
+  type ContainerInstance,
+  ContainerNotFoundError,
+  type ContainerStats,
+  checkEnforcement,
+  type DriverCapabilities,
+  type DriverHealth,
+  type EnforcementMode,
+  type ExecCallOptions,
+  type ExecResult,
+  type GetLogsOptions,
+  getErrorMessage,
+  isAbortError,
+  type LogLine,
+  type Network,
+  type NetworkConfigInput,
+  NetworkConfigSchema,
+  NetworkNotFoundError,
+  type OperationOptions,
+  parseContainerConfig,
+  type RemoveOptions,
+  type StopOptions,
+  type StreamLogsOptions,
+  TimeoutError,
+  type UnsupportedFeature,
+  UnsupportedFeatureError,
+  type Volume,
+  type VolumeConfigInput,
+  VolumeConfigSchema,
+  VolumeNotFoundError,
+  type WaitResult,
+} from '@berth/core';
+import type Dockerode from 'dockerode';
+import { raceAbort } from './abort.js';
+import { capabilitiesFromInfo, type EngineInfo } from './capabilities.js';
+import { toCreateOptions } from './config-mapping.js';
+import { EngineClient, type EngineRequest } from './engine-client.js';
+import { type EngineOperation, mapEngineError, statusOf } from './error-mapping.js';
+import { toInstance } from './instance-mapping.js';
+import {
+  berthLabels,
+  DRIVER_NAME,
+  DRIVER_VERSION,
+  isManaged,
+  LABEL,
+  labelFilter,
+} from './labels.js';
+import { collectStreams, collectText, FrameDecoder, LineAssembler } from './log-demux.js';
+import { logQuery } from './log-query.js';
+import { type EngineStats, toContainerStats } from './stats.js';
+
+/** dockerode's connection options, as the Docker driver accepts them. */
+export type DockerConnectionOptions = Pick<
+  Dockerode.DockerOptions,
+  'socketPath' | 'host' | 'port' | 'protocol' | 'ca' | 'cert' | 'key' | 'timeout' | 'version'
+>;
+
+export interface DockerDriverOptions extends DockerConnectionOptions {
+  /**
+   * `strict` (default) refuses a config asking for something this engine cannot enforce;
+   * `best-effort` runs it anyway and lists what was not enforced on the instance.
+   */
+  enforcement?: EnforcementMode;
+  /** Labels put on every container, volume and network this driver makes. */
+  labels?: Record<string, string>;
+  /** A ready client (tests, or to share one connection); connection options are then ignored. */
+  docker?: Dockerode;
+  /**
+   * Log driver for containers. `local` by default: it stores output as bytes (json-file turns
+   * invalid UTF-8 into U+FFFD) and rotates on its own. `null` keeps the engine's default.
+   */
+  logDriver?: string | null;
+}
+
+export interface CleanupOptions extends OperationOptions {
+  sessionId: string;
+}
+
+export interface CleanupResult {
+  containers: number;
+  networks: number;
+  volumes: number;
+}
+
+/** Both output streams of a container, as raw bytes. */
+export interface LogBuffers {
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+interface EngineVolume {
+  Name: string;
+  Driver: string;
+  Mountpoint?: string;
+  CreatedAt?: string;
+  Labels: Record<string, string> | null;
+}
+
+interface EngineNetwork {
+  Id: string;
+  Name: string;
+  Driver: string;
+  Internal: boolean;
+  Created: string;
+  Labels: Record<string, string> | null;
+}
+
+interface EngineContainerSummary {
+  Id: string;
+  State: string;
+}
+
+const CONNECTION_KEYS = [
+  'socketPath',
+  'host',
+  'port',
+  'protocol',
+  'ca',
+  'cert',
+  'key',
+  'timeout',
+  'version',
+] as const satisfies readonly (keyof DockerConnectionOptions)[];
+
+function toVolume(volume: EngineVolume): Volume {
+  const labels = volume.Labels ?? {};
+  const result: Volume = {
+    id: volume.Name,
+    name: volume.Name,
+    driver: volume.Driver,
+    labels,
+    createdAt: volume.CreatedAt ? new Date(volume.CreatedAt) : new Date(0),
+  };
+  if (labels[LABEL.session] !== undefined) result.sessionId = labels[LABEL.session];
+  if (labels[LABEL.tenant] !== undefined) result.tenantId = labels[LABEL.tenant];
+  if (volume.Mountpoint) result.mountpoint = volume.Mountpoint;
+  return result;
+}
+
+function toNetwork(network: EngineNetwork): Network {
+  const labels = network.Labels ?? {};
+  const result: Network = {
+    id: network.Id,
+    name: network.Name,
+    driver: network.Driver,
+    labels,
+    internal: network.Internal,
+    createdAt: new Date(network.Created),
+  };
+  if (labels[LABEL.session] !== undefined) result.sessionId = labels[LABEL.session];
+  if (labels[LABEL.tenant] !== undefined) result.tenantId = labels[LABEL.tenant];
+  return result;
+}
+
+function oneOrMany<T>(value: T | T[] | undefined): T[] | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value : [value];
+}
+
+/**
+ * The Berth contract on a Docker Engine API (Docker, or Podman's compatible service).
+ *
+ * The driver keeps no state of its own: everything it makes carries `berth.*` labels and is
+ * read back from the engine, so another instance or a restarted process sees and controls it.
+ * It only ever acts on objects carrying those labels; anything else on the engine is, to the
+ * driver, not there.
+ */
+export class DockerDriver implements ContainerDriver {
+  readonly name = DRIVER_NAME;
+  readonly version = DRIVER_VERSION;
+  readonly contractVersion = CONTRACT_VERSION;
+  readonly enforcement: EnforcementMode;
+
+  readonly #options: DockerDriverOptions;
+  readonly #labels: Record<string, string>;
+  readonly #logDriver: string | null;
+  readonly #startedAt = Date.now();
+  #client: Promise<EngineClient> | undefined;
+  #capabilities: Promise<DriverCapabilities> | undefined;
+  // Ids already seen carrying berth.managed. Labels never change after create, so a positive
+  // answer stays true; it saves one inspect per call on the hot path.
+  readonly #managed = new Set<string>();
+
+  constructor(options: DockerDriverOptions = {}) {
+    this.#options = options;
+    this.enforcement = options.enforcement ?? 'strict';
+    if (this.enforcement !== 'strict' && this.enforcement !== 'best-effort') {
+      throw new ConfigurationError(
+        `enforcement must be 'strict' or 'best-effort', got '${String(this.enforcement)}'`,
+      );
+    }
+    this.#labels = { ...options.labels };
+    const reserved = Object.keys(this.#labels).filter((key) => key.startsWith('berth.'));
+    if (reserved.length > 0) {
+      throw new ConfigurationError(
+        `Default labels must not use the reserved 'berth.' prefix: ${reserved.join(', ')}`,
+      );
+    }
+    this.#logDriver = options.logDriver === undefined ? 'local' : options.logDriver;
+    if (options.docker) this.#client = Promise.resolve(new EngineClient(options.docker));
+  }
+
+  // dockerode (and its gRPC and SSH dependencies) loads on first use, not on import.
+  #engine(): Promise<EngineClient> {
+    this.#client ??= import('dockerode').then(({ default: Docker }) => {
+      const connection: Record<string, unknown> = {};
+      for (const key of CONNECTION_KEYS) {
+        if (this.#options[key] !== undefined) connection[key] = this.#options[key];
+      }
+      // With no address given, dockerode reads DOCKER_HOST (and DOCKER_CERT_PATH), then the
+      // default socket.
+      return new EngineClient(new Docker(connection as Dockerode.DockerOptions));
+    });
+    return this.#client;
+  }
+
+  async #call<T>(request: EngineRequest, what: EngineOperation): Promise<T> {
+    const engine = await this.#engine();
+    try {
+      return await engine.json<T>(request);
+    } catch (error) {
+      throw mapEngineError(error, what);
+    }
+  }
+
+  async #stream(request: EngineRequest, what: EngineOperation): Promise<IncomingMessage> {
+    const engine = await this.#engine();
+    try {
+      return await engine.stream(request);
+    } catch (error) {
+      throw mapEngineError(error, what);
+    }
+  }
+
+  async #inspect(
+    id: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Dockerode.ContainerInspectInfo | null> {
+    try {
+      const info = await this.#call<Dockerode.ContainerInspectInfo>(
+        { method: 'GET', path: `/containers/${encodeURIComponent(id)}/json`, signal },
+        { kind: 'container', op: 'other', id },
+      );
+      if (!isManaged(info.Config.Labels)) return null;
+      this.#managed.add(id);
+      this.#managed.add(info.Id);
+      return info;
+    } catch (error) {
+      if (error instanceof ContainerNotFoundError) return null;
+      throw error;
+    }
+  }
+
+  async #inspectOrThrow(
+    id: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Dockerode.ContainerInspectInfo> {
+    const info = await this.#inspect(id, signal);
+    if (!info) throw new ContainerNotFoundError(id);
+    return info;
+  }
+
+  /** Throws ContainerNotFoundError unless `id` is a container this driver (any instance) made. */
+  async #requireManaged(id: string, signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted();
+    if (!this.#managed.has(id)) await this.#inspectOrThrow(id, signal);
+  }
+
+  #path(id: string, action = ''): string {
+    return `/containers/${encodeURIComponent(id)}${action}`;
+  }
+
+  async capabilities(options: OperationOptions = {}): Promise<DriverCapabilities> {
+    options.signal?.throwIfAborted();
+    // Probed once per instance and shared; a failed probe is not kept, so it is retried.
+    this.#capabilities ??= this.#call<EngineInfo>(
+      { method: 'GET', path: '/info' },
+      { kind: 'engine' },
+    ).then(capabilitiesFromInfo, (error: unknown) => {
+      this.#capabilities = undefined;
+      throw error;
+    });
+    const caps = await raceAbort(this.#capabilities, options.signal);
+    return { ...caps };
+  }
+
+  async createContainer(
+    input: ContainerConfigInput,
+    options: OperationOptions = {},
+  ): Promise<ContainerInstance> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const config = parseContainerConfig(input);
+    const caps = await this.capabilities({ signal });
+    const unenforced = checkEnforcement(config, caps, this.enforcement, DRIVER_NAME);
+    const ownership = {
+      sessionId: config.sessionId,
+      tenantId: config.tenantId,
+    };
+    const labels = berthLabels(this.#labels, config.labels, { ...ownership, unenforced });
+    const body = toCreateOptions(config, {
+      labels,
+      applyDisk: caps.disk,
+      logDriver: this.#logDriver,
+    });
+
+    // The engine would create a missing named volume itself, unlabelled, and cleanup would
+    // then never find it. Creating it first (a no-op when it exists) keeps it in the session.
+    for (const mount of config.volumes) {
+      if (mount.type !== 'volume') continue;
+      await this.#call(
+        {
+          method: 'POST',
+          path: '/volumes/create',
+          body: { Name: mount.source, Labels: berthLabels(this.#labels, {}, ownership) },
+          signal,
+        },
+        { kind: 'volume', op: 'create', id: mount.source },
+      );
+    }
+
+    const created = await this.#call<{ Id: string }>(
+      { method: 'POST', path: '/containers/create', query: { name: config.name }, body, signal },
+      { kind: 'container', op: 'create', name: config.name },
+    );
+    this.#managed.add(created.Id);
+    return toInstance(await this.#inspectOrThrow(created.Id, signal));
+  }
+
+  async startContainer(id: string, options: OperationOptions = {}): Promise<void> {
+    await this.#requireManaged(id, options.signal);
+    // 304: already running, which the contract makes a no-op.
+    await this.#call(
+      { method: 'POST', path: this.#path(id, '/start'), ok: [204, 304], signal: options.signal },
+      { kind: 'container', op: 'start', id },
+    );
+  }
+
+  async stopContainer(id: string, options: StopOptions = {}): Promise<void> {
+    const { signal } = options;
+    await this.#requireManaged(id, signal);
+    if (options.force) {
+      try {
+        await this.#call(
+          { method: 'POST', path: this.#path(id, '/kill'), query: { signal: 'SIGKILL' }, signal },
+          { kind: 'container', op: 'stop', id },
+        );
+      } catch (error) {
+        // 409: not running, so already stopped.
+        if (statusOf((error as { cause?: unknown }).cause) !== 409) throw error;
+        return;
+      }
+      // A kill returns once the signal is sent; stop's promise is that it has ended.
+      await this.#call(
+        {
+          method: 'POST',
+          path: this.#path(id, '/wait'),
+          query: { condition: 'not-running' },
+          signal,
+        },
+        { kind: 'container', op: 'stop', id },
+      );
+      return;
+    }
+    await this.#call(
+      {
+        method: 'POST',
+        path: this.#path(id, '/stop'),
+        query: { t: options.timeout },
+        ok: [204, 304],
+        signal,
+      },
+      { kind: 'container', op: 'stop', id },
+    );
+  }
+
+  async restartContainer(id: string, options: StopOptions = {}): Promise<void> {
+    await this.#requireManaged(id, options.signal);
+    await this.#call(
+      {
+        method: 'POST',
+        path: this.#path(id, '/restart'),
+        query: { t: options.force ? 0 : options.timeout },
+        signal: options.signal,
+      },
+      { kind: 'container', op: 'start', id },
+    );
+  }
+
+  async removeContainer(id: string, options: RemoveOptions = {}): Promise<void> {
+    await this.#requireManaged(id, options.signal);
+    try {
+      await this.#call(
+        {
+          method: 'DELETE',
+          path: this.#path(id),
+          query: { force: options.force === true, v: options.volumes === true },
+          signal: options.signal,
+        },
+        { kind: 'container', op: 'remove', id },
+      );
+    } finally {
+      this.#managed.delete(id);
+    }
+  }
+
+  async getContainer(
+    id: string,
+    options: OperationOptions = {},
+  ): Promise<ContainerInstance | null> {
+    options.signal?.throwIfAborted();
+    const info = await this.#inspect(id, options.signal);
+    return info ? toInstance(info) : null;
+  }
+
+  async listContainers(
+    filter: ContainerFilter = {},
+    options: OperationOptions = {},
+  ): Promise<ContainerInstance[]> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const parsed = ContainerFilterSchema.safeParse(filter);
+    if (!parsed.success) {
+      throw new ConfigurationError(`Invalid container filter: ${parsed.error.message}`);
+    }
+    const wanted = parsed.data;
+    const labels: string[] = [];
+    if (wanted.sessionId !== undefined) labels.push(`${LABEL.session}=${wanted.sessionId}`);
+    if (wanted.tenantId !== undefined) labels.push(`${LABEL.tenant}=${wanted.tenantId}`);
+    for (const [key, value] of Object.entries(wanted.label ?? {})) {
+      labels.push(value === true ? key : `${key}=${value}`);
+    }
+    const summaries = await this.#call<EngineContainerSummary[]>(
+      {
+        method: 'GET',
+        path: '/containers/json',
+        query: { all: true, filters: labelFilter(labels) },
+        signal,
+      },
+      { kind: 'engine' },
+    );
+    // The summary lacks start time, exit code, health and limits: inspect each for the full view.
+    const infos = await Promise.all(summaries.map((summary) => this.#inspect(summary.Id, signal)));
+    const statuses = oneOrMany(wanted.status);
+    const states = oneOrMany(wanted.state);
+    return infos
+      .filter((info): info is Dockerode.ContainerInspectInfo => info !== null)
+      .map(toInstance)
+      .filter(
+        (instance) =>
+          (!statuses || statuses.includes(instance.status)) &&
+          (!states || states.includes(instance.state)),
+      );
+  }
+
+  async #logResponse(
+    id: string,
+    options: GetLogsOptions,
+    follow: boolean,
+    timestamps?: boolean,
+  ): Promise<IncomingMessage> {
+    await this.#requireManaged(id, options.signal);
+    return this.#stream(
+      {
+        method: 'GET',
+        path: this.#path(id, '/logs'),
+        query: logQuery(options, timestamps === undefined ? { follow } : { follow, timestamps }),
+        signal: options.signal,
+      },
+      { kind: 'container', op: 'other', id },
+    );
+  }
+
+  async getContainerLogs(id: string, options: GetLogsOptions = {}): Promise<string> {
+    if (options.stdout === false && options.stderr === false) {
+      await this.#requireManaged(id, options.signal);
+      return '';
+    }
+    return collectText(await this.#logResponse(id, options, false));
+  }
+
+  /** Output as raw bytes per stream: byte-exact even when the program writes binary. */
+  async getContainerLogBuffers(id: string, options: GetLogsOptions = {}): Promise<LogBuffers> {
+    if (options.stdout === false && options.stderr === false) {
+      await this.#requireManaged(id, options.signal);
+      return { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+    }
+    return collectStreams(await this.#logResponse(id, options, false));
+  }
+
+  async *streamLogs(id: string, options: StreamLogsOptions = {}): AsyncGenerator<LogLine> {
+    if (options.stdout === false && options.stderr === false) {
+      await this.#requireManaged(id, options.signal);
+      return;
+    }
+    // Timestamps always: every line carries the time the engine recorded it.
+    const response = await this.#logResponse(id, options, options.follow === true, true);
+    const frames = new FrameDecoder();
+    const lines = new LineAssembler();
+    try {
+      for await (const chunk of response) {
+        for (const piece of frames.push(chunk as Buffer)) yield* lines.push(piece);
+      }
+      yield* lines.flush();
+    } catch (error) {
+      // Aborting is how a follower says it has seen enough: the stream simply ends.
+      if (options.signal?.aborted || isAbortError(error)) return;
+      throw mapEngineError(error, { kind: 'container', op: 'other', id });
+    } finally {
+      response.destroy();
+    }
+  }
+
+  async waitContainer(id: string, options: OperationOptions = {}): Promise<WaitResult> {
+    const { signal } = options;
+    await this.#requireManaged(id, signal);
+    const result = await this.#call<{ StatusCode: number }>(
+      {
+        method: 'POST',
+        path: this.#path(id, '/wait'),
+        query: { condition: 'not-running' },
+        signal,
+      },
+      { kind: 'container', op: 'other', id },
+    );
+    const info = await this.#inspectOrThrow(id, signal);
+    return { exitCode: result.StatusCode, oomKilled: info.State.OOMKilled === true };
+  }
+
+  async exec(id: string, command: string[], options: ExecCallOptions = {}): Promise<ExecResult> {
+    if (!Array.isArray(command) || command.length === 0) {
+      throw new ConfigurationError('exec needs a command: an array with at least the program');
+    }
+    const timeout = options.timeout;
+    const signal =
+      timeout === undefined
+        ? options.signal
+        : AbortSignal.any([
+            ...(options.signal ? [options.signal] : []),
+            AbortSignal.timeout(timeout),
+          ]);
+    await this.#requireManaged(id, signal);
+    const what: EngineOperation = { kind: 'container', op: 'other', id };
+    try {
+      const body: Record<string, unknown> = {
+        Cmd: command,
+        AttachStdout: true,
+        AttachStderr: true,
+        AttachStdin: false,
+        Tty: false,
+      };
+      if (options.env) body.Env = Object.entries(options.env).map(([k, v]) => `${k}=${v}`);
+      if (options.cwd) body.WorkingDir = options.cwd;
+      if (options.user) body.User = options.user;
+      const created = await this.#call<{ Id: string }>(
+        { method: 'POST', path: this.#path(id, '/exec'), body, signal },
+        what,
+      );
+      const response = await this.#stream(
+        {
+          method: 'POST',
+          path: `/exec/${created.Id}/start`,
+          body: { Detach: false, Tty: false },
+          signal,
+        },
+        what,
+      );
+      const output = await collectStreams(response).catch((error: unknown) => {
+        throw mapEngineError(error, what);
+      });
+      const inspected = await this.#call<{ ExitCode: number | null }>(
+        { method: 'GET', path: `/exec/${created.Id}/json`, signal },
+        what,
+      );
+      return {
+        exitCode: inspected.ExitCode ?? -1,
+        stdout: output.stdout.toString('utf8'),
+        stderr: output.stderr.toString('utf8'),
+      };
+    } catch (error) {
+      if (timeout !== undefined && !options.signal?.aborted && signal?.aborted) {
+        throw new TimeoutError('exec', timeout, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async getContainerStats(id: string, options: OperationOptions = {}): Promise<ContainerStats> {
+    await this.#requireManaged(id, options.signal);
+    const stats = await this.#call<EngineStats>(
+      {
+        method: 'GET',
+        path: this.#path(id, '/stats'),
+        query: { stream: false },
+        signal: options.signal,
+      },
+      { kind: 'container', op: 'other', id },
+    );
+    return toContainerStats(stats);
+  }
+
+  async healthCheck(options: OperationOptions = {}): Promise<DriverHealth> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const uptime = (Date.now() - this.#startedAt) / 1000;
+    try {
+      const [version, summaries] = await Promise.all([
+        this.#call<{ Version: string }>(
+          { method: 'GET', path: '/version', signal },
+          { kind: 'engine' },
+        ),
+        this.#call<EngineContainerSummary[]>(
+          {
+            method: 'GET',
+            path: '/containers/json',
+            query: { all: true, filters: labelFilter() },
+            signal,
+          },
+          { kind: 'engine' },
+        ),
+      ]);
+      const running = summaries.filter((c) => c.State === 'running').length;
+      return {
+        status: 'healthy',
+        version: version.Version,
+        uptime,
+        containers: { total: summaries.length, running, stopped: summaries.length - running },
+      };
+    } catch (error) {
+      if (signal?.aborted || isAbortError(error)) throw error;
+      return {
+        status: 'unhealthy',
+        version: 'unknown',
+        uptime,
+        containers: { total: 0, running: 0, stopped: 0 },
+        error: getErrorMessage(error),
+      };
+    }
+  }
+
+  async isContainerHealthy(id: string, options: OperationOptions = {}): Promise<boolean> {
+    options.signal?.throwIfAborted();
+    const info = await this.#inspectOrThrow(id, options.signal);
+    if (info.State.Status !== 'running') return false;
+    const health = info.State.Health?.Status;
+    return health === undefined || health === 'none' || health === 'healthy';
+  }
+
+  async createVolume(input: VolumeConfigInput, options: OperationOptions = {}): Promise<Volume> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const parsed = VolumeConfigSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new ConfigurationError(`Invalid volume configuration: ${parsed.error.message}`);
+    }
+    const config = parsed.data;
+    const unenforced: UnsupportedFeature[] = [];
+    if (config.sizeMb !== undefined) {
+      // The engine's default `local` volume driver has no size limit for a plain volume.
+      const missing = {
+        feature: 'disk',
+        path: 'sizeMb',
+        reason: "the engine's local volume driver cannot limit a volume's size",
+      };
+      if (this.enforcement === 'strict') throw new UnsupportedFeatureError([missing]);
+      unenforced.push(missing);
+    }
+    const labels = berthLabels(this.#labels, config.labels, {
+      sessionId: config.sessionId,
+      tenantId: config.tenantId,
+      unenforced,
+    });
+    const what: EngineOperation = { kind: 'volume', op: 'create', id: config.name };
+    const volume = await this.#call<EngineVolume>(
+      {
+        method: 'POST',
+        path: '/volumes/create',
+        body: { Name: config.name, Labels: labels },
+        signal,
+      },
+      what,
+    );
+    // The engine answers a create of an existing name with that volume: make sure it is ours.
+    const existing = volume.Labels ?? {};
+    if (!isManaged(existing) || existing[LABEL.session] !== labels[LABEL.session]) {
+      throw new ConflictError(`Volume ${config.name} already exists and belongs to something else`);
+    }
+    return toVolume(volume);
+  }
+
+  async #requireVolume(id: string, signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted();
+    const volume = await this.#call<EngineVolume>(
+      { method: 'GET', path: `/volumes/${encodeURIComponent(id)}`, signal },
+      { kind: 'volume', op: 'other', id },
+    );
+    if (!isManaged(volume.Labels)) throw new VolumeNotFoundError(id);
+  }
+
+  async removeVolume(id: string, options: OperationOptions = {}): Promise<void> {
+    await this.#requireVolume(id, options.signal);
+    await this.#call(
+      { method: 'DELETE', path: `/volumes/${encodeURIComponent(id)}`, signal: options.signal },
+      { kind: 'volume', op: 'remove', id },
+    );
+  }
+
+  async listVolumes(options: OperationOptions = {}): Promise<Volume[]> {
+    return (await this.#volumes([], options.signal)).map(toVolume);
+  }
+
+  async #volumes(labels: string[], signal: AbortSignal | undefined): Promise<EngineVolume[]> {
+    signal?.throwIfAborted();
+    const reply = await this.#call<{ Volumes: EngineVolume[] | null }>(
+      { method: 'GET', path: '/volumes', query: { filters: labelFilter(labels) }, signal },
+      { kind: 'engine' },
+    );
+    return reply.Volumes ?? [];
+  }
+
+  async createNetwork(input: NetworkConfigInput, options: OperationOptions = {}): Promise<Network> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const parsed = NetworkConfigSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new ConfigurationError(`Invalid network configuration: ${parsed.error.message}`);
+    }
+    const config = parsed.data;
+    const labels = berthLabels(this.#labels, config.labels, {
+      sessionId: config.sessionId,
+      tenantId: config.tenantId,
+    });
+    const created = await this.#call<{ Id: string }>(
+      {
+        method: 'POST',
+        path: '/networks/create',
+        body: {
+          Name: config.name,
+          CheckDuplicate: true,
+          Driver: 'bridge',
+          Internal: config.internal,
+          Labels: labels,
+        },
+        signal,
+      },
+      { kind: 'network', op: 'create', id: config.name },
+    );
+    return toNetwork(
+      await this.#call<EngineNetwork>(
+        { method: 'GET', path: `/networks/${created.Id}`, signal },
+        { kind: 'network', op: 'other', id: created.Id },
+      ),
+    );
+  }
+
+  async removeNetwork(id: string, options: OperationOptions = {}): Promise<void> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const network = await this.#call<EngineNetwork>(
+      { method: 'GET', path: `/networks/${encodeURIComponent(id)}`, signal },
+      { kind: 'network', op: 'other', id },
+    );
+    if (!isManaged(network.Labels)) throw new NetworkNotFoundError(id);
+    await this.#call(
+      { method: 'DELETE', path: `/networks/${network.Id}`, signal },
+      { kind: 'network', op: 'remove', id },
+    );
+  }
+
+  async listNetworks(options: OperationOptions = {}): Promise<Network[]> {
+    return (await this.#networks([], options.signal)).map(toNetwork);
+  }
+
+  async #networks(labels: string[], signal: AbortSignal | undefined): Promise<EngineNetwork[]> {
+    signal?.throwIfAborted();
+    return this.#call<EngineNetwork[]>(
+      { method: 'GET', path: '/networks', query: { filters: labelFilter(labels) }, signal },
+      { kind: 'engine' },
+    );
+  }
+
+  /**
+   * Removes every container, network and volume of a session, whichever process made them and
+   * whether or not it is still alive: the engine's labels are the only record needed.
+   */
+  async cleanup(options: CleanupOptions): Promise<CleanupResult> {
+    const { sessionId, signal } = options;
+    if (typeof sessionId !== 'string' || sessionId === '') {
+      throw new ConfigurationError('cleanup needs the sessionId whose objects to remove');
+    }
+    signal?.throwIfAborted();
+    const session = [`${LABEL.session}=${sessionId}`];
+    const ignoreGone = (error: unknown) => {
+      if (statusOf((error as { cause?: unknown }).cause) !== 404) throw error;
+    };
+
+    const containers = await this.#call<EngineContainerSummary[]>(
+      {
+        method: 'GET',
+        path: '/containers/json',
+        query: { all: true, filters: labelFilter(session) },
+        signal,
+      },
+      { kind: 'engine' },
+    );
+    await Promise.all(
+      containers.map((c) =>
+        this.#call(
+          { method: 'DELETE', path: this.#path(c.Id), query: { force: true, v: true }, signal },
+          { kind: 'container', op: 'remove', id: c.Id },
+        )
+          .then(() => this.#managed.delete(c.Id))
+          .catch(ignoreGone),
+      ),
+    );
+    // Networks and volumes after the containers: the engine refuses to remove them while in use.
+    const networks = await this.#networks(session, signal);
+    await Promise.all(
+      networks.map((n) =>
+        this.#call(
+          { method: 'DELETE', path: `/networks/${n.Id}`, signal },
+          { kind: 'network', op: 'remove', id: n.Id },
+        ).catch(ignoreGone),
+      ),
+    );
+    const volumes = await this.#volumes(session, signal);
+    await Promise.all(
+      volumes.map((v) =>
+        this.#call(
+          { method: 'DELETE', path: `/volumes/${encodeURIComponent(v.Name)}`, signal },
+          { kind: 'volume', op: 'remove', id: v.Name },
+        ).catch(ignoreGone),
+      ),
+    );
+    return { containers: containers.length, networks: networks.length, volumes: volumes.length };
+  }
+}

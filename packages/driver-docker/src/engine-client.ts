@@ -1,0 +1,76 @@
+import type { IncomingMessage } from 'node:http';
+import type Dockerode from 'dockerode';
+
+type QueryValue = string | number | boolean | undefined | Record<string, unknown>;
+
+export interface EngineRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** API path without version prefix or query, e.g. `/containers/abc/start`. */
+  path: string;
+  query?: Record<string, QueryValue>;
+  body?: unknown;
+  /** Status codes that count as success; the rest reject with the engine's message. */
+  ok?: number[];
+  signal?: AbortSignal | undefined;
+}
+
+/** What docker-modem rejects with for a non-success status: the engine's reply is in `json`. */
+export interface EngineHttpError extends Error {
+  statusCode?: number;
+  json?: unknown;
+}
+
+interface Modem {
+  dial(options: Record<string, unknown>, callback: (error: unknown, data: unknown) => void): void;
+}
+
+const DEFAULT_OK = [200, 201, 204];
+
+/**
+ * One narrow door to the engine over dockerode's modem (which owns sockets, TLS and SSH).
+ * dockerode's own helpers copy every create option into the query string as well as the body
+ * and try to parse whole log buffers as JSON; going through `dial` directly avoids both.
+ */
+export class EngineClient {
+  readonly #modem: Modem;
+
+  constructor(docker: Dockerode) {
+    this.#modem = docker.modem as unknown as Modem;
+  }
+
+  json<T>(request: EngineRequest): Promise<T> {
+    return this.#dial<T>(request, false);
+  }
+
+  stream(request: EngineRequest): Promise<IncomingMessage> {
+    return this.#dial<IncomingMessage>(request, true);
+  }
+
+  #dial<T>(request: EngineRequest, isStream: boolean): Promise<T> {
+    const signal = request.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const query: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(request.query ?? {})) {
+      if (value !== undefined) query[key] = value;
+    }
+    const statusCodes: Record<number, boolean> = {};
+    for (const code of request.ok ?? DEFAULT_OK) statusCodes[code] = true;
+    return new Promise<T>((resolve, reject) => {
+      this.#modem.dial(
+        {
+          path: `${request.path}?`,
+          method: request.method,
+          // `_body: {}` makes the modem send no body at all, which endpoints like start need.
+          options: { _query: query, _body: request.body ?? {} },
+          isStream,
+          statusCodes,
+          abortSignal: signal,
+        },
+        (error, data) => {
+          if (error) reject(error);
+          else resolve(data as T);
+        },
+      );
+    });
+  }
+}

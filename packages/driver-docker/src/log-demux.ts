@@ -1,0 +1,168 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { LogLine } from '@berth/core';
+
+export type StreamName = 'stdout' | 'stderr';
+
+/** A slice of one frame's payload. A frame may arrive in several pieces across chunks. */
+export interface FramePiece {
+  stream: StreamName;
+  payload: Buffer;
+  /** This piece starts a frame (for the engine: a new log message). */
+  first: boolean;
+  /** This piece ends a frame. */
+  last: boolean;
+}
+
+const HEADER_SIZE = 8;
+
+/**
+ * Incremental parser for the engine's multiplexed stream (8-byte header: stream type, 3 zero
+ * bytes, big-endian payload length). Payloads are handed out as slices of the incoming chunks,
+ * never copied or gathered, so a 10 MB log costs no more memory than its chunks in flight.
+ */
+export class FrameDecoder {
+  readonly #header = Buffer.alloc(HEADER_SIZE);
+  #headerFill = 0;
+  #remaining = 0;
+  #stream: StreamName = 'stdout';
+  #atFrameStart = true;
+
+  push(chunk: Buffer): FramePiece[] {
+    const pieces: FramePiece[] = [];
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.#remaining === 0) {
+        const take = Math.min(HEADER_SIZE - this.#headerFill, chunk.length - offset);
+        chunk.copy(this.#header, this.#headerFill, offset, offset + take);
+        this.#headerFill += take;
+        offset += take;
+        if (this.#headerFill < HEADER_SIZE) break;
+        this.#headerFill = 0;
+        // 1 stdout, 2 stderr, 3 an engine-side error written into the stream: treat it as stderr
+        // so it is seen rather than silently mixed into the program's output.
+        this.#stream = this.#header[0] === 1 ? 'stdout' : 'stderr';
+        this.#remaining = this.#header.readUInt32BE(4);
+        this.#atFrameStart = true;
+        continue;
+      }
+      const take = Math.min(this.#remaining, chunk.length - offset);
+      this.#remaining -= take;
+      pieces.push({
+        stream: this.#stream,
+        payload: chunk.subarray(offset, offset + take),
+        first: this.#atFrameStart,
+        last: this.#remaining === 0,
+      });
+      this.#atFrameStart = false;
+      offset += take;
+    }
+    return pieces;
+  }
+
+  /** True when the input so far ended exactly on a frame boundary. */
+  get complete(): boolean {
+    return this.#remaining === 0 && this.#headerFill === 0;
+  }
+}
+
+/** Splits a whole multiplexed buffer into per-stream byte buffers. */
+export async function collectStreams(
+  source: AsyncIterable<Buffer>,
+): Promise<{ stdout: Buffer; stderr: Buffer }> {
+  const decoder = new FrameDecoder();
+  const out: Record<StreamName, Buffer[]> = { stdout: [], stderr: [] };
+  for await (const chunk of source) {
+    for (const piece of decoder.push(chunk)) out[piece.stream].push(piece.payload);
+  }
+  return { stdout: Buffer.concat(out.stdout), stderr: Buffer.concat(out.stderr) };
+}
+
+/**
+ * Text of both streams in arrival order. One UTF-8 decoder per stream, so a character split
+ * across two frames of the same stream (or interleaved with the other stream) stays whole.
+ */
+export async function collectText(source: AsyncIterable<Buffer>): Promise<string> {
+  const decoder = new FrameDecoder();
+  const text = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+  const parts: string[] = [];
+  for await (const chunk of source) {
+    for (const piece of decoder.push(chunk)) parts.push(text[piece.stream].write(piece.payload));
+  }
+  parts.push(text.stdout.end(), text.stderr.end());
+  return parts.join('');
+}
+
+// A line that never ends must not grow without bound: past this, it is emitted as it stands.
+const MAX_LINE_CHARS = 1024 * 1024;
+
+interface PendingLine {
+  text: string;
+  timestamp: Date | undefined;
+}
+
+/**
+ * Turns frames of a `timestamps=1` log stream into lines. Each frame is one engine message
+ * prefixed by its RFC 3339 time and a space; long lines arrive as several messages, so text is
+ * carried over until a newline.
+ */
+export class LineAssembler {
+  readonly #frame: Record<StreamName, Buffer[]> = { stdout: [], stderr: [] };
+  readonly #decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+  readonly #pending: Record<StreamName, PendingLine> = {
+    stdout: { text: '', timestamp: undefined },
+    stderr: { text: '', timestamp: undefined },
+  };
+
+  push(piece: FramePiece): LogLine[] {
+    const parts = this.#frame[piece.stream];
+    parts.push(piece.payload);
+    if (!piece.last) return [];
+    const message = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+    parts.length = 0;
+    return this.#message(piece.stream, message);
+  }
+
+  /** Whatever is left once the stream ended: unterminated last lines. */
+  flush(): LogLine[] {
+    const lines: LogLine[] = [];
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const pending = this.#pending[stream];
+      pending.text += this.#decoders[stream].end();
+      if (pending.text !== '') lines.push(this.#take(stream));
+    }
+    return lines;
+  }
+
+  #message(stream: StreamName, message: Buffer): LogLine[] {
+    const space = message.indexOf(0x20);
+    const parsed = space > 0 ? new Date(message.toString('latin1', 0, space)) : undefined;
+    const stamp = parsed && !Number.isNaN(parsed.getTime()) ? parsed : undefined;
+    const body = stamp ? message.subarray(space + 1) : message;
+    const pending = this.#pending[stream];
+    const segments = (pending.text + this.#decoders[stream].write(body)).split('\n');
+    const rest = segments.pop() ?? '';
+    const lines: LogLine[] = segments.map((line, index) => ({
+      stream,
+      line,
+      // A line carried over from earlier messages dates from when it began.
+      timestamp: (index === 0 ? pending.timestamp : undefined) ?? stamp ?? new Date(),
+    }));
+    if (segments.length > 0) pending.timestamp = undefined;
+    pending.text = rest;
+    if (rest !== '') pending.timestamp ??= stamp;
+    if (rest.length > MAX_LINE_CHARS) lines.push(this.#take(stream));
+    return lines;
+  }
+
+  #take(stream: StreamName): LogLine {
+    const pending = this.#pending[stream];
+    const line: LogLine = {
+      stream,
+      line: pending.text,
+      timestamp: pending.timestamp ?? new Date(),
+    };
+    pending.text = '';
+    pending.timestamp = undefined;
+    return line;
+  }
+}
