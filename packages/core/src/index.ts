@@ -1,4 +1,9 @@
 export { createDriverConfig, createResourceLimits, createSecurityOptions } from './builders.js';
+export {
+  formatLogLines,
+  matchesContainerFilter,
+  selectLogLines,
+} from './container-filter.js';
 export { CONTRACT_VERSION, type ContractVersion } from './contract-version.js';
 export {
   DEFAULT_CPU,

@@ -1,1 +1,3 @@
-export {};
+export { describeDriverConformance, type GroupDefinition, type GroupTest } from './conformance.js';
+export type { ConformanceGroup, ConformanceOptions, DriverFactory } from './options.js';
+export type { SuiteContext } from './support.js';

@@ -1,0 +1,69 @@
+import type { DriverCapabilities } from '@berth/core';
+
+/** What makes one mock behave like one kind of real driver. */
+export interface MockProfile {
+  name: 'mock-docker' | 'mock-local';
+  /** Most CPU cores one container may ask for. */
+  maxCpu: number;
+  /** Per-operation latency under the `realistic` timing profile. */
+  realisticMs: { min: number; max: number };
+  /** Status after stopContainer: Docker cannot tell a stop from an exit. */
+  stoppedStatus: 'exited' | 'stopped';
+  /** Docker creates a missing named volume on use; a local runtime wants it made first. */
+  autoCreateVolumes: boolean;
+  /** Docker kills after the stop timeout; the local runtime reports the stop as failed. */
+  stopTimeoutKills: boolean;
+  capabilities: DriverCapabilities;
+  newId(hex: (length: number) => string): string;
+  runningRemoveMessage(id: string): string;
+  nameConflictMessage(name: string, holder: string): string;
+  notRunningMessage(id: string): string;
+}
+
+const enforcesEverything = {
+  cpu: true,
+  memory: true,
+  pids: true,
+  disk: true,
+  readOnlyRootfs: true,
+  noNewPrivileges: true,
+  user: true,
+  capabilityDrop: true,
+  volumes: true,
+  ports: true,
+  exec: true,
+  stats: true,
+  logsFollow: true,
+  healthchecks: true,
+} as const;
+
+export const dockerProfile: MockProfile = {
+  name: 'mock-docker',
+  maxCpu: 4,
+  realisticMs: { min: 100, max: 200 },
+  stoppedStatus: 'exited',
+  autoCreateVolumes: true,
+  stopTimeoutKills: true,
+  capabilities: { ...enforcesEverything, networks: 'isolated' },
+  newId: (hex) => hex(64),
+  runningRemoveMessage: (id) =>
+    `You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`,
+  nameConflictMessage: (name, holder) =>
+    `Conflict. The container name "/${name}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`,
+  notRunningMessage: (id) => `Container ${id} is not running`,
+};
+
+export const localProfile: MockProfile = {
+  name: 'mock-local',
+  maxCpu: 2,
+  realisticMs: { min: 200, max: 300 },
+  stoppedStatus: 'stopped',
+  autoCreateVolumes: false,
+  stopTimeoutKills: false,
+  capabilities: { ...enforcesEverything, networks: 'logical' },
+  newId: (hex) => `local-${hex(12)}`,
+  runningRemoveMessage: (id) =>
+    `process group of ${id} is still running; stop it first or pass force`,
+  nameConflictMessage: (name, holder) => `name '${name}' is taken by ${holder}`,
+  notRunningMessage: (id) => `no running process for ${id}`,
+};

@@ -1,0 +1,14 @@
+import { describeDriverConformance } from '@berth/testkit';
+import { MockDockerDriver, MockLocalDriver } from '../src/index.js';
+
+const weakHost = { disk: false, readOnlyRootfs: false };
+
+describeDriverConformance('mock-docker', () => new MockDockerDriver(), {
+  image: 'berth-test/busybox:latest',
+  createWeakDriver: (enforcement) => new MockDockerDriver({ enforcement, capabilities: weakHost }),
+});
+
+describeDriverConformance('mock-local', () => new MockLocalDriver(), {
+  image: 'host',
+  createWeakDriver: (enforcement) => new MockLocalDriver({ enforcement, capabilities: weakHost }),
+});

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import type { ContainerDriver, DriverCapabilities } from '@berth/core';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { capabilityGroup } from './groups/capabilities.js';
+import { cleanupGroup } from './groups/cleanup.js';
+import { concurrencyGroup } from './groups/concurrency.js';
+import { errorsGroup } from './groups/errors.js';
+import { execGroup } from './groups/exec.js';
+import { healthGroup } from './groups/health.js';
+import { idempotencyGroup } from './groups/idempotency.js';
+import { lifecycleGroup } from './groups/lifecycle.js';
+import { logsGroup } from './groups/logs.js';
+import { networksGroup } from './groups/networks.js';
+import { queriesGroup } from './groups/queries.js';
+import { volumesGroup } from './groups/volumes.js';
+import type { ConformanceGroup, ConformanceOptions, DriverFactory } from './options.js';
+import { makeContext, removeSession, type SuiteContext } from './support.js';
+
+type Needs = (caps: DriverCapabilities) => string | undefined;
+
+/** Registers one test of a group; the body gets the suite's context. */
+export type GroupTest = (
+  title: string,
+  body: (ctx: SuiteContext, skip: (reason: string) => never) => Promise<void>,
+  needs?: Needs,
+) => void;
+
+/** A group of tests; `needs` says why it cannot run on a driver lacking a capability. */
+export interface GroupDefinition {
+  name: ConformanceGroup;
+  needs?: Needs;
+  define(test: GroupTest): void;
+}
+
+const GROUPS: GroupDefinition[] = [
+  lifecycleGroup,
+  queriesGroup,
+  logsGroup,
+  execGroup,
+  healthGroup,
+  volumesGroup,
+  networksGroup,
+  errorsGroup,
+  idempotencyGroup,
+  concurrencyGroup,
+  capabilityGroup,
+  cleanupGroup,
+];
+
+/**
+ * Registers the whole conformance suite for one driver with vitest. Call it at the top level of
+ * a test file: `describeDriverConformance('my-driver', () => new MyDriver(), { image: 'x' })`.
+ */
+export function describeDriverConformance(
+  name: string,
+  factory: DriverFactory,
+  options: ConformanceOptions,
+): void {
+  const timeout = options.timeoutMs ?? 30_000;
+  describe(`${name} conformance`, { timeout }, () => {
+    let ctx: SuiteContext | undefined;
+    let caps: DriverCapabilities | undefined;
+    const get = () => {
+      if (!ctx) throw new Error('the driver factory failed; see the first error');
+      return ctx;
+    };
+
+    beforeAll(async () => {
+      const driver: ContainerDriver = await factory();
+      ctx = makeContext(driver, options, randomBytes(4).toString('hex'));
+      caps = await driver.capabilities();
+    }, timeout);
+
+    afterAll(async () => {
+      if (!ctx) return;
+      await removeSession(ctx);
+      await options.teardown?.(ctx.driver);
+    }, timeout);
+
+    for (const group of GROUPS) {
+      const skipped = options.skip?.[group.name];
+      if (skipped) {
+        describe(group.name, () => {
+          it.skip(`skipped: ${skipped}`, () => {});
+        });
+        continue;
+      }
+      describe(group.name, () => {
+        group.define((title, body, needs) => {
+          it(title, async (t) => {
+            const skip = (reason: string): never => {
+              // Printed as well as recorded, so a skip is never mistaken for a pass.
+              console.info(`[${name} conformance] ${group.name} › ${title} skipped: ${reason}`);
+              t.skip(reason);
+              throw new Error(`skipped: ${reason}`);
+            };
+            const missing = caps && (group.needs?.(caps) ?? needs?.(caps));
+            if (missing) skip(missing);
+            await body(get(), skip);
+          });
+        });
+      });
+    }
+  });
+}
