@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { engineAddress, pingDockerEngine } from '@berth/core';
+import Dockerode from 'dockerode';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { DockerDriver, type DockerDriverOptions } from '../../src/index.js';
+
+export const IMAGE = process.env.BERTH_TEST_IMAGE ?? 'berth-test/busybox:latest';
+const address = JSON.stringify(engineAddress());
+const engineUp = await pingDockerEngine({ timeoutMs: 3000 });
+const inCI = process.env.CI === 'true' || process.env.CI === '1';
+
+/** Direct engine access, to check what the driver did without going through the driver. */
+export const docker = new Dockerode();
+
+/**
+ * `describe` for tests that need a real engine. With none: in CI a failing test (engine tests
+ * must never pass by not running), elsewhere a skip whose name says why and what to run.
+ */
+export function describeEngine(name: string, body: () => void): void {
+  if (engineUp) {
+    describe(name, () => {
+      beforeAll(async () => {
+        try {
+          await docker.getImage(IMAGE).inspect();
+        } catch {
+          throw new Error(`Test image ${IMAGE} is missing: run 'sudo bash scripts/docker-engine.sh'`);
+        }
+      });
+      body();
+    });
+  } else if (inCI) {
+    describe(name, () => {
+      it('needs a Docker engine', () => {
+        throw new Error(
+          `CI=true but no Docker engine answers at ${address}: run 'bash scripts/docker-engine.sh' first`,
+        );
+      });
+    });
+  } else {
+    describe.skip(`${name} [skipped: no Docker engine at ${address}; run scripts/docker-engine.sh]`, body);
+  }
+}
+
+export function sessionId(prefix: string): string {
+  return `berth-test-${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * A driver for one test file's session, whose objects are all removed after the file (through
+ * the engine's labels, so even containers from a failed assertion go).
+ */
+export function useSession(
+  prefix: string,
+  options: DockerDriverOptions = {},
+): { driver: DockerDriver; session: string } {
+  const session = sessionId(prefix);
+  const driver = new DockerDriver(options);
+  afterAll(async () => {
+    if (engineUp) await driver.cleanup({ sessionId: session });
+  });
+  return { driver, session };
+}
+
+/** A container config with the test image and session, the given command run by `sh -c`. */
+export function shell(session: string, script: string, extra: Record<string, unknown> = {}) {
+  return { sessionId: session, image: IMAGE, command: ['sh', '-c', script], ...extra };
+}
