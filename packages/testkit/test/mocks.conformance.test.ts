@@ -1,5 +1,5 @@
-import { describeDriverConformance } from '@berth/testkit';
-import { MockDockerDriver, MockLocalDriver } from '../src/index.js';
+import { MockDockerDriver, MockLocalDriver } from '@berth/driver-mock';
+import { describeDriverConformance } from '../src/index.js';
 
 const weakHost = { disk: false, readOnlyRootfs: false };
 

@@ -1,0 +1,93 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+interface AssertionResult {
+  ancestorTitles: string[];
+  title: string;
+  status: 'passed' | 'failed' | 'skipped' | 'pending';
+}
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const out = mkdtempSync(join(tmpdir(), 'berth-testkit-'));
+let results: AssertionResult[] = [];
+
+beforeAll(async () => {
+  const report = join(out, 'report.json');
+  // The suite is expected to fail here, so a non-zero exit is normal; the report is what counts.
+  await promisify(execFile)(
+    process.execPath,
+    [
+      join(here, '..', 'node_modules', 'vitest', 'vitest.mjs'),
+      'run',
+      '--config',
+      join(here, 'fixtures', 'vitest.config.ts'),
+      '--reporter=json',
+      `--outputFile=${report}`,
+    ],
+    { cwd: join(here, '..'), env: { ...process.env, CI: '' } },
+  ).catch(() => undefined);
+  const parsed = JSON.parse(readFileSync(report, 'utf8')) as {
+    testResults: { assertionResults: AssertionResult[] }[];
+  };
+  results = parsed.testResults.flatMap((file) => file.assertionResults);
+}, 120_000);
+
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+function failedOf(driver: string): string[] {
+  return results
+    .filter((r) => r.ancestorTitles[0] === `${driver} conformance` && r.status === 'failed')
+    .map((r) => `${r.ancestorTitles[1]} › ${r.title}`)
+    .sort();
+}
+
+describe('the conformance suite catches broken drivers', () => {
+  it('ran every fixture', () => {
+    const drivers = new Set(results.map((r) => r.ancestorTitles[0]));
+    expect([...drivers].sort()).toEqual([
+      'control conformance',
+      'ignores-filters conformance',
+      'leaks-on-remove conformance',
+      'vague-not-found conformance',
+    ]);
+  });
+
+  it('a correct driver passes everything', () => {
+    const control = results.filter((r) => r.ancestorTitles[0] === 'control conformance');
+    expect(control.length).toBeGreaterThan(25);
+    expect(control.filter((r) => r.status !== 'passed')).toEqual([]);
+  });
+
+  it('a driver that ignores list filters fails the filter tests', () => {
+    const failed = failedOf('ignores-filters');
+    expect(failed).toContain('queries › filters by session, status, state and labels');
+    expect(failed).not.toContain(
+      'lifecycle › a container that ends by itself is exited with its exit code',
+    );
+  });
+
+  it('a driver that leaks containers on remove fails the remove and cleanup tests', () => {
+    const failed = failedOf('leaks-on-remove');
+    expect(failed).toContain(
+      'lifecycle › start, stop, restart and remove move through the documented states',
+    );
+    expect(failed).toContain('lifecycle › remove refuses a running container unless forced');
+    expect(failed).toContain('cleanup › nothing is left carrying the test session’s label');
+    expect(failed).not.toContain(
+      'logs › keeps stdout and stderr apart, with tail, since and timestamps',
+    );
+  });
+
+  it('a driver with vague not-found errors fails the errors group only where it matters', () => {
+    const failed = failedOf('vague-not-found');
+    expect(failed).toEqual([
+      'errors › every operation on an unknown id throws ContainerNotFoundError',
+      'exec › an unknown container is ContainerNotFoundError',
+    ]);
+  });
+});
