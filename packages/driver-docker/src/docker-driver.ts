@@ -53,7 +53,13 @@ import {
   LABEL,
   labelFilter,
 } from './labels.js';
-import { collectStreams, collectText, FrameDecoder, LineAssembler } from './log-demux.js';
+import {
+  collectStreams,
+  collectText,
+  FrameDecoder,
+  LineAssembler,
+  stampToSince,
+} from './log-demux.js';
 import { logQuery } from './log-query.js';
 import { type EngineStats, toContainerStats } from './stats.js';
 
@@ -466,13 +472,16 @@ export class DockerDriver implements ContainerDriver {
     options: GetLogsOptions,
     follow: boolean,
     timestamps?: boolean,
+    since?: string,
   ): Promise<IncomingMessage> {
     await this.#requireManaged(id, options.signal);
+    const query = logQuery(options, timestamps === undefined ? { follow } : { follow, timestamps });
+    if (since !== undefined) query.since = since;
     return this.#stream(
       {
         method: 'GET',
         path: this.#path(id, '/logs'),
-        query: logQuery(options, timestamps === undefined ? { follow } : { follow, timestamps }),
+        query,
         signal: options.signal,
       },
       { kind: 'container', op: 'other', id },
@@ -497,23 +506,66 @@ export class DockerDriver implements ContainerDriver {
   }
 
   async *streamLogs(id: string, options: StreamLogsOptions = {}): AsyncGenerator<LogLine> {
+    const { signal } = options;
     if (options.stdout === false && options.stderr === false) {
-      await this.#requireManaged(id, options.signal);
+      await this.#requireManaged(id, signal);
       return;
     }
-    // Timestamps always: every line carries the time the engine recorded it.
-    const response = await this.#logResponse(id, options, options.follow === true, true);
-    const frames = new FrameDecoder();
+    const follow = options.follow === true;
     const lines = new LineAssembler();
     try {
-      for await (const chunk of response) {
-        for (const piece of frames.push(chunk as Buffer)) yield* lines.push(piece);
+      // Timestamps always: every line carries the time the engine recorded it, and they let
+      // the catch-up read below start exactly where the follow stopped.
+      yield* this.#readLines(await this.#logResponse(id, options, follow, true), lines, signal);
+      if (follow && !signal?.aborted) {
+        // When a followed container exits, the engine can end the stream before sending its
+        // last message (an unterminated final line, typically). Once the container has
+        // stopped its log is complete, so read what came after the last message seen.
+        await this.#call(
+          {
+            method: 'POST',
+            path: this.#path(id, '/wait'),
+            query: { condition: 'not-running' },
+            signal,
+          },
+          { kind: 'container', op: 'other', id },
+        );
+        const cursor = lines.cursor;
+        const since = stampToSince(cursor.stamp);
+        lines.resumeAfter(cursor);
+        const rest = await this.#logResponse(
+          id,
+          { ...options, tail: undefined, since: undefined },
+          false,
+          true,
+          since,
+        );
+        yield* this.#readLines(rest, lines, signal);
       }
-      yield* lines.flush();
+      if (!signal?.aborted) yield* lines.flush();
     } catch (error) {
       // Aborting is how a follower says it has seen enough: the stream simply ends.
-      if (options.signal?.aborted || isAbortError(error)) return;
+      if (signal?.aborted || isAbortError(error)) return;
       throw mapEngineError(error, { kind: 'container', op: 'other', id });
+    }
+  }
+
+  async *#readLines(
+    response: IncomingMessage,
+    lines: LineAssembler,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<LogLine> {
+    const frames = new FrameDecoder();
+    try {
+      for await (const chunk of response) {
+        for (const piece of frames.push(chunk as Buffer)) {
+          for (const line of lines.push(piece)) {
+            // Lines already parsed from this chunk are not handed out after an abort.
+            if (signal?.aborted) return;
+            yield line;
+          }
+        }
+      }
     } finally {
       response.destroy();
     }

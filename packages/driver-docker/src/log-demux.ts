@@ -100,10 +100,26 @@ interface PendingLine {
   timestamp: Date | undefined;
 }
 
+/** Where a reader got to in a `timestamps=1` log: the last message's raw stamp, and how many had it. */
+export interface LogCursor {
+  stamp: string;
+  count: number;
+}
+
+/** `2024-05-01T10:00:00.123456789Z` → `1714557600.123456789`, the engine's `since` form. */
+export function stampToSince(stamp: string): string | undefined {
+  const match = /^(.{19})(?:\.(\d+))?Z$/.exec(stamp);
+  if (!match) return undefined;
+  const seconds = Date.parse(`${match[1]}Z`) / 1000;
+  if (Number.isNaN(seconds)) return undefined;
+  return `${seconds}.${(match[2] ?? '').padEnd(9, '0').slice(0, 9)}`;
+}
+
 /**
  * Turns frames of a `timestamps=1` log stream into lines. Each frame is one engine message
  * prefixed by its RFC 3339 time and a space; long lines arrive as several messages, so text is
- * carried over until a newline.
+ * carried over until a newline. It remembers where it got to, so a second read from that point
+ * (see `resumeAfter`) continues without repeating anything.
  */
 export class LineAssembler {
   readonly #frame: Record<StreamName, Buffer[]> = { stdout: [], stderr: [] };
@@ -112,6 +128,17 @@ export class LineAssembler {
     stdout: { text: '', timestamp: undefined },
     stderr: { text: '', timestamp: undefined },
   };
+  #cursor: LogCursor = { stamp: '', count: 0 };
+  #skip: LogCursor | undefined;
+
+  get cursor(): LogCursor {
+    return { ...this.#cursor };
+  }
+
+  /** Drops messages up to and including `cursor` from what is pushed next. */
+  resumeAfter(cursor: LogCursor): void {
+    this.#skip = { ...cursor };
+  }
 
   push(piece: FramePiece): LogLine[] {
     const parts = this.#frame[piece.stream];
@@ -133,10 +160,28 @@ export class LineAssembler {
     return lines;
   }
 
+  #seen(raw: string): boolean {
+    const skip = this.#skip;
+    if (skip) {
+      // Fixed-width RFC 3339 stamps compare as strings.
+      if (raw < skip.stamp) return true;
+      if (raw === skip.stamp && skip.count > 0) {
+        skip.count--;
+        return true;
+      }
+      this.#skip = undefined;
+    }
+    if (raw === this.#cursor.stamp) this.#cursor.count++;
+    else this.#cursor = { stamp: raw, count: 1 };
+    return false;
+  }
+
   #message(stream: StreamName, message: Buffer): LogLine[] {
     const space = message.indexOf(0x20);
-    const parsed = space > 0 ? new Date(message.toString('latin1', 0, space)) : undefined;
+    const raw = space > 0 ? message.toString('latin1', 0, space) : '';
+    const parsed = raw ? new Date(raw) : undefined;
     const stamp = parsed && !Number.isNaN(parsed.getTime()) ? parsed : undefined;
+    if (stamp && this.#seen(raw)) return [];
     const body = stamp ? message.subarray(space + 1) : message;
     const pending = this.#pending[stream];
     const segments = (pending.text + this.#decoders[stream].write(body)).split('\n');

@@ -37,7 +37,13 @@ describeEngine('config mapping, verified by inspecting the engine', () => {
       ],
       network: network.name,
       ports: [{ container: 8080 }],
-      healthcheck: { command: ['true'], intervalMs: 1000, timeoutMs: 500, retries: 2, startPeriodMs: 100 },
+      healthcheck: {
+        command: ['true'],
+        intervalMs: 1000,
+        timeoutMs: 500,
+        retries: 2,
+        startPeriodMs: 100,
+      },
       workingDir: '/tmp',
     });
     const info = await docker.getContainer(instance.id).inspect();
@@ -81,7 +87,11 @@ describeEngine('config mapping, verified by inspecting the engine', () => {
     expect(made.Labels).toMatchObject({ 'berth.session': session, 'berth.managed': 'true' });
 
     await driver.startContainer(instance.id);
-    const mounts = await driver.exec(instance.id, ['sh', '-c', 'cat /host/hello.txt; touch /host/x']);
+    const mounts = await driver.exec(instance.id, [
+      'sh',
+      '-c',
+      'cat /host/hello.txt; touch /host/x',
+    ]);
     expect(mounts.stdout).toBe('from the host\n');
     expect(mounts.exitCode).not.toBe(0);
     expect(mounts.stderr).toMatch(/Read-only file system/);
@@ -97,14 +107,18 @@ describeEngine('config mapping, verified by inspecting the engine', () => {
     const caps = await driver.capabilities();
     const info = await docker.info();
     // overlay2 enforces a size only on xfs with project quotas; this host is on ext4 in CI.
-    expect(caps.disk).toBe(info.Driver === 'overlay2' && /xfs/.test(JSON.stringify(info.DriverStatus)));
+    expect(caps.disk).toBe(
+      info.Driver === 'overlay2' && /xfs/.test(JSON.stringify(info.DriverStatus)),
+    );
     if (caps.disk) return;
     const before = (await docker.listContainers({ all: true })).length;
     const error = await driver
       .createContainer(shell(session, 'true', { resources: { disk: 100 } }))
       .catch((e) => e);
     expect(error).toBeInstanceOf(UnsupportedFeatureError);
-    expect(error.features).toEqual([expect.objectContaining({ feature: 'disk', path: 'resources.disk' })]);
+    expect(error.features).toEqual([
+      expect.objectContaining({ feature: 'disk', path: 'resources.disk' }),
+    ]);
     expect(error.message).toMatch(/best-effort/);
     expect((await docker.listContainers({ all: true })).length).toBe(before);
   });
@@ -116,12 +130,16 @@ describeEngine('config mapping, verified by inspecting the engine', () => {
     const warnings: string[] = [];
     events.on('driver:warning', (event) => warnings.push(event.message));
     const wrapped = wrapDriver(lenient, withEvents(events));
-    const instance = await wrapped.createContainer(shell(session, 'true', { resources: { disk: 100 } }));
+    const instance = await wrapped.createContainer(
+      shell(session, 'true', { resources: { disk: 100 } }),
+    );
     expect(instance.unenforced).toEqual([expect.objectContaining({ feature: 'disk' })]);
     expect(warnings).toEqual([expect.stringContaining('disk')]);
     const info = await docker.getContainer(instance.id).inspect();
     expect(info.HostConfig.StorageOpt ?? {}).toEqual({});
     // A later instance still knows what was not enforced: it is on the container's labels.
-    expect((await new DockerDriver().getContainer(instance.id))?.unenforced).toEqual(instance.unenforced);
+    expect((await new DockerDriver().getContainer(instance.id))?.unenforced).toEqual(
+      instance.unenforced,
+    );
   });
 });

@@ -1,9 +1,9 @@
 import {
+  CONTRACT_VERSION,
   ConfigurationError,
   ConflictError,
   ContainerNotFoundError,
   ContainerRemoveError,
-  CONTRACT_VERSION,
 } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import { DockerDriver } from '../../src/index.js';
@@ -144,7 +144,12 @@ describeEngine('DockerDriver lifecycle on a real engine', () => {
       .catch((e) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(error.issues.map((i: { path: unknown[] }) => i.path.join('.'))).toEqual(
-      expect.arrayContaining(['resources.cpu', 'resources.memory', 'resources.pids', 'labels.berth.session']),
+      expect.arrayContaining([
+        'resources.cpu',
+        'resources.memory',
+        'resources.pids',
+        'labels.berth.session',
+      ]),
     );
     expect((await docker.listContainers({ all: true })).length).toBe(before.length);
   });
@@ -161,12 +166,18 @@ describeEngine('DockerDriver lifecycle on a real engine', () => {
       expect(ids(await driver.listContainers({ sessionId: listSession }))).toEqual(
         [a.id, b.id].sort(),
       );
-      expect(ids(await driver.listContainers({ sessionId: listSession, status: 'running' }))).toEqual([a.id]);
-      expect(ids(await driver.listContainers({ sessionId: listSession, state: 'terminated' }))).toEqual([b.id]);
-      expect(ids(await driver.listContainers({ sessionId: listSession, label: { role: 'b' } }))).toEqual([b.id]);
-      expect(ids(await driver.listContainers({ sessionId: listSession, label: { role: true } }))).toEqual(
-        [a.id, b.id].sort(),
-      );
+      expect(
+        ids(await driver.listContainers({ sessionId: listSession, status: 'running' })),
+      ).toEqual([a.id]);
+      expect(
+        ids(await driver.listContainers({ sessionId: listSession, state: 'terminated' })),
+      ).toEqual([b.id]);
+      expect(
+        ids(await driver.listContainers({ sessionId: listSession, label: { role: 'b' } })),
+      ).toEqual([b.id]);
+      expect(
+        ids(await driver.listContainers({ sessionId: listSession, label: { role: true } })),
+      ).toEqual([a.id, b.id].sort());
     } finally {
       await driver.cleanup({ sessionId: listSession });
     }
@@ -175,7 +186,10 @@ describeEngine('DockerDriver lifecycle on a real engine', () => {
 
   it('lets a fresh instance list and control what an earlier one made', async () => {
     const { id } = await driver.createContainer(
-      shell(session, 'sleep 300', { tenantId: 'tenant-a', resources: { cpu: 0.25, memory: 64, pids: 20 } }),
+      shell(session, 'sleep 300', {
+        tenantId: 'tenant-a',
+        resources: { cpu: 0.25, memory: 64, pids: 20 },
+      }),
     );
     await driver.startContainer(id);
     const fresh = new DockerDriver();
@@ -204,7 +218,9 @@ describeEngine('DockerDriver lifecycle on a real engine', () => {
 
 describe('DockerDriver construction', () => {
   it('rejects reserved default labels and unknown enforcement modes', () => {
-    expect(() => new DockerDriver({ labels: { 'berth.session': 'x' } })).toThrow(ConfigurationError);
+    expect(() => new DockerDriver({ labels: { 'berth.session': 'x' } })).toThrow(
+      ConfigurationError,
+    );
     expect(() => new DockerDriver({ enforcement: 'lax' as 'strict' })).toThrow(ConfigurationError);
   });
 });

@@ -20,9 +20,13 @@ describeEngine('limits the engine really enforces', () => {
 
   it('stops a fork loop at the pids limit', async () => {
     const { id } = await driver.createContainer(
-      shell(session, 'n=0; while [ $n -lt 50 ]; do sleep 60 & n=$((n+1)); echo $n; done; echo all-started', {
-        resources: { pids: 10 },
-      }),
+      shell(
+        session,
+        'n=0; while [ $n -lt 50 ]; do sleep 60 & n=$((n+1)); echo $n; done; echo all-started',
+        {
+          resources: { pids: 10 },
+        },
+      ),
     );
     await driver.startContainer(id);
     const { exitCode } = await driver.waitContainer(id);
@@ -52,14 +56,18 @@ describeEngine('limits the engine really enforces', () => {
     );
     await driver.startContainer(id);
     await driver.waitContainer(id);
-    const [uid, gid, caps] = (await driver.getContainerLogs(id, { stderr: false })).trim().split('\n');
+    const [uid, gid, caps] = (await driver.getContainerLogs(id, { stderr: false }))
+      .trim()
+      .split('\n');
     expect(uid).toBe('65534');
     expect(gid).toBe('65534');
     expect(caps).toMatch(/CapEff:\s+0+$/);
   });
 
   it('sets no_new_privs on the process', async () => {
-    const { id } = await driver.createContainer(shell(session, 'grep NoNewPrivs /proc/self/status'));
+    const { id } = await driver.createContainer(
+      shell(session, 'grep NoNewPrivs /proc/self/status'),
+    );
     await driver.startContainer(id);
     await driver.waitContainer(id);
     expect(await driver.getContainerLogs(id)).toMatch(/NoNewPrivs:\s+1/);

@@ -23,7 +23,9 @@ export function describeEngine(name: string, body: () => void): void {
         try {
           await docker.getImage(IMAGE).inspect();
         } catch {
-          throw new Error(`Test image ${IMAGE} is missing: run 'sudo bash scripts/docker-engine.sh'`);
+          throw new Error(
+            `Test image ${IMAGE} is missing: run 'sudo bash scripts/docker-engine.sh'`,
+          );
         }
       });
       body();
@@ -37,7 +39,10 @@ export function describeEngine(name: string, body: () => void): void {
       });
     });
   } else {
-    describe.skip(`${name} [skipped: no Docker engine at ${address}; run scripts/docker-engine.sh]`, body);
+    describe.skip(
+      `${name} [skipped: no Docker engine at ${address}; run scripts/docker-engine.sh]`,
+      body,
+    );
   }
 }
 
