@@ -1,0 +1,86 @@
+import { BerthEvents, TimeoutError, withEvents, wrapDriver } from '@berth/core';
+import { expect, it } from 'vitest';
+import { describeEngine, shell, useSession } from '../support/engine.js';
+
+describeEngine('exec, stats and health on a real engine', () => {
+  const { driver, session } = useSession('exec');
+
+  it('runs an argument array with env, cwd and user, returning exit code and both streams', async () => {
+    const { id } = await driver.createContainer(shell(session, 'sleep 300'));
+    await driver.startContainer(id);
+    const result = await driver.exec(
+      id,
+      ['sh', '-c', 'echo "$GREETING from $(pwd) as $(id -u)"; echo oops >&2; exit 3'],
+      { env: { GREETING: 'hello' }, cwd: '/tmp', user: '4242' },
+    );
+    expect(result).toEqual({ exitCode: 3, stdout: 'hello from /tmp as 4242\n', stderr: 'oops\n' });
+    // An argument array is never a shell string: metacharacters arrive as plain bytes.
+    const literal = await driver.exec(id, ['echo', '$(id -u); rm -rf /']);
+    expect(literal).toEqual({ exitCode: 0, stdout: '$(id -u); rm -rf /\n', stderr: '' });
+  });
+
+  it('gives up on an exec after its timeout', async () => {
+    const { id } = await driver.createContainer(shell(session, 'sleep 300'));
+    await driver.startContainer(id);
+    const error = await driver.exec(id, ['sleep', '30'], { timeout: 300 }).catch((e) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error.retryable).toBe(true);
+  });
+
+  it('reports cpu, memory, its limit and pids', async () => {
+    const { id } = await driver.createContainer(
+      shell(session, 'sleep 300 & sleep 300 & while true; do :; done', {
+        resources: { cpu: 0.5, memory: 64, pids: 20 },
+      }),
+    );
+    await driver.startContainer(id);
+    const stats = await driver.getContainerStats(id);
+    expect(stats.memoryLimitBytes).toBe(64 * 1024 * 1024);
+    expect(stats.memoryBytes).toBeGreaterThan(0);
+    expect(stats.memoryBytes).toBeLessThan(stats.memoryLimitBytes);
+    expect(stats.pids).toBe(3);
+    // Busy-looping under a half-core quota: clearly busy, never above the quota by much.
+    expect(stats.cpuPercent).toBeGreaterThan(5);
+    expect(stats.cpuPercent).toBeLessThan(80);
+    await driver.stopContainer(id, { force: true });
+  });
+
+  it('follows a healthcheck from starting to healthy to unhealthy', async () => {
+    const events = new BerthEvents();
+    const seen: string[] = [];
+    events.on('container:healthy', () => seen.push('healthy'));
+    events.on('container:unhealthy', () => seen.push('unhealthy'));
+    const wrapped = wrapDriver(driver, withEvents(events));
+    const { id } = await wrapped.createContainer(
+      shell(session, 'touch /tmp/ok; sleep 300', {
+        security: { readOnly: false },
+        healthcheck: { command: ['test', '-f', '/tmp/ok'], intervalMs: 200, timeoutMs: 1000, retries: 1 },
+      }),
+    );
+    expect(await wrapped.isContainerHealthy(id)).toBe(false);
+    await wrapped.startContainer(id);
+
+    const until = async (want: 'healthy' | 'unhealthy') => {
+      for (;;) {
+        const instance = await wrapped.getContainer(id);
+        if (instance?.health === want) return instance;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    expect((await until('healthy')).status).toBe('running');
+    expect(await wrapped.isContainerHealthy(id)).toBe(true);
+
+    await wrapped.exec(id, ['rm', '/tmp/ok']);
+    await until('unhealthy');
+    expect(await wrapped.isContainerHealthy(id)).toBe(false);
+    expect(seen).toEqual(['unhealthy', 'healthy', 'unhealthy']);
+  });
+
+  it('counts a running container without a healthcheck as healthy, a stopped one as not', async () => {
+    const { id } = await driver.createContainer(shell(session, 'sleep 300'));
+    await driver.startContainer(id);
+    expect(await driver.isContainerHealthy(id)).toBe(true);
+    await driver.stopContainer(id, { force: true });
+    expect(await driver.isContainerHealthy(id)).toBe(false);
+  });
+});
