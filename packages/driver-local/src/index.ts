@@ -1,1 +1,9 @@
-export {};
+import { LocalDriver, type LocalDriverOptions } from './local-driver.js';
+
+export type { HostFingerprint, IsolationSettings } from './host-fingerprint.js';
+export { type CleanupResult, LocalDriver, type LocalDriverOptions } from './local-driver.js';
+
+/** Lets `createDriver('local', options)` from @berth/core find this driver. */
+export const berthDrivers = {
+  local: (options?: Record<string, unknown>) => new LocalDriver(options as LocalDriverOptions),
+};

@@ -1,0 +1,121 @@
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { isAbsolute, join, sep } from 'node:path';
+import type { ContainerRecord } from './container-record.js';
+import type { HostFingerprint } from './host-fingerprint.js';
+import type { BindMount, SandboxPlan } from './sandbox-command.js';
+import type { ResolvedUser } from './user-spec.js';
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * A container's environment: its own variables over a small base (PATH, HOME, HOSTNAME), plus
+ * only the driver's variables named in inheritEnv. The driver's environment is not passed on
+ * wholesale: it routinely holds credentials a sandbox must not see.
+ */
+export function containerEnvironment(
+  own: Record<string, string>,
+  base: { name: string; home: string },
+  inherit: string[],
+): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: DEFAULT_PATH,
+    HOME: base.home,
+    HOSTNAME: base.name,
+  };
+  for (const key of inherit) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return { ...env, ...own };
+}
+
+export interface PlanContext {
+  host: HostFingerprint;
+  stateDir: string;
+  workDir: string;
+}
+
+export interface ProcessOverrides {
+  command: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  user?: ResolvedUser;
+  cgroupProcs: string[];
+}
+
+/** How one process of the container is isolated, given what this host can enforce. */
+export function planProcess(
+  record: ContainerRecord,
+  context: PlanContext,
+  overrides: ProcessOverrides,
+): { plan: SandboxPlan; spawnCwd: string; env: Record<string, string> } {
+  const { host } = context;
+  const { security } = record.config;
+  const cwd = overrides.cwd ?? record.cwd;
+  const env = { ...record.env, ...(overrides.env ?? {}), PWD: cwd };
+  const isolateNetwork = record.config.network === undefined;
+  const needsFilesystem = security.readOnly || record.mounts.length > 0 || isolateNetwork;
+  const plan: SandboxPlan = {
+    command: overrides.command,
+    cwd,
+    noNewPrivileges: security.noNewPrivileges && host.setpriv.noNewPrivileges,
+    cgroupProcs: overrides.cgroupProcs,
+  };
+  if (host.setpriv.user) plan.user = overrides.user ?? record.user;
+  const { drop, add } = security.capabilities;
+  if (host.setpriv.capabilities && (drop.length > 0 || add.length > 0)) {
+    plan.capabilities = { drop, add };
+  }
+  if (host.bubblewrap.works && needsFilesystem) {
+    plan.filesystem = {
+      readOnly: security.readOnly,
+      mounts: record.mounts,
+      writable: [context.workDir],
+      hidden: [context.stateDir],
+      isolateNetwork,
+      hostname: record.name,
+    };
+  }
+  // Inside bubblewrap the working directory is set by --chdir; outside it, by spawn itself.
+  return { plan, spawnCwd: plan.filesystem ? context.workDir : cwd, env };
+}
+
+function inside(path: string, root: string): boolean {
+  return path === root || path.startsWith(root === '/' ? root : `${root}${sep}`);
+}
+
+/** The host path behind a path the container sees, following its mounts. */
+export function hostPathOf(path: string, mounts: BindMount[]): string {
+  const mount = [...mounts]
+    .sort((a, b) => b.target.length - a.target.length)
+    .find((m) => inside(path, m.target));
+  return mount ? join(mount.source, path.slice(mount.target.length)) : path;
+}
+
+async function isExecutableFile(path: string): Promise<boolean> {
+  try {
+    if (!(await stat(path)).isFile()) return false;
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the program would be found, looked up the way execvp will inside the container. */
+export async function programExists(
+  program: string,
+  env: Record<string, string>,
+  cwd: string,
+  mounts: BindMount[],
+): Promise<boolean> {
+  if (program.includes('/')) {
+    const path = isAbsolute(program) ? program : join(cwd, program);
+    return isExecutableFile(hostPathOf(path, mounts));
+  }
+  for (const dir of (env.PATH ?? DEFAULT_PATH).split(':')) {
+    if (dir && (await isExecutableFile(hostPathOf(join(dir, program), mounts)))) return true;
+  }
+  return false;
+}

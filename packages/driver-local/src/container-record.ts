@@ -1,0 +1,120 @@
+import type {
+  ContainerConfig,
+  ContainerInstance,
+  ContainerState,
+  ContainerStatus,
+  UnsupportedFeature,
+} from '@berth/core';
+import type { HealthRecord } from './health-monitor.js';
+import { isSameLiveProcess } from './process-identity.js';
+import type { BindMount } from './sandbox-command.js';
+import { readJson, type StateLayout } from './state-store.js';
+import type { ExitRecord, RunRecord, StopRecord } from './supervisor-protocol.js';
+import type { ResolvedUser } from './user-spec.js';
+
+/** container.json: everything decided at create time. */
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  sessionId: string;
+  tenantId?: string;
+  image: string;
+  createdAt: string;
+  labels: Record<string, string>;
+  config: ContainerConfig;
+  /** Number of the latest start; 0 before the first. */
+  run: number;
+  /** Program and arguments: entrypoint followed by command. */
+  command: string[];
+  /** Working directory as the process sees it. */
+  cwd: string;
+  env: Record<string, string>;
+  user: ResolvedUser;
+  mounts: BindMount[];
+  unenforced: UnsupportedFeature[];
+}
+
+export interface ContainerSnapshot {
+  record: ContainerRecord;
+  run?: RunRecord;
+  exit?: ExitRecord;
+  stop?: StopRecord;
+  health?: HealthRecord;
+  status: ContainerStatus;
+  /** The supervisor of the current run is alive (it will record the exit). */
+  supervised: boolean;
+}
+
+/** Reads a container's records and works out its status from what is on disk and in /proc. */
+export async function loadSnapshot(
+  layout: StateLayout,
+  id: string,
+): Promise<ContainerSnapshot | undefined> {
+  const [record, run, exit, stop, health] = await Promise.all([
+    readJson<ContainerRecord>(layout.containerFile(id)),
+    readJson<RunRecord>(layout.runFile(id)),
+    readJson<ExitRecord>(layout.exitFile(id)),
+    readJson<StopRecord>(layout.stopFile(id)),
+    readJson<HealthRecord>(layout.healthFile(id)),
+  ]);
+  if (!record) return undefined;
+  const snapshot: ContainerSnapshot = { record, status: 'created', supervised: false };
+  if (!run) return snapshot;
+  snapshot.run = run;
+  if (stop?.run === run.run) snapshot.stop = stop;
+  if (health?.run === run.run) snapshot.health = health;
+  if (exit?.run === run.run) {
+    snapshot.exit = exit;
+    snapshot.status = snapshot.stop ? 'stopped' : 'exited';
+    return snapshot;
+  }
+  snapshot.supervised = await isSameLiveProcess(run.supervisorPid, run.supervisorStartTime);
+  if (snapshot.supervised || (await isSameLiveProcess(run.pid, run.pidStartTime))) {
+    snapshot.status = 'running';
+  } else {
+    // Neither the process nor its supervisor is left, and nobody recorded how it ended.
+    snapshot.status = 'dead';
+  }
+  return snapshot;
+}
+
+const STATE_OF: Record<ContainerStatus, ContainerState> = {
+  created: 'terminated',
+  running: 'running',
+  paused: 'running',
+  stopped: 'terminated',
+  removing: 'terminated',
+  exited: 'terminated',
+  dead: 'error',
+};
+
+export function toInstance(snapshot: ContainerSnapshot, driver: string): ContainerInstance {
+  const { record, run, exit, health } = snapshot;
+  const instance: ContainerInstance = {
+    id: record.id,
+    name: record.name,
+    sessionId: record.sessionId,
+    image: record.image,
+    status: snapshot.status,
+    state: STATE_OF[snapshot.status],
+    endpoint: null,
+    ports: [],
+    createdAt: new Date(record.createdAt),
+    labels: { ...record.labels },
+    resources: { ...record.config.resources },
+    driver,
+  };
+  if (record.tenantId) instance.tenantId = record.tenantId;
+  if (run) instance.startedAt = new Date(run.startedAt);
+  if (exit) {
+    instance.finishedAt = new Date(exit.finishedAt);
+    instance.exitCode = exit.exitCode;
+  }
+  if (record.config.healthcheck) {
+    instance.health = health?.status ?? (snapshot.status === 'created' ? 'none' : 'starting');
+  } else {
+    instance.health = 'none';
+  }
+  if (record.unenforced.length > 0) instance.unenforced = record.unenforced.map((u) => ({ ...u }));
+  return instance;
+}

@@ -1,0 +1,241 @@
+import { constants } from 'node:fs';
+import { access, lstat, readdir, readlink } from 'node:fs/promises';
+import { arch, platform, release } from 'node:os';
+import { delimiter, join } from 'node:path';
+import type { DriverCapabilities } from '@berth/core';
+import type { execa as Execa } from 'execa';
+import { type CgroupLayout, detectCgroupLayout } from './cgroups.js';
+import { buildSandboxCommand, type RootEntry, type SandboxTools } from './sandbox-command.js';
+
+/** Which host mechanisms the driver may use; each defaults to "if this host has it". */
+export interface IsolationSettings {
+  cgroups?: boolean;
+  setpriv?: boolean;
+  bubblewrap?: boolean;
+}
+
+export interface HostFingerprint {
+  platform: string;
+  arch: string;
+  kernel: string;
+  uid: number;
+  isRoot: boolean;
+  cgroups: CgroupLayout;
+  setpriv: {
+    path?: string;
+    noNewPrivileges: boolean;
+    user: boolean;
+    capabilities: boolean;
+    reason?: string;
+  };
+  bubblewrap: { path?: string; works: boolean; flags: string[]; reason?: string };
+  tools: SandboxTools;
+}
+
+const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+export async function findExecutable(
+  name: string,
+  pathVariable: string | undefined,
+): Promise<string | undefined> {
+  const dirs = [...(pathVariable ?? '').split(delimiter).filter(Boolean), ...SYSTEM_DIRS];
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not here; keep looking.
+    }
+  }
+  return undefined;
+}
+
+async function readRootEntries(): Promise<RootEntry[]> {
+  const entries: RootEntry[] = [];
+  for (const name of await readdir('/')) {
+    try {
+      const stat = await lstat(`/${name}`);
+      if (stat.isSymbolicLink()) {
+        entries.push({ name, kind: 'symlink', target: await readlink(`/${name}`) });
+      } else if (stat.isDirectory()) {
+        entries.push({ name, kind: 'dir' });
+      } else if (stat.isFile()) {
+        entries.push({ name, kind: 'file' });
+      }
+    } catch {
+      // Vanished while listing: nothing to bind.
+    }
+  }
+  return entries;
+}
+
+async function probe(execa: typeof Execa, argv: string[]): Promise<string | undefined> {
+  const [file, ...args] = argv;
+  if (!file) return 'empty command';
+  const result = await execa(file, args, {
+    reject: false,
+    stdin: 'ignore',
+    timeout: 10_000,
+    env: { PATH: SYSTEM_DIRS.join(':') },
+    extendEnv: false,
+  });
+  if (result.exitCode === 0) return undefined;
+  const detail = String(result.stderr ?? '').trim() || result.shortMessage || 'failed';
+  return `exit ${result.exitCode ?? '?'}: ${detail}`;
+}
+
+/**
+ * Finds out, by trying, what this host lets the driver enforce. Nothing is assumed from the
+ * presence of a binary alone: bubblewrap may be installed yet blocked (no user namespaces), and
+ * a cgroup tree may be mounted read-only.
+ */
+export async function fingerprintHost(
+  execa: typeof Execa,
+  settings: IsolationSettings = {},
+): Promise<HostFingerprint> {
+  const uid = process.getuid?.() ?? -1;
+  const isRoot = uid === 0;
+  const sh = (await findExecutable('sh', process.env.PATH)) ?? '/bin/sh';
+  const linux = platform() === 'linux';
+  const tools: SandboxTools = {
+    sh,
+    bwrapFlags: [],
+    rootEntries: linux ? await readRootEntries() : [],
+  };
+
+  const cgroups =
+    settings.cgroups === false
+      ? {
+          version: null,
+          mounts: {},
+          parent: 'berth',
+          enforced: { cpu: false, memory: false, pids: false },
+          reason: 'cgroups disabled by the isolation option',
+        }
+      : await detectCgroupLayout();
+
+  const setpriv: HostFingerprint['setpriv'] = {
+    noNewPrivileges: false,
+    user: false,
+    capabilities: false,
+  };
+  if (settings.setpriv === false) {
+    setpriv.reason = 'setpriv disabled by the isolation option';
+  } else if (!linux) {
+    setpriv.reason = 'setpriv exists only on Linux';
+  } else {
+    const path = await findExecutable('setpriv', process.env.PATH);
+    if (!path) {
+      setpriv.reason = 'setpriv (util-linux) is not installed';
+    } else {
+      setpriv.path = path;
+      tools.setpriv = path;
+      const nnp = await probe(execa, [path, '--no-new-privs', '--', 'true']);
+      setpriv.noNewPrivileges = nnp === undefined;
+      if (isRoot) {
+        const drop = await probe(execa, [
+          path,
+          '--reuid',
+          '65534',
+          '--regid',
+          '65534',
+          '--clear-groups',
+          '--bounding-set',
+          '-all',
+          '--inh-caps',
+          '-all',
+          '--',
+          'true',
+        ]);
+        setpriv.user = drop === undefined;
+        setpriv.capabilities = drop === undefined;
+        if (drop) setpriv.reason = `setpriv cannot switch user or drop capabilities: ${drop}`;
+      } else {
+        setpriv.reason = 'switching user and dropping capabilities need root';
+      }
+      if (nnp) setpriv.reason = `setpriv --no-new-privs failed: ${nnp}`;
+    }
+  }
+
+  const bubblewrap: HostFingerprint['bubblewrap'] = { works: false, flags: [] };
+  if (settings.bubblewrap === false) {
+    bubblewrap.reason = 'bubblewrap disabled by the isolation option';
+  } else if (!linux) {
+    bubblewrap.reason = 'bubblewrap exists only on Linux';
+  } else {
+    const path = await findExecutable('bwrap', process.env.PATH);
+    if (!path) {
+      bubblewrap.reason = 'bubblewrap (bwrap) is not installed';
+    } else {
+      bubblewrap.path = path;
+      // Without root, bubblewrap needs an unprivileged user namespace to mount anything.
+      const attempts = isRoot ? [[], ['--unshare-user']] : [['--unshare-user']];
+      const failures: string[] = [];
+      for (const flags of attempts) {
+        const candidate: SandboxTools = { ...tools, bwrap: path, bwrapFlags: flags };
+        const argv = buildSandboxCommand(
+          {
+            command: ['true'],
+            cwd: '/',
+            noNewPrivileges: false,
+            cgroupProcs: [],
+            filesystem: {
+              readOnly: true,
+              mounts: [],
+              writable: [],
+              hidden: [],
+              isolateNetwork: true,
+              hostname: 'berth-probe',
+            },
+          },
+          candidate,
+        );
+        const failure = await probe(execa, argv);
+        if (failure === undefined) {
+          bubblewrap.works = true;
+          bubblewrap.flags = flags;
+          tools.bwrap = path;
+          tools.bwrapFlags = flags;
+          break;
+        }
+        failures.push(failure);
+      }
+      if (!bubblewrap.works)
+        bubblewrap.reason = `bubblewrap cannot run here: ${failures.join('; ')}`;
+    }
+  }
+
+  return {
+    platform: platform(),
+    arch: arch(),
+    kernel: release(),
+    uid,
+    isRoot,
+    cgroups,
+    setpriv,
+    bubblewrap,
+    tools,
+  };
+}
+
+export function capabilitiesOf(host: HostFingerprint): DriverCapabilities {
+  return {
+    cpu: host.cgroups.enforced.cpu,
+    memory: host.cgroups.enforced.memory,
+    pids: host.cgroups.enforced.pids,
+    disk: false,
+    readOnlyRootfs: host.bubblewrap.works,
+    noNewPrivileges: host.setpriv.noNewPrivileges,
+    user: host.setpriv.user,
+    capabilityDrop: host.setpriv.capabilities,
+    networks: 'logical',
+    // Mounting needs bubblewrap's mount namespace.
+    volumes: host.bubblewrap.works,
+    ports: false,
+    exec: true,
+    stats: true,
+    logsFollow: true,
+    healthchecks: true,
+  };
+}

@@ -1,0 +1,1014 @@
+import { randomBytes } from 'node:crypto';
+import { chown, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import {
+  CONTRACT_VERSION,
+  ConfigurationError,
+  ConflictError,
+  type ContainerConfigInput,
+  type ContainerDriver,
+  type ContainerFilter,
+  ContainerFilterSchema,
+  type ContainerInstance,
+  ContainerNotFoundError,
+  ContainerRemoveError,
+  ContainerStartError,
+  type ContainerStats,
+  ContainerStopError,
+  checkEnforcement,
+  type DriverCapabilities,
+  type DriverHealth,
+  type EnforcementMode,
+  type ExecCallOptions,
+  ExecOptionsSchema,
+  type ExecResult,
+  type GetLogsOptions,
+  type LogLine,
+  LogOptionsSchema,
+  type Network,
+  type NetworkConfigInput,
+  NetworkNotFoundError,
+  NetworkRemoveError,
+  type OperationOptions,
+  parseContainerConfig,
+  type RemoveOptions,
+  type StopOptions,
+  type StreamLogsOptions,
+  TimeoutError,
+  type Volume,
+  type VolumeConfigInput,
+  VolumeNotFoundError,
+  VolumeRemoveError,
+  type WaitResult,
+} from '@berth/core';
+import { execa as defaultExeca } from 'execa';
+import {
+  type ContainerCgroup,
+  cgroupMembers,
+  cgroupProcsFiles,
+  createContainerCgroup,
+  killCgroup,
+  memberListFile,
+  oomCounter,
+  removeContainerCgroup,
+} from './cgroups.js';
+import { containerEnvironment, planProcess, programExists } from './container-plan.js';
+import {
+  type ContainerRecord,
+  type ContainerSnapshot,
+  loadSnapshot,
+  toInstance,
+} from './container-record.js';
+import { StatsSampler } from './container-stats.js';
+import { HealthMonitor, type HealthRecord } from './health-monitor.js';
+import {
+  capabilitiesOf,
+  fingerprintHost,
+  type HostFingerprint,
+  type IsolationSettings,
+} from './host-fingerprint.js';
+import { KeyedLock } from './keyed-lock.js';
+import {
+  formatLogLines,
+  LogTail,
+  mergeByTime,
+  readLogLines,
+  type StoredLogLine,
+  toLogLine,
+} from './log-files.js';
+import { timestampMs } from './log-format.js';
+import { resolveAllowedRoots, resolveMounts } from './mounts.js';
+import { NetworkStore } from './network-store.js';
+import { isSameLiveProcess, processGroupMembers, signalProcess } from './process-identity.js';
+import { SupervisorPool, SupervisorStartError } from './process-supervisor.js';
+import { buildSandboxCommand } from './sandbox-command.js';
+import { StateLayout, writeJsonAtomic } from './state-store.js';
+import type { ExitRecord, RunSpec, StopRecord } from './supervisor-protocol.js';
+import { resolveUser } from './user-spec.js';
+import { VolumeStore } from './volume-store.js';
+
+const { version: PACKAGE_VERSION } = createRequire(import.meta.url)('../package.json') as {
+  version: string;
+};
+
+const DRIVER_NAME = 'local';
+const POLL_MS = 50;
+
+export interface LocalDriverOptions {
+  /** Where containers, logs, volumes and networks are kept. Default: `<cache dir>/berth/local`. */
+  stateDir?: string;
+  /** Host directories bind-mount sources must resolve into. Default: none (no bind mounts). */
+  allowedRoots?: string[];
+  /** `strict` (default) refuses configs asking for what this host cannot enforce. */
+  enforcement?: EnforcementMode;
+  /** Host mechanisms to use; each defaults to "if this host has it and it works". */
+  isolation?: IsolationSettings;
+  /** Names of the driver's own environment variables passed on to containers. Default: none. */
+  inheritEnv?: string[];
+  /** Seconds between SIGTERM and SIGKILL when stopContainer is given no timeout. Default: 10. */
+  stopTimeout?: number;
+  /** Idle supervisor processes kept ready for the next start. Default: 8. */
+  idleSupervisors?: number;
+  /** The execa function (injectable for tests). */
+  execa?: typeof defaultExeca;
+}
+
+export interface CleanupResult {
+  containers: number;
+  volumes: number;
+  networks: number;
+}
+
+function defaultStateDir(): string {
+  const cache =
+    process.env.XDG_CACHE_HOME ||
+    (process.platform === 'darwin'
+      ? join(homedir(), 'Library', 'Caches')
+      : join(homedir(), '.cache'));
+  return join(cache, 'berth', 'local');
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((done, fail) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        fail(signal.reason);
+      },
+      { once: true },
+    );
+  });
+
+const CONTAINER_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * Containers as supervised local processes. See the package README for what is enforced where.
+ */
+export class LocalDriver implements ContainerDriver {
+  readonly name = DRIVER_NAME;
+  readonly version = PACKAGE_VERSION;
+  readonly contractVersion = CONTRACT_VERSION;
+
+  private readonly layout: StateLayout;
+  private readonly enforcement: EnforcementMode;
+  private readonly execa: typeof defaultExeca;
+  private readonly pool: SupervisorPool;
+  private readonly volumes: VolumeStore;
+  private readonly networks: NetworkStore;
+  private readonly locks = new KeyedLock();
+  private readonly monitors = new Map<string, HealthMonitor>();
+  private readonly sampler = new StatsSampler();
+  private readonly startedAt = Date.now();
+  private ready: Promise<{ host: HostFingerprint; allowedRoots: string[] }> | undefined;
+
+  constructor(private readonly options: LocalDriverOptions = {}) {
+    this.layout = new StateLayout(resolve(options.stateDir ?? defaultStateDir()));
+    this.enforcement = options.enforcement ?? 'strict';
+    if (this.enforcement !== 'strict' && this.enforcement !== 'best-effort') {
+      throw new ConfigurationError(
+        `enforcement must be 'strict' or 'best-effort', got '${String(this.enforcement)}'`,
+      );
+    }
+    this.execa = options.execa ?? defaultExeca;
+    this.pool = new SupervisorPool({
+      logFile: this.layout.supervisorLog,
+      maxIdle: options.idleSupervisors ?? 8,
+    });
+    this.volumes = new VolumeStore(this.layout, DRIVER_NAME);
+    this.networks = new NetworkStore(this.layout, DRIVER_NAME);
+  }
+
+  /** The state directory in use. */
+  get stateDir(): string {
+    return this.layout.root;
+  }
+
+  private init(): Promise<{ host: HostFingerprint; allowedRoots: string[] }> {
+    this.ready ??= (async () => {
+      await this.layout.ensure();
+      const [host, allowedRoots] = await Promise.all([
+        fingerprintHost(this.execa, this.options.isolation),
+        resolveAllowedRoots(this.options.allowedRoots ?? []),
+      ]);
+      return { host, allowedRoots };
+    })();
+    this.ready.catch(() => {
+      this.ready = undefined;
+    });
+    return this.ready;
+  }
+
+  /** What the host offers and what was found missing, for diagnostics. */
+  async hostFingerprint(): Promise<HostFingerprint> {
+    return (await this.init()).host;
+  }
+
+  async capabilities(options?: OperationOptions): Promise<DriverCapabilities> {
+    options?.signal?.throwIfAborted();
+    return capabilitiesOf((await this.init()).host);
+  }
+
+  // ---------------------------------------------------------------- containers
+
+  async createContainer(
+    input: ContainerConfigInput,
+    options?: OperationOptions,
+  ): Promise<ContainerInstance> {
+    options?.signal?.throwIfAborted();
+    const config = parseContainerConfig(input);
+    const command = [...(config.entrypoint ?? []), ...(config.command ?? [])];
+    if (command.length === 0) {
+      throw new ConfigurationError(
+        'command (or entrypoint) is required: the local driver runs host programs and has no image to take a default command from',
+        [{ path: ['command'], message: 'required by the local driver', stage: 'schema' }],
+      );
+    }
+    const { host, allowedRoots } = await this.init();
+    const unenforced = checkEnforcement(
+      config,
+      capabilitiesOf(host),
+      this.enforcement,
+      DRIVER_NAME,
+    );
+    if (config.network !== undefined && !(await this.networks.find(config.network))) {
+      throw new NetworkNotFoundError(config.network);
+    }
+    const id = randomBytes(16).toString('hex');
+    const name = config.name ?? `berth-${id.slice(0, 12)}`;
+    if ((await this.allRecords()).some((r) => r.name === name)) {
+      throw new ConflictError(`A container named '${name}' already exists`);
+    }
+    const user = await resolveUser(config.security.user);
+    const workDir = this.layout.workDir(id);
+    const mounts = host.bubblewrap.works
+      ? await resolveMounts(config.volumes, {
+          allowedRoots,
+          rootEntries: host.tools.rootEntries,
+          readOnly: config.security.readOnly,
+          volumeDir: async (volume) => {
+            await this.volumes.create({
+              name: volume,
+              sessionId: config.sessionId,
+              ...(config.tenantId ? { tenantId: config.tenantId } : {}),
+            });
+            return this.layout.volumeData(volume);
+          },
+        })
+      : [];
+    const cwd = config.workingDir ?? workDir;
+    if (!isAbsolute(cwd)) {
+      throw new ConfigurationError(`workingDir '${cwd}' must be an absolute path`, [
+        { path: ['workingDir'], message: 'must be absolute', stage: 'schema' },
+      ]);
+    }
+
+    const labels: Record<string, string> = {
+      ...config.labels,
+      'berth.driver': DRIVER_NAME,
+      'berth.driver-version': PACKAGE_VERSION,
+      'berth.session': config.sessionId,
+      ...(config.tenantId ? { 'berth.tenant': config.tenantId } : {}),
+    };
+    const record: ContainerRecord = {
+      id,
+      name,
+      sessionId: config.sessionId,
+      ...(config.tenantId ? { tenantId: config.tenantId } : {}),
+      image: config.image,
+      createdAt: new Date().toISOString(),
+      labels,
+      config,
+      run: 0,
+      command,
+      cwd,
+      env: containerEnvironment(config.env, { name, home: workDir }, this.options.inheritEnv ?? []),
+      user,
+      mounts,
+      unenforced,
+    };
+    await mkdir(this.layout.containerDir(id), { recursive: true, mode: 0o711 });
+    await mkdir(workDir, { mode: 0o700 });
+    if (host.setpriv.user) {
+      await chown(workDir, user.uid, user.gid);
+      // A fresh named volume belongs to its first user, as Docker's copy-up would make it.
+      for (const mount of mounts) {
+        if (!mount.readOnly && mount.source.startsWith(this.layout.volumes)) {
+          if ((await readdir(mount.source)).length === 0) {
+            await chown(mount.source, user.uid, user.gid);
+          }
+        }
+      }
+    }
+    await writeJsonAtomic(this.layout.containerFile(id), record);
+    return toInstance({ record, status: 'created', supervised: false }, DRIVER_NAME);
+  }
+
+  async startContainer(id: string, options?: OperationOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    const found = await this.require(id);
+    await this.locks.run(found.record.id, async () => {
+      const snapshot = await this.require(found.record.id);
+      if (snapshot.status === 'running') return;
+      await this.launch(snapshot.record);
+    });
+  }
+
+  private async launch(record: ContainerRecord): Promise<void> {
+    const { host } = await this.init();
+    const { id } = record;
+    const context = { host, stateDir: this.layout.root, workDir: this.layout.workDir(id) };
+    const program = record.command[0] as string;
+    if (!(await programExists(program, record.env, record.cwd, record.mounts))) {
+      throw new ContainerStartError(
+        id,
+        `executable '${program}' was not found (PATH=${record.env.PATH ?? ''})`,
+        { retryable: false },
+      );
+    }
+    const { cpu, memory, pids } = host.cgroups.enforced;
+    let group: ContainerCgroup | undefined;
+    if (cpu || memory || pids) {
+      const { resources } = record.config;
+      try {
+        group = await createContainerCgroup(host.cgroups, id, {
+          ...(cpu ? { cpu: resources.cpu } : {}),
+          ...(memory ? { memory: resources.memory } : {}),
+          ...(pids ? { pids: resources.pids } : {}),
+        });
+      } catch (error) {
+        throw new ContainerStartError(id, `cannot set up its cgroup: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    }
+    const { plan, spawnCwd, env } = planProcess(record, context, {
+      command: record.command,
+      cgroupProcs: group ? cgroupProcsFiles(group) : [],
+    });
+    const next: ContainerRecord = { ...record, run: record.run + 1 };
+    await writeJsonAtomic(this.layout.containerFile(id), next);
+    await rm(this.layout.stopFile(id), { force: true });
+    const oom = group ? oomCounter(group) : undefined;
+    const members = group ? memberListFile(group) : undefined;
+    const spec: RunSpec = {
+      id,
+      run: next.run,
+      argv: buildSandboxCommand(plan, host.tools),
+      env,
+      cwd: spawnCwd,
+      stdoutLog: this.layout.logFile(id, 'stdout'),
+      stderrLog: this.layout.logFile(id, 'stderr'),
+      runFile: this.layout.runFile(id),
+      exitFile: this.layout.exitFile(id),
+      stopFile: this.layout.stopFile(id),
+      sandboxed: plan.filesystem !== undefined,
+      ...(group
+        ? {
+            cgroup: {
+              dirs: [...new Set(Object.values(group.dirs))].filter(
+                (d): d is string => d !== undefined,
+              ),
+              ...(members ? { membersFile: members } : {}),
+              ...(oom ? { oom } : {}),
+            },
+          }
+        : {}),
+      meta: group ? { cgroup: group } : {},
+    };
+    let run: Awaited<ReturnType<SupervisorPool['run']>>;
+    try {
+      run = await this.pool.run(spec);
+    } catch (error) {
+      if (group) await removeContainerCgroup(group).catch(() => undefined);
+      const code = error instanceof SupervisorStartError ? error.code : undefined;
+      throw new ContainerStartError(id, (error as Error).message, {
+        cause: error,
+        // A program that does not exist will not appear by retrying.
+        ...(code === 'ENOENT' || code === 'EACCES' ? { retryable: false } : {}),
+      });
+    }
+    this.sampler.forget(id);
+    if (next.config.healthcheck) this.watchHealth(next, run.run, Date.parse(run.startedAt));
+  }
+
+  async stopContainer(id: string, options: StopOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    const found = await this.require(id);
+    await this.locks.run(found.record.id, () => this.halt(found.record.id, options));
+  }
+
+  private async halt(id: string, options: StopOptions): Promise<void> {
+    const snapshot = await this.require(id);
+    if (snapshot.status !== 'running' || !snapshot.run) return;
+    const run = snapshot.run;
+    const graceMs = options.force
+      ? 0
+      : Math.max(0, (options.timeout ?? this.options.stopTimeout ?? 10) * 1000);
+    const stop: StopRecord = {
+      run: run.run,
+      requestedAt: new Date().toISOString(),
+      killAt: Date.now() + graceMs,
+    };
+    await writeJsonAtomic(this.layout.stopFile(id), stop);
+    const group = run.meta.cgroup as ContainerCgroup | undefined;
+    const mainAlive = await isSameLiveProcess(run.pid, run.pidStartTime);
+
+    const targets = async (): Promise<number[]> => {
+      const pids = new Set<number>(mainAlive ? await processGroupMembers(run.pid) : []);
+      if (group) for (const pid of await cgroupMembers(group)) pids.add(pid);
+      return [...pids];
+    };
+
+    if (graceMs > 0) {
+      // bubblewrap's monitor would die of SIGTERM at once and take the program's clean exit
+      // status with it; it ends by itself when the program does.
+      for (const pid of await targets()) {
+        if (run.sandboxed && pid === run.pid) continue;
+        signalProcess(pid, 'SIGTERM');
+      }
+      if (await this.waitForExit(id, Date.now() + graceMs, options.signal))
+        return this.afterExit(id);
+    }
+    if (mainAlive) signalProcess(-run.pid, 'SIGKILL');
+    for (const pid of await targets()) signalProcess(pid, 'SIGKILL');
+    if (group) await killCgroup(group);
+    if (await this.waitForExit(id, Date.now() + 5000, options.signal)) return this.afterExit(id);
+
+    const again = await this.require(id);
+    if (again.status === 'running' && !again.supervised) {
+      // Nobody is left to record the end: the supervisor died before its container.
+      const exit: ExitRecord = {
+        run: run.run,
+        exitCode: 137,
+        signal: 'SIGKILL',
+        oomKilled: false,
+        finishedAt: new Date().toISOString(),
+        lost: true,
+      };
+      await writeJsonAtomic(this.layout.exitFile(id), exit);
+      if (group) await removeContainerCgroup(group).catch(() => undefined);
+      return this.afterExit(id);
+    }
+    if (again.status === 'running') {
+      throw new ContainerStopError(id, 'its processes survived SIGKILL');
+    }
+    return this.afterExit(id);
+  }
+
+  private afterExit(id: string): void {
+    this.monitors.get(id)?.stop();
+    this.monitors.delete(id);
+  }
+
+  /** True once the current run has an exit record (or cannot get one any more). */
+  private async waitForExit(id: string, deadline: number, signal?: AbortSignal): Promise<boolean> {
+    const release = this.pool.hold();
+    try {
+      for (;;) {
+        const snapshot = await loadSnapshot(this.layout, id);
+        if (snapshot?.status !== 'running') return true;
+        const left = deadline - Date.now();
+        if (left <= 0) return false;
+        signal?.throwIfAborted();
+        if (this.pool.supervises(id)) {
+          await new Promise<void>((done) => {
+            const timer = setTimeout(finish, Math.min(left, 1000));
+            const off = this.pool.onExit(id, finish);
+            signal?.addEventListener('abort', finish, { once: true });
+            function finish() {
+              clearTimeout(timer);
+              off();
+              signal?.removeEventListener('abort', finish);
+              done();
+            }
+          });
+        } else {
+          await sleep(Math.min(left, POLL_MS), signal);
+        }
+      }
+    } finally {
+      release();
+    }
+  }
+
+  async restartContainer(id: string, options: StopOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    const found = await this.require(id);
+    await this.locks.run(found.record.id, async () => {
+      await this.halt(found.record.id, options);
+      const snapshot = await this.require(found.record.id);
+      await this.launch(snapshot.record);
+    });
+  }
+
+  async removeContainer(id: string, options: RemoveOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    const found = await this.require(id);
+    await this.locks.run(found.record.id, async () => {
+      const snapshot = await this.require(found.record.id);
+      const cid = snapshot.record.id;
+      if (snapshot.status === 'running') {
+        if (!options.force) {
+          throw new ContainerRemoveError(
+            cid,
+            'it is running; stop it first or remove with { force: true }',
+          );
+        }
+        await this.halt(cid, { force: true });
+      }
+      this.afterExit(cid);
+      this.sampler.forget(cid);
+      const group = snapshot.run?.meta.cgroup as ContainerCgroup | undefined;
+      if (group) {
+        await killCgroup(group).catch(() => undefined);
+        await removeContainerCgroup(group).catch(() => undefined);
+      }
+      try {
+        await rm(this.layout.containerDir(cid), { recursive: true, force: true });
+      } catch (error) {
+        throw new ContainerRemoveError(cid, (error as Error).message, { cause: error });
+      }
+    });
+  }
+
+  async getContainer(id: string, options?: OperationOptions): Promise<ContainerInstance | null> {
+    options?.signal?.throwIfAborted();
+    const snapshot = await this.find(id);
+    return snapshot ? toInstance(snapshot, DRIVER_NAME) : null;
+  }
+
+  async listContainers(
+    filter: ContainerFilter = {},
+    options?: OperationOptions,
+  ): Promise<ContainerInstance[]> {
+    options?.signal?.throwIfAborted();
+    const parsed = ContainerFilterSchema.safeParse(filter);
+    if (!parsed.success) {
+      throw new ConfigurationError(
+        `Invalid container filter: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+      );
+    }
+    const f = parsed.data;
+    const statuses = f.status === undefined ? undefined : [f.status].flat();
+    const states = f.state === undefined ? undefined : [f.state].flat();
+    const snapshots = await this.allSnapshots();
+    return snapshots
+      .map((s) => toInstance(s, DRIVER_NAME))
+      .filter(
+        (c) =>
+          (f.sessionId === undefined || c.sessionId === f.sessionId) &&
+          (f.tenantId === undefined || c.tenantId === f.tenantId) &&
+          (statuses === undefined || statuses.includes(c.status)) &&
+          (states === undefined || states.includes(c.state)) &&
+          Object.entries(f.label ?? {}).every(([key, value]) =>
+            value === true ? key in c.labels : c.labels[key] === value,
+          ),
+      )
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+
+  // ---------------------------------------------------------------- logs and waiting
+
+  async getContainerLogs(id: string, options: GetLogsOptions = {}): Promise<string> {
+    const { signal, ...rest } = options;
+    signal?.throwIfAborted();
+    const snapshot = await this.require(id);
+    const parsed = LogOptionsSchema.parse(rest);
+    const lines = await readLogLines(this.logPaths(snapshot.record.id), parsed);
+    return formatLogLines(lines, parsed.timestamps);
+  }
+
+  async *streamLogs(id: string, options: StreamLogsOptions = {}): AsyncIterable<LogLine> {
+    const { signal, follow, ...rest } = options;
+    signal?.throwIfAborted();
+    const snapshot = await this.require(id);
+    const cid = snapshot.record.id;
+    const parsed = LogOptionsSchema.parse(rest);
+    if (!follow) {
+      for (const line of await readLogLines(this.logPaths(cid), parsed)) yield toLogLine(line);
+      return;
+    }
+    const paths = this.logPaths(cid);
+    const tails = (['stdout', 'stderr'] as const)
+      .filter((stream) => parsed[stream] !== false)
+      .map((stream) => new LogTail(paths[stream], stream));
+    const since =
+      parsed.since === undefined
+        ? undefined
+        : parsed.since instanceof Date
+          ? parsed.since.getTime()
+          : parsed.since;
+    const readBatch = async (): Promise<StoredLogLine[]> => {
+      const batches = await Promise.all(tails.map((t) => t.next()));
+      const merged = batches.reduce<StoredLogLine[]>((all, batch) => mergeByTime(all, batch), []);
+      return since === undefined ? merged : merged.filter((l) => timestampMs(l.timestamp) >= since);
+    };
+    let first = await readBatch();
+    if (parsed.tail !== undefined) first = parsed.tail === 0 ? [] : first.slice(-parsed.tail);
+    for (const line of first) yield toLogLine(line);
+    const release = this.pool.hold();
+    try {
+      for (;;) {
+        if (signal?.aborted) return;
+        const current = await loadSnapshot(this.layout, cid);
+        const running = current?.status === 'running';
+        for (const line of await readBatch()) yield toLogLine(line);
+        if (!running) return;
+        try {
+          await sleep(POLL_MS, signal);
+        } catch {
+          return;
+        }
+      }
+    } finally {
+      release();
+    }
+  }
+
+  async waitContainer(id: string, options?: OperationOptions): Promise<WaitResult> {
+    options?.signal?.throwIfAborted();
+    const snapshot = await this.require(id);
+    await this.waitForExit(snapshot.record.id, Number.POSITIVE_INFINITY, options?.signal);
+    const after = await this.require(snapshot.record.id);
+    if (after.exit) return { exitCode: after.exit.exitCode, oomKilled: after.exit.oomKilled };
+    // Created but never started, or lost without a record: nothing ran to completion.
+    return { exitCode: after.status === 'dead' ? 255 : 0, oomKilled: false };
+  }
+
+  // ---------------------------------------------------------------- exec, stats, health
+
+  async exec(id: string, command: string[], options: ExecCallOptions = {}): Promise<ExecResult> {
+    const { signal, ...rest } = options;
+    signal?.throwIfAborted();
+    const parsedOptions = ExecOptionsSchema.parse(rest);
+    if (
+      !Array.isArray(command) ||
+      command.length === 0 ||
+      command.some((c) => typeof c !== 'string')
+    ) {
+      throw new ConfigurationError('exec needs a non-empty array of strings', [
+        { path: ['command'], message: 'must be a non-empty string array', stage: 'schema' },
+      ]);
+    }
+    const snapshot = await this.require(id);
+    if (snapshot.status !== 'running' || !snapshot.run) {
+      throw new ConflictError(`Container ${snapshot.record.id} is not running`);
+    }
+    return this.runInContainer(snapshot, command, {
+      ...(parsedOptions.env ? { env: parsedOptions.env } : {}),
+      ...(parsedOptions.cwd ? { cwd: parsedOptions.cwd } : {}),
+      ...(parsedOptions.user ? { user: parsedOptions.user } : {}),
+      ...(parsedOptions.timeout ? { timeoutMs: parsedOptions.timeout } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  private async runInContainer(
+    snapshot: ContainerSnapshot,
+    command: string[],
+    options: {
+      env?: Record<string, string>;
+      cwd?: string;
+      user?: string;
+      timeoutMs?: number;
+      signal?: AbortSignal;
+    },
+  ): Promise<ExecResult> {
+    const { host } = await this.init();
+    const { record } = snapshot;
+    const group = snapshot.run?.meta.cgroup as ContainerCgroup | undefined;
+    const user = options.user ? await resolveUser(options.user) : undefined;
+    const { plan, spawnCwd, env } = planProcess(
+      record,
+      { host, stateDir: this.layout.root, workDir: this.layout.workDir(record.id) },
+      {
+        command,
+        ...(options.cwd ? { cwd: options.cwd } : {}),
+        ...(options.env ? { env: options.env } : {}),
+        ...(user ? { user } : {}),
+        cgroupProcs: group ? cgroupProcsFiles(group) : [],
+      },
+    );
+    if (!(await programExists(command[0] as string, env, plan.cwd, record.mounts))) {
+      return { exitCode: 127, stdout: '', stderr: `executable '${command[0]}' was not found\n` };
+    }
+    if (!plan.filesystem) {
+      try {
+        if (!(await stat(spawnCwd)).isDirectory()) throw new Error('not a directory');
+      } catch {
+        return {
+          exitCode: 126,
+          stdout: '',
+          stderr: `working directory '${spawnCwd}' is missing\n`,
+        };
+      }
+    }
+    const [file, ...args] = buildSandboxCommand(plan, host.tools);
+    const release = this.pool.hold();
+    const child = this.execa(file as string, args, {
+      env,
+      extendEnv: false,
+      cwd: spawnCwd,
+      reject: false,
+      stdin: 'ignore',
+      stripFinalNewline: false,
+      // Its own process group, so a timeout or abort kills everything it started.
+      detached: true,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    let timedOut = false;
+    let aborted = false;
+    const killGroup = () => {
+      if (child.pid !== undefined) signalProcess(-child.pid, 'SIGKILL');
+    };
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            killGroup();
+          }, options.timeoutMs);
+    const onAbort = () => {
+      aborted = true;
+      killGroup();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const result = await child;
+      if (timedOut) throw new TimeoutError('exec', options.timeoutMs as number);
+      if (aborted) options.signal?.throwIfAborted();
+      return {
+        exitCode: result.exitCode ?? 128 + 9,
+        stdout: String(result.stdout ?? ''),
+        stderr: String(result.stderr ?? ''),
+      };
+    } finally {
+      if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      release();
+    }
+  }
+
+  async getContainerStats(id: string, options?: OperationOptions): Promise<ContainerStats> {
+    options?.signal?.throwIfAborted();
+    const { host } = await this.init();
+    const snapshot = await this.require(id);
+    const memoryLimit = host.cgroups.enforced.memory
+      ? snapshot.record.config.resources.memory
+      : undefined;
+    if (snapshot.status !== 'running' || !snapshot.run) {
+      return {
+        cpuPercent: 0,
+        memoryBytes: 0,
+        memoryLimitBytes: memoryLimit === undefined ? 0 : memoryLimit * 1024 * 1024,
+        pids: 0,
+      };
+    }
+    const group = snapshot.run.meta.cgroup as ContainerCgroup | undefined;
+    return this.sampler.stats(snapshot.record.id, group, snapshot.run.pid, memoryLimit);
+  }
+
+  private watchHealth(record: ContainerRecord, run: number, startedAt: number): void {
+    const healthcheck = record.config.healthcheck;
+    if (!healthcheck || this.monitors.has(record.id)) return;
+    const id = record.id;
+    const monitor = new HealthMonitor(
+      healthcheck,
+      {
+        check: async (timeoutMs) => {
+          const snapshot = await this.require(id);
+          if (snapshot.status !== 'running') return { ok: false };
+          const result = await this.runInContainer(snapshot, healthcheck.command, { timeoutMs });
+          return { ok: result.exitCode === 0, exitCode: result.exitCode };
+        },
+        isRunning: async () => {
+          const snapshot = await loadSnapshot(this.layout, id);
+          return snapshot?.status === 'running' && snapshot.run?.run === run;
+        },
+        save: (health: HealthRecord) => writeJsonAtomic(this.layout.healthFile(id), health),
+      },
+      run,
+      startedAt,
+    );
+    this.monitors.set(id, monitor);
+    monitor.start();
+  }
+
+  async isContainerHealthy(id: string, options?: OperationOptions): Promise<boolean> {
+    options?.signal?.throwIfAborted();
+    const snapshot = await this.require(id);
+    if (snapshot.status !== 'running') return false;
+    if (!snapshot.record.config.healthcheck) return true;
+    return snapshot.health?.status === 'healthy';
+  }
+
+  async healthCheck(options?: OperationOptions): Promise<DriverHealth> {
+    options?.signal?.throwIfAborted();
+    const uptime = (Date.now() - this.startedAt) / 1000;
+    try {
+      const { host } = await this.init();
+      const containers = await this.allSnapshots();
+      const running = containers.filter((c) => c.status === 'running').length;
+      const caps = capabilitiesOf(host);
+      const missing = (
+        [
+          'cpu',
+          'memory',
+          'pids',
+          'readOnlyRootfs',
+          'noNewPrivileges',
+          'user',
+          'capabilityDrop',
+        ] as const
+      ).filter((k) => !caps[k]);
+      return {
+        status: missing.length === 0 ? 'healthy' : 'degraded',
+        version: this.version,
+        uptime,
+        containers: { total: containers.length, running, stopped: containers.length - running },
+        ...(missing.length > 0
+          ? { error: `this host does not let the driver enforce: ${missing.join(', ')}` }
+          : {}),
+      };
+    } catch (error) {
+      return {
+        status: 'unhealthy',
+        version: this.version,
+        uptime,
+        containers: { total: 0, running: 0, stopped: 0 },
+        error: (error as Error).message,
+      };
+    }
+  }
+
+  // ---------------------------------------------------------------- volumes and networks
+
+  async createVolume(config: VolumeConfigInput, options?: OperationOptions): Promise<Volume> {
+    options?.signal?.throwIfAborted();
+    await this.init();
+    return this.volumes.create(config);
+  }
+
+  async removeVolume(id: string, options?: OperationOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    await this.init();
+    const volume = await this.volumes.get(id);
+    if (!volume) throw new VolumeNotFoundError(id);
+    const users = (await this.allSnapshots()).filter(
+      (s) =>
+        s.status === 'running' &&
+        s.record.config.volumes.some((v) => v.type === 'volume' && v.source === volume.name),
+    );
+    if (users.length > 0) {
+      throw new VolumeRemoveError(
+        id,
+        `it is in use by running container(s) ${users.map((s) => s.record.name).join(', ')}`,
+      );
+    }
+    await this.volumes.remove(id);
+  }
+
+  async listVolumes(options?: OperationOptions): Promise<Volume[]> {
+    options?.signal?.throwIfAborted();
+    await this.init();
+    return this.volumes.list();
+  }
+
+  async createNetwork(config: NetworkConfigInput, options?: OperationOptions): Promise<Network> {
+    options?.signal?.throwIfAborted();
+    await this.init();
+    return this.networks.create(config);
+  }
+
+  async removeNetwork(id: string, options?: OperationOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    await this.init();
+    const network = await this.networks.find(id);
+    if (!network) throw new NetworkNotFoundError(id);
+    const users = (await this.allSnapshots()).filter(
+      (s) =>
+        s.status === 'running' &&
+        (s.record.config.network === network.name || s.record.config.network === network.id),
+    );
+    if (users.length > 0) {
+      throw new NetworkRemoveError(
+        id,
+        `it is in use by running container(s) ${users.map((s) => s.record.name).join(', ')}`,
+      );
+    }
+    await this.networks.remove(network.id);
+  }
+
+  async listNetworks(options?: OperationOptions): Promise<Network[]> {
+    options?.signal?.throwIfAborted();
+    await this.init();
+    return this.networks.list();
+  }
+
+  // ---------------------------------------------------------------- lifecycle of the driver
+
+  /** Removes every container, volume and network of a session, even ones an earlier process made. */
+  async cleanup(filter: { sessionId: string }, options?: OperationOptions): Promise<CleanupResult> {
+    options?.signal?.throwIfAborted();
+    await this.init();
+    const result: CleanupResult = { containers: 0, volumes: 0, networks: 0 };
+    const containers = await this.listContainers({ sessionId: filter.sessionId });
+    await Promise.all(
+      containers.map(async (c) => {
+        await this.removeContainer(c.id, { force: true });
+        result.containers++;
+      }),
+    );
+    for (const volume of await this.volumes.list()) {
+      if (volume.sessionId === filter.sessionId) {
+        await this.volumes.remove(volume.id);
+        result.volumes++;
+      }
+    }
+    for (const network of await this.networks.list()) {
+      if (network.sessionId === filter.sessionId) {
+        await this.networks.remove(network.id);
+        result.networks++;
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Stops health checks and lets idle supervisors go. Running containers keep running (their
+   * supervisors outlive the driver) and a new driver on the same stateDir picks them up.
+   */
+  async close(): Promise<void> {
+    for (const monitor of this.monitors.values()) monitor.stop();
+    this.monitors.clear();
+    this.pool.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---------------------------------------------------------------- records
+
+  private logPaths(id: string) {
+    return { stdout: this.layout.logFile(id, 'stdout'), stderr: this.layout.logFile(id, 'stderr') };
+  }
+
+  private async containerIds(): Promise<string[]> {
+    try {
+      return (await readdir(this.layout.containers)).filter((n) => CONTAINER_ID.test(n));
+    } catch {
+      return [];
+    }
+  }
+
+  private async allSnapshots(): Promise<ContainerSnapshot[]> {
+    await this.init();
+    const snapshots = await Promise.all(
+      (await this.containerIds()).map((id) => loadSnapshot(this.layout, id)),
+    );
+    const found = snapshots.filter((s): s is ContainerSnapshot => s !== undefined);
+    for (const snapshot of found) this.resumeHealth(snapshot);
+    return found;
+  }
+
+  private async allRecords(): Promise<ContainerRecord[]> {
+    return (await this.allSnapshots()).map((s) => s.record);
+  }
+
+  /** By id, else by name. */
+  private async find(idOrName: string): Promise<ContainerSnapshot | undefined> {
+    await this.init();
+    if (CONTAINER_ID.test(idOrName)) {
+      const snapshot = await loadSnapshot(this.layout, idOrName);
+      if (snapshot) {
+        this.resumeHealth(snapshot);
+        return snapshot;
+      }
+    }
+    if (typeof idOrName !== 'string' || idOrName === '') return undefined;
+    return (await this.allSnapshots()).find((s) => s.record.name === idOrName);
+  }
+
+  private async require(id: string): Promise<ContainerSnapshot> {
+    const snapshot = await this.find(id);
+    if (!snapshot) throw new ContainerNotFoundError(id);
+    return snapshot;
+  }
+
+  /** A re-attached driver takes over the health checks of running containers it finds. */
+  private resumeHealth(snapshot: ContainerSnapshot): void {
+    if (
+      snapshot.status === 'running' &&
+      snapshot.run &&
+      snapshot.record.config.healthcheck &&
+      !this.monitors.has(snapshot.record.id)
+    ) {
+      this.watchHealth(snapshot.record, snapshot.run.run, Date.parse(snapshot.run.startedAt));
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import { normalizeCapabilityName } from '@berth/core';
+import type { ResolvedUser } from './user-spec.js';
+
+/*
+ * Builds the argument vector that puts one process into a container: join the cgroups, enter
+ * a bubblewrap mount namespace, drop privileges with setpriv, then exec the user's program.
+ * Only argument arrays: the user's strings are never parsed by a shell. The one shell script
+ * here is a constant that takes every value as a positional parameter.
+ */
+
+/** A top-level entry of the host's root, as bubblewrap re-creates it. */
+export interface RootEntry {
+  name: string;
+  kind: 'dir' | 'file' | 'symlink';
+  /** Link target, for symlinks. */
+  target?: string;
+}
+
+/** Host programs the chain uses, with absolute paths (found once, when fingerprinting). */
+export interface SandboxTools {
+  sh: string;
+  bwrap?: string;
+  /** Extra bubblewrap flags this host needs (e.g. --unshare-user without root). */
+  bwrapFlags: string[];
+  setpriv?: string;
+  rootEntries: RootEntry[];
+}
+
+export interface BindMount {
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface FilesystemPlan {
+  readOnly: boolean;
+  mounts: BindMount[];
+  /** Host directories that stay writable at the same path (the container's own work dir). */
+  writable: string[];
+  /** Host directories masked by an empty, read-only tmpfs (the driver's state). */
+  hidden: string[];
+  /** No network named: give the process an empty network namespace. */
+  isolateNetwork: boolean;
+  hostname?: string;
+}
+
+export interface SandboxPlan {
+  command: string[];
+  /** Working directory as the process sees it. */
+  cwd: string;
+  /** Switch to this user (needs setpriv, and root to do it). */
+  user?: ResolvedUser;
+  noNewPrivileges: boolean;
+  capabilities?: { drop: string[]; add: string[] };
+  /** Present when bubblewrap builds the filesystem view. */
+  filesystem?: FilesystemPlan;
+  /** cgroup.procs files to join before anything else runs. */
+  cgroupProcs: string[];
+}
+
+/**
+ * Joins each cgroup given as a positional parameter, then execs the rest. Exit status 125, like
+ * an OCI runtime, when a group cannot be joined: the process must not run unconfined.
+ */
+const JOIN_CGROUPS_SCRIPT =
+  'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n - 1)); done; exec "$@"';
+
+// Recreated fresh or handled specially below, never bound from the host.
+const SPECIAL_ROOT_ENTRIES = new Set(['proc', 'dev', 'sys', 'tmp']);
+
+function bwrapArgs(plan: SandboxPlan, fs: FilesystemPlan, tools: SandboxTools): string[] {
+  const bind = (ro: boolean) => (ro ? '--ro-bind' : '--bind');
+  const args = ['--die-with-parent', ...tools.bwrapFlags, '--unshare-ipc', '--unshare-uts'];
+  if (fs.hostname) args.push('--hostname', fs.hostname);
+  if (fs.isolateNetwork) args.push('--unshare-net');
+  // Each top-level entry is bound onto bubblewrap's own tmpfs root rather than binding / as a
+  // whole: mount targets that do not exist on the host are then created in that tmpfs, not on
+  // the host's disk.
+  for (const entry of tools.rootEntries) {
+    if (SPECIAL_ROOT_ENTRIES.has(entry.name)) continue;
+    const path = `/${entry.name}`;
+    if (entry.kind === 'symlink' && entry.target !== undefined) {
+      args.push('--symlink', entry.target, path);
+    } else {
+      args.push(bind(fs.readOnly), path, path);
+    }
+  }
+  args.push('--ro-bind', '/sys', '/sys', '--proc', '/proc', '--dev', '/dev');
+  if (fs.readOnly) args.push('--tmpfs', '/tmp');
+  else args.push('--bind', '/tmp', '/tmp');
+  for (const hidden of fs.hidden) args.push('--tmpfs', hidden);
+  for (const dir of fs.writable) args.push('--bind', dir, dir);
+  for (const mount of fs.mounts) args.push(bind(mount.readOnly), mount.source, mount.target);
+  for (const hidden of fs.hidden) args.push('--remount-ro', hidden);
+  if (fs.readOnly) args.push('--remount-ro', '/');
+  args.push('--chdir', plan.cwd, '--');
+  return args;
+}
+
+function capabilityArgs(caps: { drop: string[]; add: string[] }, nonRoot: boolean): string[] {
+  const drop = caps.drop.map(normalizeCapabilityName);
+  const add = caps.add.map(normalizeCapabilityName).filter((c) => c !== 'ALL');
+  const plus = add.map((c) => `+${c.toLowerCase()}`);
+  const args: string[] = [];
+  if (drop.includes('ALL')) {
+    const set = ['-all', ...plus].join(',');
+    args.push('--bounding-set', set, '--inh-caps', set);
+  } else {
+    const removed = drop.filter((c) => !add.includes(c)).map((c) => `-${c.toLowerCase()}`);
+    if (removed.length > 0) {
+      args.push('--bounding-set', removed.join(','), '--inh-caps', ['-all', ...plus].join(','));
+    } else if (plus.length > 0) {
+      args.push('--inh-caps', ['-all', ...plus].join(','));
+    }
+  }
+  // A non-root user loses every capability at exec; ambient ones are how added ones survive.
+  if (nonRoot && plus.length > 0) args.push('--ambient-caps', plus.join(','));
+  return args;
+}
+
+function setprivArgs(plan: SandboxPlan): string[] {
+  const args: string[] = [];
+  if (plan.user) {
+    args.push('--reuid', String(plan.user.uid), '--regid', String(plan.user.gid), '--clear-groups');
+  }
+  if (plan.noNewPrivileges) args.push('--no-new-privs');
+  if (plan.capabilities) {
+    args.push(
+      ...capabilityArgs(plan.capabilities, (plan.user?.uid ?? process.getuid?.() ?? 0) !== 0),
+    );
+  }
+  return args;
+}
+
+/** The full argument vector; element 0 is the program to spawn. */
+export function buildSandboxCommand(plan: SandboxPlan, tools: SandboxTools): string[] {
+  const argv: string[] = [];
+  if (plan.cgroupProcs.length > 0) {
+    argv.push(tools.sh, '-c', JOIN_CGROUPS_SCRIPT, 'berth-join', String(plan.cgroupProcs.length));
+    argv.push(...plan.cgroupProcs);
+  }
+  if (plan.filesystem) {
+    if (!tools.bwrap) throw new Error('bubblewrap is not available');
+    argv.push(tools.bwrap, ...bwrapArgs(plan, plan.filesystem, tools));
+  }
+  const privileges = setprivArgs(plan);
+  if (privileges.length > 0) {
+    if (!tools.setpriv) throw new Error('setpriv is not available');
+    argv.push(tools.setpriv, ...privileges, '--');
+  }
+  argv.push(...plan.command);
+  return argv;
+}

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/*
+ * Every record is written to a temporary file and renamed over the old one, so a reader (this
+ * process, a re-attached driver, or the supervisor) sees either the old or the new record and
+ * never half of one, even when the writer is killed mid-write. No fsync: this protects against
+ * process crashes, not power loss, which keeps a lifecycle within a few milliseconds.
+ */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, `${JSON.stringify(value)}\n`, { mode: 0o600 });
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** The parsed record, or undefined when there is none (a missing file is normal, not an error). */
+export async function readJson<T>(path: string): Promise<T | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    // Only a writer that bypassed writeJsonAtomic can leave this; treat it as absent.
+    return undefined;
+  }
+}
+
+/** Where everything lives under the state directory. */
+export class StateLayout {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  get containers(): string {
+    return join(this.root, 'containers');
+  }
+  get volumes(): string {
+    return join(this.root, 'volumes');
+  }
+  get networks(): string {
+    return join(this.root, 'networks');
+  }
+  get supervisorLog(): string {
+    return join(this.root, 'supervisor.log');
+  }
+  containerDir(id: string): string {
+    return join(this.containers, id);
+  }
+  containerFile(id: string): string {
+    return join(this.containerDir(id), 'container.json');
+  }
+  runFile(id: string): string {
+    return join(this.containerDir(id), 'run.json');
+  }
+  exitFile(id: string): string {
+    return join(this.containerDir(id), 'exit.json');
+  }
+  stopFile(id: string): string {
+    return join(this.containerDir(id), 'stop.json');
+  }
+  healthFile(id: string): string {
+    return join(this.containerDir(id), 'health.json');
+  }
+  logFile(id: string, stream: 'stdout' | 'stderr'): string {
+    return join(this.containerDir(id), `${stream}.log`);
+  }
+  workDir(id: string): string {
+    return join(this.containerDir(id), 'work');
+  }
+  volumeDir(name: string): string {
+    return join(this.volumes, name);
+  }
+  volumeFile(name: string): string {
+    return join(this.volumeDir(name), 'volume.json');
+  }
+  volumeData(name: string): string {
+    return join(this.volumeDir(name), 'data');
+  }
+  networkFile(id: string): string {
+    return join(this.networks, `${id}.json`);
+  }
+
+  async ensure(): Promise<void> {
+    // 0711: other users (the container's own user among them) may pass through to their
+    // working directory but cannot list or read anyone's state.
+    for (const dir of [this.root, this.containers, this.volumes, this.networks]) {
+      await mkdir(dir, { recursive: true, mode: 0o711 });
+    }
+  }
+}

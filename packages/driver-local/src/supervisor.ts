@@ -1,0 +1,277 @@
+/*
+ * The supervisor: a small process, detached from the driver, that owns one container process
+ * at a time. It timestamps the output lines into the log files and records the exit status, so
+ * both survive the death of the driver process that started the container. After a container
+ * ends the supervisor stays available for the next one while its driver is connected (starting
+ * Node costs ~30 ms; a lifecycle should not), and exits once idle and disconnected.
+ *
+ * Imports use .ts suffixes and only modules without further local imports: this file also
+ * runs straight from source (Node strips the types) when the package has not been built.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { readFile, rmdir } from 'node:fs/promises';
+import { constants } from 'node:os';
+import { StringDecoder } from 'node:string_decoder';
+import { LogClock, MAX_LINE_LENGTH } from './log-format.ts';
+import { processGroupMembers, readProcStat, signalProcess } from './process-identity.ts';
+import { readJson, writeJsonAtomic } from './state-store.ts';
+import type {
+  DriverMessage,
+  ExitRecord,
+  RunRecord,
+  RunSpec,
+  StopRecord,
+  SupervisorMessage,
+} from './supervisor-protocol.ts';
+
+const clock = new LogClock();
+let busy = false;
+let disconnected = false;
+let shutdownRequested = false;
+
+function send(message: SupervisorMessage): void {
+  if (disconnected || !process.send) return;
+  try {
+    process.send(message);
+  } catch {
+    // The driver went away between the check and the send; the records on disk still tell.
+  }
+}
+
+function report(error: unknown): void {
+  process.stderr.write(
+    `[${new Date().toISOString()} supervisor ${process.pid}] ${String(error)}\n`,
+  );
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Splits a stream into timestamped records appended to one log file. */
+class LineWriter {
+  private readonly decoder = new StringDecoder('utf8');
+  private pending = '';
+  private readonly fd: number;
+
+  constructor(fd: number) {
+    this.fd = fd;
+  }
+
+  push(chunk: Buffer): void {
+    this.pending += this.decoder.write(chunk);
+    let out = '';
+    let start = 0;
+    for (;;) {
+      const end = this.pending.indexOf('\n', start);
+      if (end === -1) break;
+      out += `${clock.next()} ${this.pending.slice(start, end)}\n`;
+      start = end + 1;
+    }
+    this.pending = this.pending.slice(start);
+    while (this.pending.length >= MAX_LINE_LENGTH) {
+      out += `${clock.next()} ${this.pending.slice(0, MAX_LINE_LENGTH)}\n`;
+      this.pending = this.pending.slice(MAX_LINE_LENGTH);
+    }
+    if (out) writeSync(this.fd, out);
+  }
+
+  end(): void {
+    this.pending += this.decoder.end();
+    if (this.pending) writeSync(this.fd, `${clock.next()} ${this.pending}\n`);
+    this.pending = '';
+  }
+}
+
+async function survivors(spec: RunSpec, pgid: number): Promise<number[]> {
+  const members = new Set(await processGroupMembers(pgid));
+  if (spec.cgroup?.membersFile) {
+    try {
+      const text = await readFile(spec.cgroup.membersFile, 'utf8');
+      for (const line of text.split('\n')) if (line.trim()) members.add(Number(line));
+    } catch {
+      // Group already gone.
+    }
+  }
+  members.delete(process.pid);
+  return [...members];
+}
+
+async function oomCount(spec: RunSpec): Promise<number> {
+  const oom = spec.cgroup?.oom;
+  if (!oom) return 0;
+  try {
+    const text = await readFile(oom.file, 'utf8');
+    for (const line of text.split('\n')) {
+      const [key, value] = line.trim().split(/\s+/);
+      if (key === oom.key) return Number(value);
+    }
+  } catch {
+    // No counter: no OOM we can know of.
+  }
+  return 0;
+}
+
+async function removeGroups(spec: RunSpec): Promise<void> {
+  for (const dir of spec.cgroup?.dirs ?? []) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        await rmdir(dir);
+        break;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') break;
+        if (code !== 'EBUSY') {
+          report(`cannot remove cgroup ${dir}: ${String(error)}`);
+          break;
+        }
+        await sleep(20);
+      }
+    }
+  }
+}
+
+function closed(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.stdout?.closed !== false && child.stderr?.closed !== false) resolve();
+    else child.once('close', () => resolve());
+  });
+}
+
+async function finish(
+  spec: RunSpec,
+  child: ChildProcess,
+  writers: LineWriter[],
+  fds: number[],
+  oomBaseline: number,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+): Promise<void> {
+  const pgid = child.pid as number;
+  const stop = await readJson<StopRecord>(spec.stopFile);
+  if (stop && stop.run === spec.run) {
+    // A stop is under way: the main process may be bubblewrap's monitor, which dies at once,
+    // while the real program is still shutting down cleanly. Give it until the deadline.
+    while (Date.now() < stop.killAt && (await survivors(spec, pgid)).length > 0) await sleep(25);
+  }
+  // Whatever is left once the main process ended dies with it, as in a container whose init
+  // exited: no orphan keeps running, or holds the log pipes open.
+  for (let round = 0; round < 100; round++) {
+    const left = await survivors(spec, pgid);
+    if (left.length === 0) break;
+    for (const pid of left) signalProcess(pid, 'SIGKILL');
+    await sleep(10);
+  }
+  await Promise.race([closed(child), sleep(2000)]);
+  for (const writer of writers) writer.end();
+  for (const fd of fds) closeSync(fd);
+  const oomKilled = (await oomCount(spec)) > oomBaseline;
+  await removeGroups(spec);
+  const exit: ExitRecord = {
+    run: spec.run,
+    exitCode: code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0),
+    signal,
+    oomKilled,
+    finishedAt: new Date().toISOString(),
+  };
+  await writeJsonAtomic(spec.exitFile, exit);
+  send({ type: 'exited', id: spec.id, exit });
+}
+
+async function run(spec: RunSpec): Promise<void> {
+  busy = true;
+  const fds = [openSync(spec.stdoutLog, 'a', 0o600), openSync(spec.stderrLog, 'a', 0o600)];
+  const writers = fds.map((fd) => new LineWriter(fd));
+  const oomBaseline = await oomCount(spec);
+  const [file, ...args] = spec.argv;
+  let spawnedResolve: (ok: boolean) => void = () => undefined;
+  const spawned = new Promise<boolean>((resolve) => {
+    spawnedResolve = resolve;
+  });
+  const child = spawn(file as string, args, {
+    cwd: spec.cwd,
+    env: spec.env,
+    // Its own process group, so stop can signal the whole tree and nothing else.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => writers[0]?.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => writers[1]?.push(chunk));
+  child.once('error', (error: NodeJS.ErrnoException) => {
+    spawnedResolve(false);
+    if (child.pid !== undefined) return report(error);
+    for (const fd of fds) closeSync(fd);
+    send({
+      type: 'failed',
+      id: spec.id,
+      runNumber: spec.run,
+      message: error.message,
+      ...(error.code ? { code: error.code } : {}),
+    });
+    done();
+  });
+  child.once('spawn', async () => {
+    try {
+      const pid = child.pid as number;
+      const [stat, self] = await Promise.all([readProcStat(pid), readProcStat(process.pid)]);
+      const record: RunRecord = {
+        run: spec.run,
+        pid,
+        pidStartTime: stat?.startTime ?? 0,
+        supervisorPid: process.pid,
+        supervisorStartTime: self?.startTime ?? 0,
+        startedAt: new Date().toISOString(),
+        sandboxed: spec.sandboxed,
+        meta: spec.meta,
+      };
+      await writeJsonAtomic(spec.runFile, record);
+      send({ type: 'started', id: spec.id, run: record });
+    } catch (error) {
+      report(error);
+    } finally {
+      spawnedResolve(true);
+    }
+  });
+  child.once('exit', (code, signal) => {
+    void spawned
+      .then(() => finish(spec, child, writers, fds, oomBaseline, code, signal))
+      .catch(report)
+      .finally(done);
+  });
+}
+
+function done(): void {
+  busy = false;
+  if (disconnected || shutdownRequested) process.exit(0);
+}
+
+process.on('message', (message: DriverMessage) => {
+  if (message.type === 'run') {
+    if (busy) {
+      send({
+        type: 'failed',
+        id: message.spec.id,
+        runNumber: message.spec.run,
+        message: 'supervisor is busy',
+      });
+      return;
+    }
+    run(message.spec).catch((error: unknown) => {
+      report(error);
+      send({
+        type: 'failed',
+        id: message.spec.id,
+        runNumber: message.spec.run,
+        message: String(error),
+      });
+      done();
+    });
+  } else if (message.type === 'shutdown') {
+    shutdownRequested = true;
+    if (!busy) process.exit(0);
+  }
+});
+
+process.on('disconnect', () => {
+  disconnected = true;
+  if (!busy) process.exit(0);
+});

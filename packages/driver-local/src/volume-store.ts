@@ -1,0 +1,108 @@
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import {
+  ConfigurationError,
+  type Volume,
+  type VolumeConfigInput,
+  VolumeConfigSchema,
+  VolumeCreationError,
+  VolumeNotFoundError,
+} from '@berth/core';
+import { readJson, type StateLayout, writeJsonAtomic } from './state-store.js';
+
+const VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+interface VolumeRecord {
+  id: string;
+  name: string;
+  sessionId?: string;
+  tenantId?: string;
+  labels: Record<string, string>;
+  createdAt: string;
+}
+
+/** Named volumes: one directory each under the state directory; the name is the id. */
+export class VolumeStore {
+  constructor(
+    private readonly layout: StateLayout,
+    private readonly driverName: string,
+  ) {}
+
+  private toVolume(record: VolumeRecord): Volume {
+    return {
+      id: record.id,
+      name: record.name,
+      driver: this.driverName,
+      ...(record.sessionId ? { sessionId: record.sessionId } : {}),
+      ...(record.tenantId ? { tenantId: record.tenantId } : {}),
+      labels: record.labels,
+      createdAt: new Date(record.createdAt),
+      mountpoint: this.layout.volumeData(record.name),
+    };
+  }
+
+  /** Creating an existing volume returns it, as Docker does: volumes are claimed by name. */
+  async create(input: VolumeConfigInput): Promise<Volume> {
+    const parsed = VolumeConfigSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new ConfigurationError(
+        `Invalid volume configuration: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+        parsed.error.issues.map((i) => ({
+          path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+          message: i.message,
+          stage: 'schema' as const,
+        })),
+      );
+    }
+    const config = parsed.data;
+    if (!VOLUME_NAME.test(config.name)) {
+      throw new ConfigurationError(
+        `Volume name '${config.name}' must match ${VOLUME_NAME.source}`,
+        [{ path: ['name'], message: 'not a valid volume name', stage: 'schema' }],
+      );
+    }
+    if (config.sizeMb !== undefined) {
+      throw new VolumeCreationError(config.name, 'the local driver cannot enforce a volume size', {
+        retryable: false,
+      });
+    }
+    const existing = await readJson<VolumeRecord>(this.layout.volumeFile(config.name));
+    if (existing) return this.toVolume(existing);
+    try {
+      await mkdir(this.layout.volumeData(config.name), { recursive: true, mode: 0o755 });
+      const record: VolumeRecord = {
+        id: config.name,
+        name: config.name,
+        ...(config.sessionId ? { sessionId: config.sessionId } : {}),
+        ...(config.tenantId ? { tenantId: config.tenantId } : {}),
+        labels: config.labels,
+        createdAt: new Date().toISOString(),
+      };
+      await writeJsonAtomic(this.layout.volumeFile(config.name), record);
+      return this.toVolume(record);
+    } catch (error) {
+      throw new VolumeCreationError(config.name, (error as Error).message, { cause: error });
+    }
+  }
+
+  async get(id: string): Promise<Volume | undefined> {
+    if (!VOLUME_NAME.test(id)) return undefined;
+    const record = await readJson<VolumeRecord>(this.layout.volumeFile(id));
+    return record ? this.toVolume(record) : undefined;
+  }
+
+  async list(): Promise<Volume[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.layout.volumes);
+    } catch {
+      return [];
+    }
+    const volumes = await Promise.all(names.map((name) => this.get(name)));
+    return volumes.filter((v): v is Volume => v !== undefined);
+  }
+
+  async remove(id: string): Promise<void> {
+    if (!(await this.get(id))) throw new VolumeNotFoundError(id);
+    await rm(this.layout.volumeDir(id), { recursive: true, force: true });
+  }
+}
