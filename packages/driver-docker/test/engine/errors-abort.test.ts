@@ -89,6 +89,10 @@ describeEngine('engine errors, aborts and crash cleanup', () => {
     expect(await docker.listNetworks({ filters: label })).toEqual([]);
     expect((await docker.listVolumes({ filters: label })).Volumes ?? []).toEqual([]);
     // Idempotent: a second cleanup finds nothing left.
-    expect(await fresh.cleanup({ sessionId: crashed })).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    expect(await fresh.cleanup({ sessionId: crashed })).toEqual({
+      containers: 0,
+      networks: 0,
+      volumes: 0,
+    });
   });
 });

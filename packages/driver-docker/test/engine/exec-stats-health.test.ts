@@ -54,7 +54,12 @@ describeEngine('exec, stats and health on a real engine', () => {
     const { id } = await wrapped.createContainer(
       shell(session, 'touch /tmp/ok; sleep 300', {
         security: { readOnly: false },
-        healthcheck: { command: ['test', '-f', '/tmp/ok'], intervalMs: 200, timeoutMs: 1000, retries: 1 },
+        healthcheck: {
+          command: ['test', '-f', '/tmp/ok'],
+          intervalMs: 200,
+          timeoutMs: 1000,
+          retries: 1,
+        },
       }),
     );
     expect(await wrapped.isContainerHealthy(id)).toBe(false);

@@ -7,7 +7,7 @@ describeEngine('limits the engine really enforces', () => {
   it('OOM-kills a memory hog above its limit', async () => {
     // Holding 64 MB in a shell variable under a 16 MB limit (and no swap) must be killed.
     const { id } = await driver.createContainer(
-      shell(session, 'x=$(head -c 67108864 /dev/zero | tr "\\0" a); echo survived ${#x}', {
+      shell(session, 'x=$(head -c 67108864 /dev/zero | tr "\\0" a); echo survived "$x" | wc -c', {
         resources: { memory: 16 },
       }),
     );

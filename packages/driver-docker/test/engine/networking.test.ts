@@ -60,7 +60,12 @@ describeEngine('networks and ports on a real engine', () => {
     const running = await driver.getContainer(instance.id);
     expect(running?.endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(running?.ports).toEqual([
-      { container: 8080, host: Number(running?.endpoint?.split(':')[1]), hostIp: '127.0.0.1', protocol: 'tcp' },
+      {
+        container: 8080,
+        host: Number(running?.endpoint?.split(':')[1]),
+        hostIp: '127.0.0.1',
+        protocol: 'tcp',
+      },
     ]);
     const [host, port] = (running?.endpoint ?? '').split(':');
     let reply = '';
@@ -75,12 +80,18 @@ describeEngine('networks and ports on a real engine', () => {
   });
 
   it('creates, lists and removes volumes of a session', async () => {
-    const volume = await driver.createVolume({ name: `${session}-vol`, sessionId: session, labels: { k: 'v' } });
+    const volume = await driver.createVolume({
+      name: `${session}-vol`,
+      sessionId: session,
+      labels: { k: 'v' },
+    });
     expect(volume).toMatchObject({ id: `${session}-vol`, sessionId: session, driver: 'local' });
     expect(volume.labels.k).toBe('v');
     expect((await driver.listVolumes()).map((v) => v.name)).toContain(volume.name);
     // A second create of the same session's volume is the same volume.
-    expect((await driver.createVolume({ name: volume.name, sessionId: session })).id).toBe(volume.id);
+    expect((await driver.createVolume({ name: volume.name, sessionId: session })).id).toBe(
+      volume.id,
+    );
     await driver.removeVolume(volume.id);
     expect((await driver.listVolumes()).map((v) => v.name)).not.toContain(volume.name);
   });
