@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ContainerConfigInput } from '@berth/core';
+import { afterEach } from 'vitest';
+import { LocalDriver, type LocalDriverOptions } from '../src/index.js';
+
+const created: { driver: LocalDriver; dir: string }[] = [];
+const extraDirs: string[] = [];
+
+/** A driver on a fresh state directory, torn down (containers, cgroups, files) after the test. */
+export async function makeDriver(options: LocalDriverOptions = {}): Promise<LocalDriver> {
+  const dir = options.stateDir ?? (await tempDir('state-'));
+  const driver = new LocalDriver({ ...options, stateDir: dir });
+  created.push({ driver, dir });
+  return driver;
+}
+
+export async function tempDir(prefix = 'tmp-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `berth-local-${prefix}`));
+  extraDirs.push(dir);
+  return dir;
+}
+
+afterEach(async () => {
+  for (const { driver, dir } of created.splice(0)) {
+    try {
+      for (const container of await driver.listContainers()) {
+        await driver.removeContainer(container.id, { force: true });
+      }
+    } finally {
+      await driver.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  for (const dir of extraDirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+/** A config that runs `script` with sh, secure defaults otherwise. */
+export function shell(
+  script: string,
+  extra: Partial<ContainerConfigInput> = {},
+): ContainerConfigInput {
+  return { sessionId: 'test', image: 'host', command: ['sh', '-c', script], ...extra };
+}
+
+/** Polls until `check` returns a value other than undefined (bounded by the test's timeout). */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  intervalMs = 25,
+): Promise<T> {
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export async function procStatus(pid: number): Promise<Record<string, string>> {
+  const text = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const index = line.indexOf(':');
+        return [line.slice(0, index), line.slice(index + 1).trim()];
+      }),
+  );
+}
+
+/** True while the process exists and is not a zombie waiting to be reaped. */
+export function isAlive(pid: number): boolean {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  return text.slice(text.lastIndexOf(')') + 2)[0] !== 'Z';
+}

@@ -1,0 +1,131 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { eventually, isAlive, makeDriver, shell, tempDir } from './helpers.js';
+
+async function runRecord(
+  stateDir: string,
+  id: string,
+): Promise<{ pid: number; meta: { cgroup?: { dirs: Record<string, string> } } }> {
+  return JSON.parse(await readFile(join(stateDir, 'containers', id, 'run.json'), 'utf8'));
+}
+
+/** Pids the container printed, one per line. */
+async function printedPids(
+  driver: Awaited<ReturnType<typeof makeDriver>>,
+  id: string,
+  count: number,
+) {
+  return eventually(async () => {
+    const pids = (await driver.getContainerLogs(id)).split('\n').filter(Boolean).map(Number);
+    return pids.length >= count ? pids : undefined;
+  });
+}
+
+describe('stop', () => {
+  it('lets a program shut down cleanly on SIGTERM and keeps its exit status', async () => {
+    const driver = await makeDriver();
+    const c = await driver.createContainer(
+      shell('trap "echo terminating; exit 42" TERM; echo ready; sleep 300 & wait'),
+    );
+    await driver.startContainer(c.id);
+    await eventually(async () =>
+      (await driver.getContainerLogs(c.id)).includes('ready') ? true : undefined,
+    );
+    await driver.stopContainer(c.id, { timeout: 20 });
+    const stopped = await driver.getContainer(c.id);
+    expect(stopped).toMatchObject({ status: 'stopped', exitCode: 42 });
+    expect(await driver.getContainerLogs(c.id)).toBe('ready\nterminating\n');
+  });
+
+  it('kills with SIGKILL after the timeout when SIGTERM is ignored', async () => {
+    const driver = await makeDriver();
+    const c = await driver.createContainer(
+      shell('trap "" TERM; echo ready; while :; do sleep 0.05; done'),
+    );
+    await driver.startContainer(c.id);
+    await eventually(async () =>
+      (await driver.getContainerLogs(c.id)).includes('ready') ? true : undefined,
+    );
+    await driver.stopContainer(c.id, { timeout: 1 });
+    expect(await driver.getContainer(c.id)).toMatchObject({ status: 'stopped', exitCode: 137 });
+  });
+
+  it('leaves no orphan grandchildren, even ones that started their own session', async () => {
+    const driver = await makeDriver();
+    const c = await driver.createContainer(
+      shell(
+        'sleep 300 & echo $!; setsid sleep 300 & echo $!; sh -c "sleep 300 & echo \\$!; wait" & sleep 0.1; wait',
+      ),
+    );
+    await driver.startContainer(c.id);
+    const pids = await printedPids(driver, c.id, 3);
+    for (const pid of pids) expect(isAlive(pid)).toBe(true);
+    await driver.stopContainer(c.id, { timeout: 2 });
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+  });
+
+  it('kills what the main process left behind when it exits by itself', async () => {
+    const driver = await makeDriver();
+    const c = await driver.createContainer(shell('sleep 300 & echo $!; exit 0'));
+    await driver.startContainer(c.id);
+    await driver.waitContainer(c.id);
+    const [pid] = await printedPids(driver, c.id, 1);
+    expect(isAlive(pid as number)).toBe(false);
+    expect((await driver.getContainer(c.id))?.status).toBe('exited');
+  });
+
+  it('removes the cgroup once the container is gone', async () => {
+    const driver = await makeDriver();
+    const caps = await driver.capabilities();
+    const c = await driver.createContainer(shell('sleep 300'));
+    await driver.startContainer(c.id);
+    const { meta } = await runRecord(driver.stateDir, c.id);
+    if (caps.pids) expect(meta.cgroup).toBeDefined();
+    await driver.removeContainer(c.id, { force: true });
+    for (const dir of Object.values(meta.cgroup?.dirs ?? {})) {
+      await expect(readFile(join(dir, 'cgroup.procs'))).rejects.toThrow();
+    }
+  });
+});
+
+describe('re-attach', () => {
+  it('a new driver lists, stops and reads the logs of containers whose creator was SIGKILLed', async () => {
+    const stateDir = await tempDir('reattach-');
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, 'fixtures', 'reattach-child.mjs'), stateDir],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, signal) => resolve(signal)),
+    );
+    const ids = await new Promise<{ long: string; late: string }>((resolve, reject) => {
+      let buffer = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString();
+        if (buffer.includes('\n')) resolve(JSON.parse(buffer));
+      });
+      child.once('exit', () => reject(new Error('the child driver exited before reporting')));
+    });
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    const driver = await makeDriver({ stateDir });
+    const listed = await driver.listContainers({ sessionId: 'reattach' });
+    expect(listed.map((c) => c.name).sort()).toEqual(['late', 'long']);
+    expect((await driver.getContainer(ids.long))?.status).toBe('running');
+
+    // Ended after its creator died: the supervisor still recorded how.
+    expect(await driver.waitContainer(ids.late)).toEqual({ exitCode: 7, oomKilled: false });
+    expect(await driver.getContainerLogs(ids.late)).toBe('late\n');
+    expect((await driver.getContainer(ids.late))?.status).toBe('exited');
+
+    const { pid } = await runRecord(stateDir, ids.long);
+    await driver.stopContainer(ids.long, { timeout: 5 });
+    expect((await driver.getContainer(ids.long))?.status).toBe('stopped');
+    expect(isAlive(pid)).toBe(false);
+    expect(await driver.getContainerLogs(ids.long)).toBe('before\n');
+  });
+});
