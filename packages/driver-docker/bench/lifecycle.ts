@@ -92,6 +92,7 @@ const rawBody = {
     CapAdd: [],
     NetworkMode: 'none',
     LogConfig: { Type: 'local', Config: {} },
+    Init: true,
   },
 };
 

@@ -10,6 +10,8 @@ export interface MappingOptions {
   applyDisk: boolean;
   /** `null` keeps the engine's default log driver. */
   logDriver: string | null;
+  /** Run the engine's init as PID 1. */
+  init: boolean;
 }
 
 /**
@@ -59,6 +61,7 @@ export function toCreateOptions(
     })),
     NetworkMode: networkMode(config),
     PortBindings: bindings,
+    Init: options.init,
   };
   if (options.applyDisk && resources.disk !== undefined) {
     hostConfig.StorageOpt = { size: `${resources.disk}M` };

@@ -84,6 +84,12 @@ export interface DockerDriverOptions extends DockerConnectionOptions {
    * invalid UTF-8 into U+FFFD) and rotates on its own. `null` keeps the engine's default.
    */
   logDriver?: string | null;
+  /**
+   * Run the engine's init (tini) as PID 1, default true. A shell or program as PID 1 ignores
+   * SIGTERM unless it handles it, so every stop would wait out its timeout before SIGKILL; and
+   * nothing would reap orphaned zombies, which count against the pids limit.
+   */
+  init?: boolean;
 }
 
 export interface CleanupOptions extends OperationOptions {
@@ -188,6 +194,7 @@ export class DockerDriver implements ContainerDriver {
   readonly #options: DockerDriverOptions;
   readonly #labels: Record<string, string>;
   readonly #logDriver: string | null;
+  readonly #init: boolean;
   readonly #startedAt = Date.now();
   #client: Promise<EngineClient> | undefined;
   #capabilities: Promise<DriverCapabilities> | undefined;
@@ -211,6 +218,7 @@ export class DockerDriver implements ContainerDriver {
       );
     }
     this.#logDriver = options.logDriver === undefined ? 'local' : options.logDriver;
+    this.#init = options.init ?? true;
     if (options.docker) this.#client = Promise.resolve(new EngineClient(options.docker));
   }
 
@@ -316,6 +324,7 @@ export class DockerDriver implements ContainerDriver {
       labels,
       applyDisk: caps.disk,
       logDriver: this.#logDriver,
+      init: this.#init,
     });
 
     // The engine would create a missing named volume itself, unlabelled, and cleanup would

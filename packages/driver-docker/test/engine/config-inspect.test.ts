@@ -58,6 +58,7 @@ describeEngine('config mapping, verified by inspecting the engine', () => {
     expect(host.CapAdd).toEqual(['NET_BIND_SERVICE']);
     expect(host.NetworkMode).toBe(network.name);
     expect(host.LogConfig?.Type).toBe('local');
+    expect(host.Init).toBe(true);
     expect(host.PortBindings).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
     expect(host.Mounts).toEqual([
       expect.objectContaining({ Type: 'bind', Source: hostDir, Target: '/host', ReadOnly: true }),
@@ -95,6 +96,10 @@ describeEngine('config mapping, verified by inspecting the engine', () => {
     expect(mounts.stdout).toBe('from the host\n');
     expect(mounts.exitCode).not.toBe(0);
     expect(mounts.stderr).toMatch(/Read-only file system/);
+    // PID 1 is the engine's init, which forwards SIGTERM and reaps orphans, not the program.
+    expect((await driver.exec(instance.id, ['cat', '/proc/1/cmdline'])).stdout).toMatch(
+      /^\/sbin\/docker-init\0/,
+    );
   });
 
   it('attaches no network at all unless one is named', async () => {

@@ -7,7 +7,7 @@ import { logQuery } from '../../src/log-query.js';
 import { toContainerStats } from '../../src/stats.js';
 
 const base = { sessionId: 's', image: 'img' };
-const mapping = { labels: { a: 'b' }, applyDisk: true, logDriver: 'local' };
+const mapping = { labels: { a: 'b' }, applyDisk: true, logDriver: 'local', init: true };
 
 describe('toCreateOptions', () => {
   it('fills the secure defaults into the engine body', () => {
@@ -23,6 +23,7 @@ describe('toCreateOptions', () => {
       CapAdd: [],
       NetworkMode: 'none',
       LogConfig: { Type: 'local', Config: {} },
+      Init: true,
     });
     expect(body.User).toBe('65534:65534');
     expect(body.Tty).toBe(false);
