@@ -35,31 +35,33 @@ export interface BerthEventMap {
 export type BerthEventName = keyof BerthEventMap;
 export type BerthEventListener<E extends BerthEventName> = (event: BerthEventMap[E]) => void;
 
-export interface BerthEventsOptions {
+export interface TypedEventsOptions<N extends string = string> {
   /**
    * Called when a listener throws. Listeners run after an operation already succeeded, so
    * their failure must not turn that success into an error; by default it becomes a
    * process warning.
    */
-  onListenerError?: (error: unknown, event: BerthEventName) => void;
+  onListenerError?: (error: unknown, event: N) => void;
 }
 
-function reportListenerError(error: unknown, event: BerthEventName): void {
+export type BerthEventsOptions = TypedEventsOptions<BerthEventName>;
+
+function reportListenerError(error: unknown, event: string): void {
   const detail = error instanceof Error ? error : new Error(String(error));
   process.emitWarning(detail, { type: 'BerthListenerError', detail: `listener for ${event}` });
 }
 
-/** A typed event emitter: listeners get payloads typed by event name. */
-export class BerthEvents {
-  readonly #listeners = new Map<BerthEventName, Set<(event: never) => void>>();
-  readonly #onListenerError: (error: unknown, event: BerthEventName) => void;
+/** An event emitter whose listeners get payloads typed by event name. */
+export class TypedEvents<M extends { [K in keyof M]: unknown }> {
+  readonly #listeners = new Map<keyof M, Set<(event: never) => void>>();
+  readonly #onListenerError: (error: unknown, event: keyof M & string) => void;
 
-  constructor(options: BerthEventsOptions = {}) {
+  constructor(options: TypedEventsOptions<keyof M & string> = {}) {
     this.#onListenerError = options.onListenerError ?? reportListenerError;
   }
 
   /** Subscribes; returns the function that unsubscribes. */
-  on<E extends BerthEventName>(event: E, listener: BerthEventListener<E>): () => void {
+  on<E extends keyof M & string>(event: E, listener: (payload: M[E]) => void): () => void {
     let set = this.#listeners.get(event);
     if (!set) {
       set = new Set();
@@ -69,7 +71,7 @@ export class BerthEvents {
     return () => this.off(event, listener);
   }
 
-  once<E extends BerthEventName>(event: E, listener: BerthEventListener<E>): () => void {
+  once<E extends keyof M & string>(event: E, listener: (payload: M[E]) => void): () => void {
     const off = this.on(event, (payload) => {
       off();
       listener(payload);
@@ -77,31 +79,31 @@ export class BerthEvents {
     return off;
   }
 
-  off<E extends BerthEventName>(event: E, listener: BerthEventListener<E>): void {
+  off<E extends keyof M & string>(event: E, listener: (payload: M[E]) => void): void {
     this.#listeners.get(event)?.delete(listener as (event: never) => void);
   }
 
-  emit<E extends BerthEventName>(event: E, payload: BerthEventMap[E]): void {
+  emit<E extends keyof M & string>(event: E, payload: M[E]): void {
     const set = this.#listeners.get(event);
     if (!set) return;
     for (const listener of [...set]) {
       try {
-        (listener as BerthEventListener<E>)(payload);
+        (listener as (payload: M[E]) => void)(payload);
       } catch (error) {
         this.#onListenerError(error, event);
       }
     }
   }
 
-  listenerCount(event: BerthEventName): number {
+  listenerCount(event: keyof M & string): number {
     return this.#listeners.get(event)?.size ?? 0;
   }
 
   /** Resolves with the next matching event; rejects when the signal aborts. */
-  waitFor<E extends BerthEventName>(
+  waitFor<E extends keyof M & string>(
     event: E,
-    options: { filter?: (payload: BerthEventMap[E]) => boolean; signal?: AbortSignal } = {},
-  ): Promise<BerthEventMap[E]> {
+    options: { filter?: (payload: M[E]) => boolean; signal?: AbortSignal } = {},
+  ): Promise<M[E]> {
     const { filter, signal } = options;
     return new Promise((resolve, reject) => {
       if (signal?.aborted) {
@@ -126,3 +128,6 @@ export class BerthEvents {
     this.#listeners.clear();
   }
 }
+
+/** The driver events emitter (see withEvents). */
+export class BerthEvents extends TypedEvents<BerthEventMap> {}

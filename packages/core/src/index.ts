@@ -55,6 +55,8 @@ export {
   type BerthEventName,
   BerthEvents,
   type BerthEventsOptions,
+  TypedEvents,
+  type TypedEventsOptions,
 } from './events.js';
 export {
   DANGEROUS_CAPABILITIES,
