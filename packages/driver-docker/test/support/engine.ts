@@ -39,10 +39,10 @@ export function describeEngine(name: string, body: () => void): void {
       });
     });
   } else {
-    describe.skip(
-      `${name} [skipped: no Docker engine at ${address}; run scripts/docker-engine.sh]`,
-      body,
-    );
+    const reason = `no Docker engine at ${address}; run scripts/docker-engine.sh`;
+    // Printed too: the default reporter shows a skipped suite's count, not its name.
+    console.warn(`[@berth/driver-docker] skipping "${name}": ${reason}`);
+    describe.skip(`${name} [skipped: ${reason}]`, body);
   }
 }
 
