@@ -71,6 +71,7 @@ export function planProcess(
     plan.filesystem = {
       readOnly: security.readOnly,
       mounts: record.mounts,
+      overlays: record.overlays,
       writable: [context.workDir],
       hidden: [context.stateDir],
       isolateNetwork,

@@ -7,7 +7,7 @@ import type {
 } from '@berth/core';
 import type { HealthRecord } from './health-monitor.js';
 import { isSameLiveProcess } from './process-identity.js';
-import type { BindMount } from './sandbox-command.js';
+import type { BindMount, DirectoryOverlay } from './sandbox-command.js';
 import { readJson, type StateLayout } from './state-store.js';
 import type { ExitRecord, RunRecord, StopRecord } from './supervisor-protocol.js';
 import type { ResolvedUser } from './user-spec.js';
@@ -31,6 +31,7 @@ export interface ContainerRecord {
   env: Record<string, string>;
   user: ResolvedUser;
   mounts: BindMount[];
+  overlays: DirectoryOverlay[];
   unenforced: UnsupportedFeature[];
 }
 

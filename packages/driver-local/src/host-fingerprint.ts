@@ -183,6 +183,7 @@ export async function fingerprintHost(
             filesystem: {
               readOnly: true,
               mounts: [],
+              overlays: [],
               writable: [],
               hidden: [],
               isolateNetwork: true,

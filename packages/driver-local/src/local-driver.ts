@@ -244,7 +244,7 @@ export class LocalDriver implements ContainerDriver {
     }
     const user = await resolveUser(config.security.user);
     const workDir = this.layout.workDir(id);
-    const mounts = host.bubblewrap.works
+    const { mounts, overlays } = host.bubblewrap.works
       ? await resolveMounts(config.volumes, {
           allowedRoots,
           rootEntries: host.tools.rootEntries,
@@ -258,7 +258,7 @@ export class LocalDriver implements ContainerDriver {
             return this.layout.volumeData(volume);
           },
         })
-      : [];
+      : { mounts: [], overlays: [] };
     const cwd = config.workingDir ?? workDir;
     if (!isAbsolute(cwd)) {
       throw new ConfigurationError(`workingDir '${cwd}' must be an absolute path`, [
@@ -288,6 +288,7 @@ export class LocalDriver implements ContainerDriver {
       env: containerEnvironment(config.env, { name, home: workDir }, this.options.inheritEnv ?? []),
       user,
       mounts,
+      overlays,
       unenforced,
     };
     await mkdir(this.layout.containerDir(id), { recursive: true, mode: 0o711 });

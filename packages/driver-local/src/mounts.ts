@@ -1,7 +1,7 @@
-import { realpath, stat } from 'node:fs/promises';
-import { isAbsolute, normalize, sep } from 'node:path';
+import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { ConfigurationError, type ValidationIssue, type VolumeMount } from '@berth/core';
-import type { BindMount, RootEntry } from './sandbox-command.js';
+import type { BindMount, DirectoryOverlay, RootEntry } from './sandbox-command.js';
 
 // The sandbox makes these itself; mounting over them would hide /proc, /dev or /sys.
 const RESERVED_TARGETS = ['/proc', '/dev', '/sys'];
@@ -33,6 +33,32 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
+async function deepestExistingDir(path: string): Promise<string> {
+  let dir = path;
+  while (dir !== '/' && !(await isDirectory(dir))) dir = dirname(dir);
+  return dir;
+}
+
+/** A directory's entries, to rebuild it inside the sandbox. */
+export async function listEntries(dir: string): Promise<RootEntry[]> {
+  const entries: RootEntry[] = [];
+  for (const name of await readdir(dir)) {
+    try {
+      const info = await lstat(join(dir, name));
+      if (info.isSymbolicLink()) {
+        entries.push({ name, kind: 'symlink', target: await readlink(join(dir, name)) });
+      } else if (info.isDirectory()) {
+        entries.push({ name, kind: 'dir' });
+      } else if (info.isFile()) {
+        entries.push({ name, kind: 'file' });
+      }
+    } catch {
+      // Gone while listing.
+    }
+  }
+  return entries;
+}
+
 export interface MountContext {
   allowedRoots: string[];
   rootEntries: RootEntry[];
@@ -50,9 +76,10 @@ export interface MountContext {
 export async function resolveMounts(
   volumes: VolumeMount[],
   context: MountContext,
-): Promise<BindMount[]> {
+): Promise<{ mounts: BindMount[]; overlays: DirectoryOverlay[] }> {
   const issues: ValidationIssue[] = [];
   const mounts: BindMount[] = [];
+  const overlays: DirectoryOverlay[] = [];
   const problem = (index: number, key: string, message: string) =>
     issues.push({ path: ['volumes', index, key], message, stage: 'security' });
 
@@ -67,17 +94,13 @@ export async function resolveMounts(
       continue;
     }
     const top = target.split('/')[1] ?? '';
-    const topEntry = context.rootEntries.find((e) => e.name === top);
     const onTmpfs = top === 'tmp' && context.readOnly;
-    // Inside a directory bound from the host nothing can be created, so the target must exist.
-    if (topEntry && !onTmpfs && target !== `/${top}` && !(await isDirectory(target))) {
-      if (!mounts.some((m) => inside(target, m.target))) {
-        problem(
-          index,
-          'target',
-          `'${target}' does not exist on this host; the local driver mounts only at existing paths or under a new top-level directory`,
-        );
-        continue;
+    if (!onTmpfs && context.rootEntries.some((e) => e.name === top && e.kind === 'dir')) {
+      // Nothing can be created inside a directory bound from the host, so the deepest existing
+      // ancestor is shown as a tmpfs holding its host entries, and the target is made there.
+      const ancestor = await deepestExistingDir(target);
+      if (ancestor !== target && !overlays.some((o) => o.dir === ancestor)) {
+        overlays.push({ dir: ancestor, entries: await listEntries(ancestor) });
       }
     }
 
@@ -122,5 +145,5 @@ export async function resolveMounts(
       issues,
     );
   }
-  return mounts;
+  return { mounts, overlays };
 }

@@ -26,6 +26,12 @@ export interface SandboxTools {
   rootEntries: RootEntry[];
 }
 
+/** A host directory shown as a tmpfs re-populated with its entries, so mount points can be made in it. */
+export interface DirectoryOverlay {
+  dir: string;
+  entries: RootEntry[];
+}
+
 export interface BindMount {
   source: string;
   target: string;
@@ -35,6 +41,7 @@ export interface BindMount {
 export interface FilesystemPlan {
   readOnly: boolean;
   mounts: BindMount[];
+  overlays: DirectoryOverlay[];
   /** Host directories that stay writable at the same path (the container's own work dir). */
   writable: string[];
   /** Host directories masked by an empty, read-only tmpfs (the driver's state). */
@@ -76,22 +83,30 @@ function bwrapArgs(plan: SandboxPlan, fs: FilesystemPlan, tools: SandboxTools): 
   // Each top-level entry is bound onto bubblewrap's own tmpfs root rather than binding / as a
   // whole: mount targets that do not exist on the host are then created in that tmpfs, not on
   // the host's disk.
-  for (const entry of tools.rootEntries) {
-    if (SPECIAL_ROOT_ENTRIES.has(entry.name)) continue;
-    const path = `/${entry.name}`;
-    if (entry.kind === 'symlink' && entry.target !== undefined) {
-      args.push('--symlink', entry.target, path);
-    } else {
-      args.push(bind(fs.readOnly), path, path);
+  const populate = (dir: string, entries: RootEntry[], skip: Set<string>) => {
+    for (const entry of entries) {
+      if (skip.has(entry.name)) continue;
+      const path = dir === '/' ? `/${entry.name}` : `${dir}/${entry.name}`;
+      if (entry.kind === 'symlink' && entry.target !== undefined) {
+        args.push('--symlink', entry.target, path);
+      } else {
+        args.push(bind(fs.readOnly), path, path);
+      }
     }
-  }
+  };
+  populate('/', tools.rootEntries, SPECIAL_ROOT_ENTRIES);
   args.push('--ro-bind', '/sys', '/sys', '--proc', '/proc', '--dev', '/dev');
   if (fs.readOnly) args.push('--tmpfs', '/tmp');
   else args.push('--bind', '/tmp', '/tmp');
+  for (const overlay of fs.overlays) {
+    args.push('--tmpfs', overlay.dir);
+    populate(overlay.dir, overlay.entries, new Set());
+  }
   for (const hidden of fs.hidden) args.push('--tmpfs', hidden);
   for (const dir of fs.writable) args.push('--bind', dir, dir);
   for (const mount of fs.mounts) args.push(bind(mount.readOnly), mount.source, mount.target);
   for (const hidden of fs.hidden) args.push('--remount-ro', hidden);
+  if (fs.readOnly) for (const overlay of fs.overlays) args.push('--remount-ro', overlay.dir);
   if (fs.readOnly) args.push('--remount-ro', '/');
   args.push('--chdir', plan.cwd, '--');
   return args;
