@@ -27,12 +27,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 engine_answers() { timeout 5 docker info >/dev/null 2>&1; }
+pidfile=/var/run/berth-dockerd.pid
 
-if ! engine_answers; then
+start_engine() {
   say "starting dockerd (log: $log)"
   # iptables off: the engine must not rewrite the host's firewall; tests only use loopback
   # published ports and internal networks, which need neither NAT nor masquerading.
   nohup dockerd --iptables=false --ip-masq=false >>"$log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
   deadline=$((SECONDS + wait_seconds))
   until engine_answers; do
     if [ "$SECONDS" -ge "$deadline" ]; then
@@ -42,6 +44,23 @@ if ! engine_answers; then
     fi
     sleep 0.5
   done
+}
+
+engine_answers || start_engine
+
+# The default bridge backs published ports. If its interface was deleted under a running
+# engine, every container with a port fails to start; only a restart of the engine recreates it.
+bridge=$(docker network inspect bridge --format '{{index .Options "com.docker.network.bridge.name"}}' 2>/dev/null || true)
+if [ -n "$bridge" ] && [ ! -e "/sys/class/net/$bridge" ]; then
+  pid=$(cat "$pidfile" 2>/dev/null || true)
+  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+    say "the engine's bridge $bridge is gone and this script did not start the engine; restart it"
+    exit 1
+  fi
+  say "bridge $bridge is gone; restarting the dockerd this script started (pid $pid)"
+  kill "$pid"
+  for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  start_engine
 fi
 say "engine up: $(docker version --format 'server {{.Server.Version}}, API {{.Server.APIVersion}}' 2>/dev/null)"
 

@@ -58,6 +58,7 @@ import {
   collectText,
   FrameDecoder,
   LineAssembler,
+  messageStamps,
   stampToSince,
 } from './log-demux.js';
 import { logQuery } from './log-query.js';
@@ -497,21 +498,62 @@ export class DockerDriver implements ContainerDriver {
     );
   }
 
+  /**
+   * The engine applies `tail` to both streams together and only then drops the one not asked
+   * for, so "the last 2 lines of stdout" can come back short, or empty. For one stream, find
+   * where its last `tail` messages begin and read from there. `null`: it has none.
+   */
+  async #tailWindow(
+    id: string,
+    options: GetLogsOptions,
+  ): Promise<{ options: GetLogsOptions; since?: string | undefined } | null> {
+    const { tail } = options;
+    const single = (options.stdout === false) !== (options.stderr === false);
+    if (tail === undefined || tail === 0 || !single) return { options };
+    const stream = options.stdout === false ? 'stderr' : 'stdout';
+    const rest = { ...options, tail: undefined };
+    for (let window = Math.max(64, tail * 2); ; window *= 4) {
+      const response = await this.#logResponse(
+        id,
+        { ...options, stdout: true, stderr: true, tail: window },
+        false,
+        true,
+      );
+      const { stamps, messages } = await messageStamps(response, stream).catch((error) => {
+        throw mapEngineError(error, { kind: 'container', op: 'other', id });
+      });
+      if (stamps.length >= tail) {
+        return { options: rest, since: stampToSince(stamps[stamps.length - tail] ?? '') };
+      }
+      // Fewer messages than asked for: that was the whole log.
+      if (messages < window) {
+        return stamps.length === 0 ? null : { options: rest, since: stampToSince(stamps[0] ?? '') };
+      }
+    }
+  }
+
   async getContainerLogs(id: string, options: GetLogsOptions = {}): Promise<string> {
     if (options.stdout === false && options.stderr === false) {
       await this.#requireManaged(id, options.signal);
       return '';
     }
-    return collectText(await this.#logResponse(id, options, false));
+    const window = await this.#tailWindow(id, options);
+    if (!window) return '';
+    return collectText(await this.#logResponse(id, window.options, false, undefined, window.since));
   }
 
   /** Output as raw bytes per stream: byte-exact even when the program writes binary. */
   async getContainerLogBuffers(id: string, options: GetLogsOptions = {}): Promise<LogBuffers> {
+    const empty = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
     if (options.stdout === false && options.stderr === false) {
       await this.#requireManaged(id, options.signal);
-      return { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+      return empty;
     }
-    return collectStreams(await this.#logResponse(id, options, false));
+    const window = await this.#tailWindow(id, options);
+    if (!window) return empty;
+    return collectStreams(
+      await this.#logResponse(id, window.options, false, undefined, window.since),
+    );
   }
 
   async *streamLogs(id: string, options: StreamLogsOptions = {}): AsyncGenerator<LogLine> {
@@ -523,9 +565,11 @@ export class DockerDriver implements ContainerDriver {
     const follow = options.follow === true;
     const lines = new LineAssembler();
     try {
+      const window = (await this.#tailWindow(id, options)) ?? { options: { ...options, tail: 0 } };
       // Timestamps always: every line carries the time the engine recorded it, and they let
       // the catch-up read below start exactly where the follow stopped.
-      yield* this.#readLines(await this.#logResponse(id, options, follow, true), lines, signal);
+      const first = await this.#logResponse(id, window.options, follow, true, window.since);
+      yield* this.#readLines(first, lines, signal);
       if (follow && !signal?.aborted) {
         // When a followed container exits, the engine can end the stream before sending its
         // last message (an unterminated final line, typically). Once the container has
@@ -540,15 +584,18 @@ export class DockerDriver implements ContainerDriver {
           { kind: 'container', op: 'other', id },
         );
         const cursor = lines.cursor;
-        const since = stampToSince(cursor.stamp);
         lines.resumeAfter(cursor);
-        const rest = await this.#logResponse(
-          id,
-          { ...options, tail: undefined, since: undefined },
-          false,
-          true,
-          since,
-        );
+        // Nothing seen yet: the same window again, which now holds everything there will be.
+        const rest =
+          cursor.stamp === ''
+            ? await this.#logResponse(id, window.options, false, true, window.since)
+            : await this.#logResponse(
+                id,
+                { ...options, tail: undefined },
+                false,
+                true,
+                stampToSince(cursor.stamp),
+              );
         yield* this.#readLines(rest, lines, signal);
       }
       if (!signal?.aborted) yield* lines.flush();

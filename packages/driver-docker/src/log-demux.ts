@@ -211,3 +211,39 @@ export class LineAssembler {
     return line;
   }
 }
+
+/**
+ * The raw stamps of one stream's messages in a `timestamps=1` log, and how many messages of
+ * either stream there were. Keeps only each message's first bytes, never the log.
+ */
+export async function messageStamps(
+  source: AsyncIterable<Buffer>,
+  stream: StreamName,
+): Promise<{ stamps: string[]; messages: number }> {
+  const decoder = new FrameDecoder();
+  const stamps: string[] = [];
+  let messages = 0;
+  let head: Buffer[] = [];
+  let headLength = 0;
+  for await (const chunk of source) {
+    for (const piece of decoder.push(chunk)) {
+      if (piece.first) {
+        messages++;
+        head = [];
+        headLength = 0;
+      }
+      if (piece.stream !== stream) continue;
+      // A stamp is at most 35 bytes; it can only be split when a chunk ends inside it.
+      if (headLength < 40) {
+        head.push(piece.payload.subarray(0, 40 - headLength));
+        headLength += Math.min(piece.payload.length, 40 - headLength);
+      }
+      if (piece.last) {
+        const text = Buffer.concat(head).toString('latin1');
+        const space = text.indexOf(' ');
+        if (space > 0) stamps.push(text.slice(0, space));
+      }
+    }
+  }
+  return { stamps, messages };
+}

@@ -75,6 +75,23 @@ describeEngine('logs from a real engine', () => {
     );
   });
 
+  it('applies tail to the stream asked for, even when the other one wrote last', async () => {
+    // The engine counts tail over both streams; 200 stderr lines after stdout's would leave
+    // nothing of stdout in its last 2 messages.
+    const id = await run(
+      'echo o1; echo o2; echo o3; i=0; while [ $i -lt 200 ]; do echo e$i >&2; i=$((i+1)); done',
+    );
+    expect(await driver.getContainerLogs(id, { stderr: false, tail: 2 })).toBe('o2\no3\n');
+    expect(await driver.getContainerLogs(id, { stderr: false, tail: 50 })).toBe('o1\no2\no3\n');
+    expect(await driver.getContainerLogs(id, { stdout: false, tail: 1 })).toBe('e199\n');
+    const streamed: string[] = [];
+    for await (const line of driver.streamLogs(id, { stderr: false, tail: 2 }))
+      streamed.push(line.line);
+    expect(streamed).toEqual(['o2', 'o3']);
+    const buffers = await driver.getContainerLogBuffers(id, { stderr: false, tail: 1 });
+    expect(buffers.stdout.toString()).toBe('o3\n');
+  });
+
   it('streams lines with their stream and time, following until the container exits', async () => {
     const { id } = await driver.createContainer(
       shell(session, 'for i in 1 2 3; do echo out$i; echo err$i >&2; sleep 0.2; done; printf tail'),
