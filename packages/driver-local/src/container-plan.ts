@@ -42,6 +42,8 @@ export interface ProcessOverrides {
   env?: Record<string, string>;
   user?: ResolvedUser;
   cgroupProcs: string[];
+  /** A process inside the running container's sandbox, to join rather than build a new one. */
+  joinNamespacesOf?: number;
 }
 
 /** How one process of the container is isolated, given what this host can enforce. */
@@ -77,6 +79,8 @@ export function planProcess(
       isolateNetwork,
       hostname: record.name,
     };
+    if (overrides.joinNamespacesOf !== undefined)
+      plan.joinNamespacesOf = overrides.joinNamespacesOf;
   }
   // Inside bubblewrap the working directory is set by --chdir; outside it, by spawn itself.
   return { plan, spawnCwd: plan.filesystem ? context.workDir : cwd, env };

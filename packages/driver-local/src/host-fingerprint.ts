@@ -207,6 +207,11 @@ export async function fingerprintHost(
     }
   }
 
+  if (isRoot && bubblewrap.works && tools.bwrapFlags.length === 0) {
+    const nsenter = await findExecutable('nsenter', process.env.PATH);
+    if (nsenter) tools.nsenter = nsenter;
+  }
+
   return {
     platform: platform(),
     arch: arch(),

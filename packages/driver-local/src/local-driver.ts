@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { chown, mkdir, readdir, readlink, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -81,7 +81,12 @@ import {
 import { timestampMs } from './log-format.js';
 import { resolveAllowedRoots, resolveMounts } from './mounts.js';
 import { NetworkStore } from './network-store.js';
-import { isSameLiveProcess, processGroupMembers, signalProcess } from './process-identity.js';
+import {
+  childrenOf,
+  isSameLiveProcess,
+  processGroupMembers,
+  signalProcess,
+} from './process-identity.js';
 import { SupervisorPool, SupervisorStartError } from './process-supervisor.js';
 import { buildSandboxCommand } from './sandbox-command.js';
 import { StateLayout, writeJsonAtomic } from './state-store.js';
@@ -683,6 +688,11 @@ export class LocalDriver implements ContainerDriver {
     const { record } = snapshot;
     const group = snapshot.run?.meta.cgroup as ContainerCgroup | undefined;
     const user = options.user ? await resolveUser(options.user) : undefined;
+    const run = snapshot.run;
+    const inner =
+      run?.sandboxed && host.tools.nsenter
+        ? await this.sandboxedProcess(run.pid, run.pidStartTime, host.tools.bwrap)
+        : undefined;
     const { plan, spawnCwd, env } = planProcess(
       record,
       { host, stateDir: this.layout.root, workDir: this.layout.workDir(record.id) },
@@ -691,6 +701,7 @@ export class LocalDriver implements ContainerDriver {
         ...(options.cwd ? { cwd: options.cwd } : {}),
         ...(options.env ? { env: options.env } : {}),
         ...(user ? { user } : {}),
+        ...(inner !== undefined ? { joinNamespacesOf: inner } : {}),
         cgroupProcs: group ? cgroupProcsFiles(group) : [],
       },
     );
@@ -752,6 +763,27 @@ export class LocalDriver implements ContainerDriver {
       options.signal?.removeEventListener('abort', onAbort);
       release();
     }
+  }
+
+  /**
+   * The process inside a container's sandbox: bubblewrap's monitor stays outside, its child is
+   * inside. That child counts only once it has exec'd the program (it no longer runs bwrap):
+   * before, its namespaces are still being built and joining them would see a half-made root.
+   */
+  private async sandboxedProcess(
+    monitor: number,
+    startTime: number,
+    bwrap: string | undefined,
+  ): Promise<number | undefined> {
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && (await isSameLiveProcess(monitor, startTime))) {
+      for (const child of await childrenOf(monitor)) {
+        const exe = await readlink(`/proc/${child}/exe`).catch(() => undefined);
+        if (exe !== undefined && exe !== bwrap) return child;
+      }
+      await sleep(10);
+    }
+    return undefined;
   }
 
   async getContainerStats(id: string, options?: OperationOptions): Promise<ContainerStats> {

@@ -73,3 +73,23 @@ export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
     throw error;
   }
 }
+
+/** Direct children of a process, found by scanning /proc. */
+export async function childrenOf(pid: number): Promise<number[]> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return [];
+  }
+  const children: number[] = [];
+  await Promise.all(
+    entries.map(async (entry) => {
+      const candidate = Number(entry);
+      if (!Number.isInteger(candidate) || candidate <= 0) return;
+      const stat = await readProcStat(candidate);
+      if (stat && stat.ppid === pid && stat.state !== 'Z') children.push(candidate);
+    }),
+  );
+  return children;
+}

@@ -23,6 +23,8 @@ export interface SandboxTools {
   /** Extra bubblewrap flags this host needs (e.g. --unshare-user without root). */
   bwrapFlags: string[];
   setpriv?: string;
+  /** util-linux nsenter, to join a running container's namespaces (root only). */
+  nsenter?: string;
   rootEntries: RootEntry[];
 }
 
@@ -61,6 +63,12 @@ export interface SandboxPlan {
   capabilities?: { drop: string[]; add: string[] };
   /** Present when bubblewrap builds the filesystem view. */
   filesystem?: FilesystemPlan;
+  /**
+   * A process already inside the container's sandbox: join its namespaces (mounts, network,
+   * hostname, IPC) instead of building a new sandbox, so an exec sees the same /tmp and can
+   * reach the container's processes over loopback.
+   */
+  joinNamespacesOf?: number;
   /** cgroup.procs files to join before anything else runs. */
   cgroupProcs: string[];
 }
@@ -96,7 +104,8 @@ function bwrapArgs(plan: SandboxPlan, fs: FilesystemPlan, tools: SandboxTools): 
   };
   populate('/', tools.rootEntries, SPECIAL_ROOT_ENTRIES);
   args.push('--ro-bind', '/sys', '/sys', '--proc', '/proc', '--dev', '/dev');
-  if (fs.readOnly) args.push('--tmpfs', '/tmp');
+  // World-writable with the sticky bit, like any /tmp: the container's user is rarely root.
+  if (fs.readOnly) args.push('--perms', '1777', '--tmpfs', '/tmp');
   else args.push('--bind', '/tmp', '/tmp');
   for (const overlay of fs.overlays) {
     args.push('--tmpfs', overlay.dir);
@@ -154,7 +163,18 @@ export function buildSandboxCommand(plan: SandboxPlan, tools: SandboxTools): str
     argv.push(tools.sh, '-c', JOIN_CGROUPS_SCRIPT, 'berth-join', String(plan.cgroupProcs.length));
     argv.push(...plan.cgroupProcs);
   }
-  if (plan.filesystem) {
+  if (plan.filesystem && plan.joinNamespacesOf !== undefined && tools.nsenter) {
+    argv.push(
+      tools.nsenter,
+      `--target=${plan.joinNamespacesOf}`,
+      '--mount',
+      '--net',
+      '--uts',
+      '--ipc',
+      `--wdns=${plan.cwd}`,
+      '--',
+    );
+  } else if (plan.filesystem) {
     if (!tools.bwrap) throw new Error('bubblewrap is not available');
     argv.push(tools.bwrap, ...bwrapArgs(plan, plan.filesystem, tools));
   }

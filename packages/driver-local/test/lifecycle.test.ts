@@ -12,7 +12,7 @@ import {
 } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import { berthDrivers, LocalDriver } from '../src/index.js';
-import { makeDriver, shell, tempDir } from './helpers.js';
+import { eventually, makeDriver, shell, tempDir } from './helpers.js';
 
 describe('LocalDriver lifecycle', () => {
   it('runs a process through create, start, wait, logs and remove', async () => {
@@ -112,6 +112,9 @@ describe('LocalDriver lifecycle', () => {
     const c = await driver.createContainer(shell('echo started; sleep 60'));
     await driver.stopContainer(c.id); // never started: nothing to do
     await driver.startContainer(c.id);
+    await eventually(async () =>
+      (await driver.getContainerLogs(c.id)) === 'started\n' ? true : undefined,
+    );
     const first = await driver.getContainer(c.id);
     await driver.startContainer(c.id);
     expect((await driver.getContainer(c.id))?.startedAt).toEqual(first?.startedAt);
@@ -221,6 +224,7 @@ describe('LocalDriver lifecycle', () => {
     try {
       const c = await driver.createContainer(
         shell(
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
           'echo "secret=${BERTH_TEST_SECRET:-none} inherited=$BERTH_TEST_INHERITED own=$OWN"; pwd; echo ok > file; cat file',
           {
             env: { OWN: 'mine' },

@@ -1,0 +1,131 @@
+import { ConflictError, TimeoutError } from '@berth/core';
+import { describe, expect, it } from 'vitest';
+import { eventually, isAlive, makeDriver, shell } from './helpers.js';
+
+describe('exec', () => {
+  it("runs in the container's working directory, environment, user and cgroup", async () => {
+    const driver = await makeDriver();
+    const c = await driver.createContainer(
+      shell('sleep 300', { env: { ROLE: 'worker' }, workingDir: '/usr' }),
+    );
+    await driver.startContainer(c.id);
+    const result = await driver.exec(c.id, [
+      'sh',
+      '-c',
+      'pwd; echo $ROLE; id -u; cat /proc/self/cgroup',
+    ]);
+    expect(result.exitCode).toBe(0);
+    const [cwd, role, uid, ...cgroups] = result.stdout.trim().split('\n');
+    expect(cwd).toBe('/usr');
+    expect(role).toBe('worker');
+    expect(uid).toBe('65534');
+    expect(cgroups.join('\n')).toContain(c.id);
+    expect(result.stderr).toBe('');
+  });
+
+  it('takes env, cwd and user overrides and reports the exit code and both streams', async () => {
+    const driver = await makeDriver();
+    const c = await driver.createContainer(shell('sleep 300'));
+    await driver.startContainer(c.id);
+    const result = await driver.exec(
+      c.id,
+      ['sh', '-c', 'echo "$EXTRA in $(pwd) as $(id -u)"; echo bad >&2; exit 5'],
+      { env: { EXTRA: 'extra' }, cwd: '/etc', user: '0' },
+    );
+    expect(result).toEqual({ exitCode: 5, stdout: 'extra in /etc as 0\n', stderr: 'bad\n' });
+  });
+
+  it('passes arguments verbatim', async () => {
+    const driver = await makeDriver();
+    const c = await driver.createContainer(shell('sleep 300'));
+    await driver.startContainer(c.id);
+    const result = await driver.exec(c.id, ['printf', '%s|', 'a b', '$(id)', ';', '*']);
+    expect(result.stdout).toBe('a b|$(id)|;|*|');
+  });
+
+  it('kills the whole exec on timeout', async () => {
+    const driver = await makeDriver();
+    const c = await driver.createContainer(shell('sleep 300'));
+    await driver.startContainer(c.id);
+    const error = await driver
+      .exec(c.id, ['sh', '-c', 'sleep 300 & echo $! > /tmp/child; wait'], { timeout: 3000 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    const read = await driver.exec(c.id, ['cat', '/tmp/child']);
+    expect(read).toMatchObject({ exitCode: 0, stderr: '' });
+    const pid = Number(read.stdout);
+    expect(pid).toBeGreaterThan(0);
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it('refuses a container that is not running and reports a missing program', async () => {
+    const driver = await makeDriver();
+    const c = await driver.createContainer(shell('sleep 300'));
+    await expect(driver.exec(c.id, ['true'])).rejects.toBeInstanceOf(ConflictError);
+    await driver.startContainer(c.id);
+    expect((await driver.exec(c.id, ['no-such-program-berth'])).exitCode).toBe(127);
+  });
+});
+
+describe('stats', () => {
+  it('reads memory, pids and cpu from the cgroup', async () => {
+    const driver = await makeDriver();
+    const c = await driver.createContainer(
+      shell('sleep 300 & sleep 300 & while :; do :; done', { resources: { memory: 64, cpu: 0.5 } }),
+    );
+    await driver.startContainer(c.id);
+    const stats = await eventually(async () => {
+      const s = await driver.getContainerStats(c.id);
+      return s.pids >= 3 && s.cpuPercent > 0 ? s : undefined;
+    });
+    expect(stats.memoryLimitBytes).toBe(64 * 1024 * 1024);
+    expect(stats.memoryBytes).toBeGreaterThan(0);
+    expect(stats.memoryBytes).toBeLessThanOrEqual(stats.memoryLimitBytes);
+    expect(stats.cpuPercent).toBeGreaterThan(0);
+    await driver.stopContainer(c.id, { timeout: 1 });
+    expect(await driver.getContainerStats(c.id)).toMatchObject({
+      cpuPercent: 0,
+      memoryBytes: 0,
+      pids: 0,
+    });
+  });
+});
+
+describe('health checks', () => {
+  it('runs the check on its interval and reports healthy', async () => {
+    const driver = await makeDriver();
+    const c = await driver.createContainer(
+      shell('sleep 300', {
+        healthcheck: { command: ['sh', '-c', 'test -e /proc/self'], intervalMs: 100, retries: 2 },
+      }),
+    );
+    await driver.startContainer(c.id);
+    expect((await driver.getContainer(c.id))?.health).toBe('starting');
+    await eventually(async () => ((await driver.isContainerHealthy(c.id)) ? true : undefined));
+    expect((await driver.getContainer(c.id))?.health).toBe('healthy');
+  });
+
+  it('turns unhealthy after the configured retries fail', async () => {
+    const driver = await makeDriver();
+    const c = await driver.createContainer(
+      shell('sleep 300', {
+        healthcheck: { command: ['false'], intervalMs: 50, retries: 3 },
+      }),
+    );
+    await driver.startContainer(c.id);
+    await eventually(async () =>
+      (await driver.getContainer(c.id))?.health === 'unhealthy' ? true : undefined,
+    );
+    expect(await driver.isContainerHealthy(c.id)).toBe(false);
+  });
+
+  it('treats a container without a check as healthy while it runs', async () => {
+    const driver = await makeDriver();
+    const c = await driver.createContainer(shell('sleep 300'));
+    expect(await driver.isContainerHealthy(c.id)).toBe(false);
+    await driver.startContainer(c.id);
+    expect(await driver.isContainerHealthy(c.id)).toBe(true);
+    await driver.stopContainer(c.id, { timeout: 1 });
+    expect(await driver.isContainerHealthy(c.id)).toBe(false);
+  });
+});
