@@ -1,7 +1,8 @@
 /*
  * The breaker against a real Docker engine that goes away and comes back. The engine is a
- * private dockerd started for this file (own socket, data and exec roots), so stopping it
- * disturbs nothing else.
+ * private dockerd started for this file, with its own socket, data and exec roots and its own
+ * network namespace (a second dockerd in the host's namespace would reconfigure the host
+ * engine's bridge), so stopping it disturbs nothing else. Its containers need no network.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -27,27 +28,31 @@ function which(command: string): boolean {
 const mainEngine = await pingDockerEngine({ timeoutMs: 3000 });
 const missing = !which('dockerd')
   ? 'dockerd is not installed (run scripts/docker-engine.sh)'
-  : process.getuid?.() !== 0
-    ? 'starting a private dockerd needs root'
-    : !mainEngine
-      ? 'no Docker engine to copy the test image from (run scripts/docker-engine.sh)'
-      : undefined;
+  : !which('unshare')
+    ? 'unshare (util-linux) is not installed'
+    : process.getuid?.() !== 0
+      ? 'starting a private dockerd needs root'
+      : !mainEngine
+        ? 'no Docker engine to copy the test image from (run scripts/docker-engine.sh)'
+        : undefined;
 
 const root = mkdtempSync(join(tmpdir(), 'berth-outage-'));
 const socketPath = join(root, 'docker.sock');
 let engine: ChildProcess | undefined;
 
 function startEngine(): ChildProcess {
+  // unshare execs dockerd in a fresh network namespace: the child's pid is dockerd's own.
   return spawn(
-    'dockerd',
+    'unshare',
     [
+      '--net',
+      'dockerd',
       `--host=unix://${socketPath}`,
       `--data-root=${join(root, 'data')}`,
       `--exec-root=${join(root, 'exec')}`,
       `--pidfile=${join(root, 'docker.pid')}`,
       '--iptables=false',
       '--ip-masq=false',
-      '--bridge=none',
     ],
     { stdio: 'ignore' },
   );
