@@ -334,10 +334,19 @@ const TRANSPORT_ERROR_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EAI_AGAIN',
+  'ENOTFOUND',
   'ECONNABORTED',
+  'ERR_SOCKET_CLOSED',
   'UND_ERR_SOCKET',
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
+
+/** A failure to reach the backend at all (refused, reset, unreachable): worth retrying. */
+export function isTransportError(value: unknown): boolean {
+  return (
+    TRANSPORT_ERROR_CODES.has(getErrorCode(value)) || /socket hang up/i.test(getErrorMessage(value))
+  );
+}
 
 /**
  * Turns any thrown value into a DriverError, so retry and breaker decisions have one shape to
@@ -347,9 +356,8 @@ const TRANSPORT_ERROR_CODES = new Set([
  */
 export function toDriverError(value: unknown): DriverError {
   if (isDriverError(value)) return value;
-  const code = getErrorCode(value);
   const message = getErrorMessage(value);
-  if (TRANSPORT_ERROR_CODES.has(code) || /socket hang up/i.test(message)) {
+  if (isTransportError(value)) {
     return new NetworkError(`Transport failure: ${message}`, { cause: value });
   }
   return new DriverError(message || 'Unknown error', 'UNKNOWN_ERROR', false, { cause: value });

@@ -34,6 +34,7 @@ export {
   isAbortError,
   isDriverError,
   isRetryableError,
+  isTransportError,
   NetworkCreationError,
   NetworkError,
   NetworkNotFoundError,

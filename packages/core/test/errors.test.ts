@@ -145,6 +145,16 @@ describe('helpers', () => {
     expect(other.retryable).toBe(false);
     expect(toDriverError('text').message).toBe('text');
   });
+
+  it('isTransportError tells unreachable backends from other failures', () => {
+    const errno = (code: string) => Object.assign(new Error(code), { code });
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND']) {
+      expect(core.isTransportError(errno(code)), code).toBe(true);
+    }
+    // A missing file is a filesystem problem, not an unreachable backend.
+    expect(core.isTransportError(errno('ENOENT'))).toBe(false);
+    expect(core.isTransportError(new Error('boom'))).toBe(false);
+  });
 });
 
 describe('a second, separately loaded copy of @berth/core', () => {

@@ -12,6 +12,7 @@ import {
   getErrorMessage,
   isAbortError,
   isDriverError,
+  isTransportError,
   NetworkCreationError,
   NetworkError,
   NetworkNotFoundError,
@@ -30,21 +31,6 @@ export type EngineOperation =
   | { kind: 'volume'; op: 'create' | 'remove' | 'other'; id: string }
   | { kind: 'network'; op: 'create' | 'remove' | 'other'; id: string }
   | { kind: 'engine' };
-
-// The socket is missing, refused, reset or unreachable: the engine may come back, so retryable.
-const TRANSPORT_CODES = new Set([
-  'ENOENT',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'ECONNABORTED',
-  'ERR_SOCKET_CLOSED',
-]);
 
 /** The engine's own message (`{"message": "..."}`), without docker-modem's prefix. */
 export function engineMessage(error: unknown): string {
@@ -77,7 +63,8 @@ export function mapEngineError(error: unknown, what: EngineOperation): unknown {
     if (code === 'EACCES' || code === 'EPERM') {
       return new AuthorizationError(`Not allowed to talk to the Docker engine: ${message}`, cause);
     }
-    if (TRANSPORT_CODES.has(code) || /socket hang up|timeout/i.test(message)) {
+    // A missing socket file is the engine being away, like a refused connection: retryable.
+    if (code === 'ENOENT' || isTransportError(error) || /timeout/i.test(message)) {
       return new NetworkError(`Docker engine unreachable: ${message}`, cause);
     }
     return new DriverError(message, 'UNKNOWN_ERROR', false, cause);
