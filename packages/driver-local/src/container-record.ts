@@ -8,7 +8,7 @@ import type {
 import type { HealthRecord } from './health-monitor.js';
 import { isSameLiveProcess } from './process-identity.js';
 import type { BindMount, DirectoryOverlay } from './sandbox-command.js';
-import { readJson, type StateLayout } from './state-store.js';
+import { readJsonSync, type StateLayout } from './state-store.js';
 import type { ExitRecord, RunRecord, StopRecord } from './supervisor-protocol.js';
 import type { ResolvedUser } from './user-spec.js';
 
@@ -51,24 +51,28 @@ export async function loadSnapshot(
   layout: StateLayout,
   id: string,
 ): Promise<ContainerSnapshot | undefined> {
-  const [record, run, exit, stop, health] = await Promise.all([
-    readJson<ContainerRecord>(layout.containerFile(id)),
-    readJson<RunRecord>(layout.runFile(id)),
-    readJson<ExitRecord>(layout.exitFile(id)),
-    readJson<StopRecord>(layout.stopFile(id)),
-    readJson<HealthRecord>(layout.healthFile(id)),
-  ]);
+  // Small files read synchronously: a snapshot is taken several times per operation, and a
+  // round trip through the thread pool costs more than the read itself.
+  const record = readJsonSync<ContainerRecord>(layout.containerFile(id));
   if (!record) return undefined;
   const snapshot: ContainerSnapshot = { record, status: 'created', supervised: false };
+  const run = readJsonSync<RunRecord>(layout.runFile(id));
   if (!run) return snapshot;
   snapshot.run = run;
-  if (stop?.run === run.run) snapshot.stop = stop;
-  if (health?.run === run.run) snapshot.health = health;
+  if (record.config.healthcheck) {
+    const health = readJsonSync<HealthRecord>(layout.healthFile(id));
+    if (health?.run === run.run) snapshot.health = health;
+  }
+  const exit = readJsonSync<ExitRecord>(layout.exitFile(id));
   if (exit?.run === run.run) {
     snapshot.exit = exit;
+    const stop = readJsonSync<StopRecord>(layout.stopFile(id));
+    if (stop?.run === run.run) snapshot.stop = stop;
     snapshot.status = snapshot.stop ? 'stopped' : 'exited';
     return snapshot;
   }
+  const stop = readJsonSync<StopRecord>(layout.stopFile(id));
+  if (stop?.run === run.run) snapshot.stop = stop;
   snapshot.supervised = await isSameLiveProcess(run.supervisorPid, run.supervisorStartTime);
   if (snapshot.supervised || (await isSameLiveProcess(run.pid, run.pidStartTime))) {
     snapshot.status = 'running';

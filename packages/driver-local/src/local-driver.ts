@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { chown, mkdir, readdir, readlink, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -89,7 +90,7 @@ import {
 } from './process-identity.js';
 import { SupervisorPool, SupervisorStartError } from './process-supervisor.js';
 import { buildSandboxCommand } from './sandbox-command.js';
-import { StateLayout, writeJsonAtomic } from './state-store.js';
+import { StateLayout, writeJsonAtomic, writeJsonAtomicSync } from './state-store.js';
 import type { ExitRecord, RunSpec, StopRecord } from './supervisor-protocol.js';
 import { resolveUser } from './user-spec.js';
 import { VolumeStore } from './volume-store.js';
@@ -244,7 +245,8 @@ export class LocalDriver implements ContainerDriver {
     }
     const id = randomBytes(16).toString('hex');
     const name = config.name ?? `berth-${id.slice(0, 12)}`;
-    if ((await this.allRecords()).some((r) => r.name === name)) {
+    // A generated name embeds the fresh id, so only a chosen one can collide.
+    if (config.name !== undefined && (await this.allRecords()).some((r) => r.name === name)) {
       throw new ConflictError(`A container named '${name}' already exists`);
     }
     const user = await resolveUser(config.security.user);
@@ -315,9 +317,9 @@ export class LocalDriver implements ContainerDriver {
 
   async startContainer(id: string, options?: OperationOptions): Promise<void> {
     options?.signal?.throwIfAborted();
-    const found = await this.require(id);
-    await this.locks.run(found.record.id, async () => {
-      const snapshot = await this.require(found.record.id);
+    const key = await this.lockKey(id);
+    await this.locks.run(key, async () => {
+      const snapshot = await this.require(key);
       if (snapshot.status === 'running') return;
       await this.launch(snapshot.record);
     });
@@ -356,8 +358,8 @@ export class LocalDriver implements ContainerDriver {
       cgroupProcs: group ? cgroupProcsFiles(group) : [],
     });
     const next: ContainerRecord = { ...record, run: record.run + 1 };
-    await writeJsonAtomic(this.layout.containerFile(id), next);
-    await rm(this.layout.stopFile(id), { force: true });
+    writeJsonAtomicSync(this.layout.containerFile(id), next);
+    rmSync(this.layout.stopFile(id), { force: true });
     const oom = group ? oomCounter(group) : undefined;
     const members = group ? memberListFile(group) : undefined;
     const spec: RunSpec = {
@@ -403,8 +405,8 @@ export class LocalDriver implements ContainerDriver {
 
   async stopContainer(id: string, options: StopOptions = {}): Promise<void> {
     options.signal?.throwIfAborted();
-    const found = await this.require(id);
-    await this.locks.run(found.record.id, () => this.halt(found.record.id, options));
+    const key = await this.lockKey(id);
+    await this.locks.run(key, () => this.halt(key, options));
   }
 
   private async halt(id: string, options: StopOptions): Promise<void> {
@@ -503,19 +505,19 @@ export class LocalDriver implements ContainerDriver {
 
   async restartContainer(id: string, options: StopOptions = {}): Promise<void> {
     options.signal?.throwIfAborted();
-    const found = await this.require(id);
-    await this.locks.run(found.record.id, async () => {
-      await this.halt(found.record.id, options);
-      const snapshot = await this.require(found.record.id);
+    const key = await this.lockKey(id);
+    await this.locks.run(key, async () => {
+      await this.halt(key, options);
+      const snapshot = await this.require(key);
       await this.launch(snapshot.record);
     });
   }
 
   async removeContainer(id: string, options: RemoveOptions = {}): Promise<void> {
     options.signal?.throwIfAborted();
-    const found = await this.require(id);
-    await this.locks.run(found.record.id, async () => {
-      const snapshot = await this.require(found.record.id);
+    const key = await this.lockKey(id);
+    await this.locks.run(key, async () => {
+      const snapshot = await this.require(key);
       const cid = snapshot.record.id;
       if (snapshot.status === 'running') {
         if (!options.force) {
@@ -1025,6 +1027,12 @@ export class LocalDriver implements ContainerDriver {
     }
     if (typeof idOrName !== 'string' || idOrName === '') return undefined;
     return (await this.allSnapshots()).find((s) => s.record.name === idOrName);
+  }
+
+  /** The container id to serialise on: the id itself, found without reading state when it is one. */
+  private async lockKey(idOrName: string): Promise<string> {
+    if (CONTAINER_ID.test(idOrName)) return idOrName;
+    return (await this.require(idOrName)).record.id;
   }
 
   private async require(id: string): Promise<ContainerSnapshot> {

@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 
 /** The fields of /proc/<pid>/stat this driver needs. */
 export interface ProcStat {
@@ -14,12 +15,32 @@ export interface ProcStat {
 }
 
 export async function readProcStat(pid: number): Promise<ProcStat | undefined> {
-  let text: string;
   try {
-    text = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return parseStat(pid, await readFile(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return undefined;
   }
+}
+
+export function readProcStatSync(pid: number): ProcStat | undefined {
+  try {
+    return parseStat(pid, readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True when `pid` is still the very process recorded earlier (same start time) and has not
+ * finished. A pid alone is not enough: after a reboot or a long run it may name a stranger,
+ * and signalling a stranger is the one mistake a supervisor must never make.
+ */
+export async function isSameLiveProcess(pid: number, startTime: number): Promise<boolean> {
+  const stat = readProcStatSync(pid);
+  return stat !== undefined && stat.startTime === startTime && stat.state !== 'Z';
+}
+
+function parseStat(pid: number, text: string): ProcStat {
   // The command name may hold spaces and parentheses; the fields after its last ')' cannot.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   return {
@@ -33,34 +54,58 @@ export async function readProcStat(pid: number): Promise<ProcStat | undefined> {
   };
 }
 
-/**
- * True when `pid` is still the very process recorded earlier (same start time) and has not
- * finished. A pid alone is not enough: after a reboot or a long run it may name a stranger,
- * and signalling a stranger is the one mistake a supervisor must never make.
+/*
+ * Scanning /proc reads one small file per process. Synchronous reads do it in about a
+ * millisecond for a hundred processes; going through the thread pool takes ten times that.
  */
-export async function isSameLiveProcess(pid: number, startTime: number): Promise<boolean> {
-  const stat = await readProcStat(pid);
-  return stat !== undefined && stat.startTime === startTime && stat.state !== 'Z';
-}
-
-/** Live (non-zombie) members of a process group, found by scanning /proc. */
-export async function processGroupMembers(pgid: number): Promise<number[]> {
+function scanProc(keep: (stat: ProcStat) => boolean): number[] {
   let entries: string[];
   try {
-    entries = await readdir('/proc');
+    entries = readdirSync('/proc');
   } catch {
     return [];
   }
-  const members: number[] = [];
-  await Promise.all(
-    entries.map(async (entry) => {
-      const pid = Number(entry);
-      if (!Number.isInteger(pid) || pid <= 0) return;
-      const stat = await readProcStat(pid);
-      if (stat && stat.pgrp === pgid && stat.state !== 'Z') members.push(pid);
-    }),
-  );
-  return members;
+  const found: number[] = [];
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const stat = parseStat(pid, text);
+    if (stat.state !== 'Z' && keep(stat)) found.push(pid);
+  }
+  return found;
+}
+
+/** Whether any process is left in a group; one system call, no scan. */
+export function processGroupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Live (non-zombie) members of a process group. */
+export async function processGroupMembers(pgid: number): Promise<number[]> {
+  if (!processGroupExists(pgid)) return [];
+  return scanProc((stat) => stat.pgrp === pgid);
+}
+
+/** Direct children of a process. */
+export async function childrenOf(pid: number): Promise<number[]> {
+  try {
+    // Kept by the kernel (CONFIG_PROC_CHILDREN): no scan needed.
+    const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return text === '' ? [] : text.split(' ').map(Number);
+  } catch {
+    return scanProc((stat) => stat.ppid === pid);
+  }
 }
 
 /** Sends a signal, treating "no such process" as done: it is already what we wanted. */
@@ -72,24 +117,4 @@ export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw error;
   }
-}
-
-/** Direct children of a process, found by scanning /proc. */
-export async function childrenOf(pid: number): Promise<number[]> {
-  let entries: string[];
-  try {
-    entries = await readdir('/proc');
-  } catch {
-    return [];
-  }
-  const children: number[] = [];
-  await Promise.all(
-    entries.map(async (entry) => {
-      const candidate = Number(entry);
-      if (!Number.isInteger(candidate) || candidate <= 0) return;
-      const stat = await readProcStat(candidate);
-      if (stat && stat.ppid === pid && stat.state !== 'Z') children.push(candidate);
-    }),
-  );
-  return children;
 }

@@ -19,6 +19,8 @@ export function supervisorScript(): string {
   throw new Error('The supervisor script (supervisor.js) is missing from @berth/driver-local');
 }
 
+const START_TIMEOUT_MS = 30_000;
+
 export class SupervisorStartError extends Error {
   constructor(
     message: string,
@@ -77,7 +79,22 @@ export class SupervisorPool {
       handle.containerId = spec.id;
       this.busy.set(spec.id, handle);
       return await new Promise<RunRecord>((resolve, reject) => {
-        handle.pending = { resolve, reject };
+        // A supervisor that neither starts the process nor fails is broken: do not wait forever.
+        const timer = setTimeout(() => {
+          handle.pending = undefined;
+          handle.child.kill('SIGKILL');
+          reject(new SupervisorStartError('the supervisor did not answer within 30 s'));
+        }, START_TIMEOUT_MS);
+        handle.pending = {
+          resolve: (run) => {
+            clearTimeout(timer);
+            resolve(run);
+          },
+          reject: (error) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        };
         this.send(handle, { type: 'run', spec });
       });
     } finally {
@@ -164,6 +181,7 @@ export class SupervisorPool {
 
   private release(handle: Handle, id: string): void {
     if (this.busy.get(id) === handle) this.busy.delete(id);
+    if (this.idle.includes(handle)) return;
     handle.containerId = undefined;
     if (!this.closed && this.idle.length < this.options.maxIdle && handle.child.connected) {
       this.idle.push(handle);

@@ -9,13 +9,12 @@
  * runs straight from source (Node strips the types) when the package has not been built.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { readFile, rmdir } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { LogClock, MAX_LINE_LENGTH } from './log-format.ts';
-import { processGroupMembers, readProcStat, signalProcess } from './process-identity.ts';
-import { readJson, writeJsonAtomic } from './state-store.ts';
+import { processGroupMembers, readProcStatSync, signalProcess } from './process-identity.ts';
+import { readJsonSync, writeJsonAtomicSync } from './state-store.ts';
 import type {
   DriverMessage,
   ExitRecord,
@@ -86,8 +85,11 @@ async function survivors(spec: RunSpec, pgid: number): Promise<number[]> {
   const members = new Set(await processGroupMembers(pgid));
   if (spec.cgroup?.membersFile) {
     try {
-      const text = await readFile(spec.cgroup.membersFile, 'utf8');
-      for (const line of text.split('\n')) if (line.trim()) members.add(Number(line));
+      for (const line of readFileSync(spec.cgroup.membersFile, 'utf8').split('\n')) {
+        const pid = Number(line);
+        // A zombie is already dead; it stays listed only until its parent reaps it.
+        if (line.trim() && readProcStatSync(pid)?.state !== 'Z') members.add(pid);
+      }
     } catch {
       // Group already gone.
     }
@@ -96,12 +98,11 @@ async function survivors(spec: RunSpec, pgid: number): Promise<number[]> {
   return [...members];
 }
 
-async function oomCount(spec: RunSpec): Promise<number> {
+function oomCount(spec: RunSpec): number {
   const oom = spec.cgroup?.oom;
   if (!oom) return 0;
   try {
-    const text = await readFile(oom.file, 'utf8');
-    for (const line of text.split('\n')) {
+    for (const line of readFileSync(oom.file, 'utf8').split('\n')) {
       const [key, value] = line.trim().split(/\s+/);
       if (key === oom.key) return Number(value);
     }
@@ -113,9 +114,9 @@ async function oomCount(spec: RunSpec): Promise<number> {
 
 async function removeGroups(spec: RunSpec): Promise<void> {
   for (const dir of spec.cgroup?.dirs ?? []) {
-    for (let attempt = 0; attempt < 50; attempt++) {
+    for (let attempt = 0; attempt < 100; attempt++) {
       try {
-        await rmdir(dir);
+        rmdirSync(dir);
         break;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
@@ -124,7 +125,8 @@ async function removeGroups(spec: RunSpec): Promise<void> {
           report(`cannot remove cgroup ${dir}: ${String(error)}`);
           break;
         }
-        await sleep(20);
+        // The kernel releases the last members a moment after they are reaped.
+        await sleep(5);
       }
     }
   }
@@ -147,7 +149,7 @@ async function finish(
   signal: NodeJS.Signals | null,
 ): Promise<void> {
   const pgid = child.pid as number;
-  const stop = await readJson<StopRecord>(spec.stopFile);
+  const stop = readJsonSync<StopRecord>(spec.stopFile);
   if (stop && stop.run === spec.run) {
     // A stop is under way: the main process may be bubblewrap's monitor, which dies at once,
     // while the real program is still shutting down cleanly. Give it until the deadline.
@@ -155,16 +157,16 @@ async function finish(
   }
   // Whatever is left once the main process ended dies with it, as in a container whose init
   // exited: no orphan keeps running, or holds the log pipes open.
-  for (let round = 0; round < 100; round++) {
+  for (let round = 0; round < 200; round++) {
     const left = await survivors(spec, pgid);
     if (left.length === 0) break;
     for (const pid of left) signalProcess(pid, 'SIGKILL');
-    await sleep(10);
+    await sleep(5);
   }
   await Promise.race([closed(child), sleep(2000)]);
   for (const writer of writers) writer.end();
   for (const fd of fds) closeSync(fd);
-  const oomKilled = (await oomCount(spec)) > oomBaseline;
+  const oomKilled = oomCount(spec) > oomBaseline;
   await removeGroups(spec);
   const exit: ExitRecord = {
     run: spec.run,
@@ -173,7 +175,7 @@ async function finish(
     oomKilled,
     finishedAt: new Date().toISOString(),
   };
-  await writeJsonAtomic(spec.exitFile, exit);
+  writeJsonAtomicSync(spec.exitFile, exit);
   send({ type: 'exited', id: spec.id, exit });
 }
 
@@ -181,7 +183,7 @@ async function run(spec: RunSpec): Promise<void> {
   busy = true;
   const fds = [openSync(spec.stdoutLog, 'a', 0o600), openSync(spec.stderrLog, 'a', 0o600)];
   const writers = fds.map((fd) => new LineWriter(fd));
-  const oomBaseline = await oomCount(spec);
+  const oomBaseline = oomCount(spec);
   const [file, ...args] = spec.argv;
   let spawnedResolve: (ok: boolean) => void = () => undefined;
   const spawned = new Promise<boolean>((resolve) => {
@@ -209,10 +211,11 @@ async function run(spec: RunSpec): Promise<void> {
     });
     done();
   });
-  child.once('spawn', async () => {
+  child.once('spawn', () => {
     try {
       const pid = child.pid as number;
-      const [stat, self] = await Promise.all([readProcStat(pid), readProcStat(process.pid)]);
+      const stat = readProcStatSync(pid);
+      const self = readProcStatSync(process.pid);
       const record: RunRecord = {
         run: spec.run,
         pid,
@@ -223,10 +226,13 @@ async function run(spec: RunSpec): Promise<void> {
         sandboxed: spec.sandboxed,
         meta: spec.meta,
       };
-      await writeJsonAtomic(spec.runFile, record);
+      writeJsonAtomicSync(spec.runFile, record);
       send({ type: 'started', id: spec.id, run: record });
     } catch (error) {
+      // Without its run record nobody could find or stop it: it must not keep running.
       report(error);
+      signalProcess(-(child.pid as number), 'SIGKILL');
+      send({ type: 'failed', id: spec.id, runNumber: spec.run, message: String(error) });
     } finally {
       spawnedResolve(true);
     }

@@ -1,0 +1,174 @@
+/*
+ * Benchmark (not a test): what a container costs over running the same process directly.
+ *
+ * 1. One lifecycle — create, start, wait, logs, remove — against child_process.spawn of the
+ *    same program collecting its output, interleaved so both see the same machine, reported as
+ *    medians and their ratio, for three isolation levels.
+ * 2. 200 containers started concurrently and stopped, checking that none is lost.
+ *
+ * Run: pnpm --filter @berth/driver-local bench  (after a build; `pnpm bench` at the root builds)
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ContainerConfigInput } from '@berth/core';
+import { LocalDriver, type LocalDriverOptions } from '../dist/index.js';
+
+const ITERATIONS = Number(process.env.BERTH_BENCH_ITERATIONS ?? 60);
+const WARMUP = 5;
+const CONCURRENT = Number(process.env.BERTH_BENCH_CONCURRENT ?? 200);
+const PROGRAM = ['sh', '-c', 'echo hello; echo world >&2'];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+async function spawnOnce(): Promise<number> {
+  const started = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const [file, ...args] = PROGRAM;
+    const child = spawn(file as string, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d;
+    });
+    child.once('error', reject);
+    child.once('close', () => (out.includes('hello') ? resolve() : reject(new Error(out))));
+  });
+  return performance.now() - started;
+}
+
+async function lifecycleOnce(driver: LocalDriver, config: ContainerConfigInput): Promise<number> {
+  const started = performance.now();
+  const c = await driver.createContainer(config);
+  await driver.startContainer(c.id);
+  const { exitCode } = await driver.waitContainer(c.id);
+  const logs = await driver.getContainerLogs(c.id);
+  await driver.removeContainer(c.id);
+  const elapsed = performance.now() - started;
+  if (exitCode !== 0 || logs !== 'hello\nworld\n') throw new Error(`bad run: ${exitCode} ${logs}`);
+  return elapsed;
+}
+
+interface Level {
+  label: string;
+  options: LocalDriverOptions;
+  config: Partial<ContainerConfigInput>;
+}
+
+const LEVELS: Level[] = [
+  {
+    label: 'supervision only (no isolation)',
+    options: {
+      enforcement: 'best-effort',
+      isolation: { cgroups: false, bubblewrap: false, setpriv: false },
+    },
+    config: {},
+  },
+  {
+    label: 'cgroup limits (cpu, memory, pids)',
+    options: { isolation: { bubblewrap: false, setpriv: false }, enforcement: 'best-effort' },
+    config: {},
+  },
+  { label: 'secure defaults (cgroups, bwrap, setpriv)', options: {}, config: {} },
+];
+
+async function compare(stateRoot: string): Promise<void> {
+  console.log(
+    `lifecycle: create → start → wait → logs → remove of \`${PROGRAM.join(' ')}\`, ${ITERATIONS} runs each, interleaved`,
+  );
+  console.log('');
+  console.log('| isolation | spawn median | driver median | ratio |');
+  console.log('|---|---:|---:|---:|');
+  for (const level of LEVELS) {
+    const driver = new LocalDriver({
+      ...level.options,
+      stateDir: join(stateRoot, level.label.split(' ')[0] as string),
+    });
+    const config: ContainerConfigInput = {
+      sessionId: 'bench',
+      image: 'host',
+      command: PROGRAM,
+      ...level.config,
+    };
+    const spawnTimes: number[] = [];
+    const driverTimes: number[] = [];
+    for (let i = 0; i < WARMUP; i++) {
+      await spawnOnce();
+      await lifecycleOnce(driver, config);
+    }
+    for (let i = 0; i < ITERATIONS; i++) {
+      // Alternate which goes first, so neither always runs on a warmer machine.
+      if (i % 2 === 0) {
+        spawnTimes.push(await spawnOnce());
+        driverTimes.push(await lifecycleOnce(driver, config));
+      } else {
+        driverTimes.push(await lifecycleOnce(driver, config));
+        spawnTimes.push(await spawnOnce());
+      }
+    }
+    await driver.close();
+    const s = median(spawnTimes);
+    const d = median(driverTimes);
+    console.log(
+      `| ${level.label} | ${s.toFixed(2)} ms | ${d.toFixed(2)} ms | ${(d / s).toFixed(2)}× |`,
+    );
+  }
+}
+
+async function concurrent(stateRoot: string): Promise<void> {
+  const driver = new LocalDriver({ stateDir: join(stateRoot, 'concurrent'), idleSupervisors: 8 });
+  const started = performance.now();
+  const created = await Promise.all(
+    Array.from({ length: CONCURRENT }, (_, i) =>
+      driver.createContainer({
+        sessionId: 'bench-concurrent',
+        image: 'host',
+        name: `c${i}`,
+        command: ['sh', '-c', `echo ready ${i}; exec sleep 600`],
+      }),
+    ),
+  );
+  await Promise.all(created.map((c) => driver.startContainer(c.id)));
+  const startedMs = performance.now() - started;
+  const running = await driver.listContainers({ sessionId: 'bench-concurrent', status: 'running' });
+  const stopStarted = performance.now();
+  await Promise.all(created.map((c) => driver.stopContainer(c.id, { timeout: 10 })));
+  const stopMs = performance.now() - stopStarted;
+  const all = await driver.listContainers({ sessionId: 'bench-concurrent' });
+  const stopped = all.filter((c) => c.status === 'stopped').length;
+  let withLogs = 0;
+  for (const c of created) {
+    const i = Number((await driver.getContainer(c.id))?.name.slice(1));
+    if ((await driver.getContainerLogs(c.id)) === `ready ${i}\n`) withLogs++;
+  }
+  await driver.cleanup({ sessionId: 'bench-concurrent' });
+  await driver.close();
+  console.log('');
+  console.log(`concurrency: ${CONCURRENT} containers (secure defaults)`);
+  console.log(
+    `  created + started concurrently in ${startedMs.toFixed(0)} ms; running afterwards: ${running.length}/${CONCURRENT}`,
+  );
+  console.log(
+    `  stopped concurrently in ${stopMs.toFixed(0)} ms; stopped: ${stopped}/${CONCURRENT}; complete logs: ${withLogs}/${CONCURRENT}`,
+  );
+  const lost = CONCURRENT - Math.min(running.length, stopped, withLogs);
+  console.log(`  lost: ${lost}`);
+  if (lost > 0) process.exitCode = 1;
+}
+
+const stateRoot = await mkdtemp(join(tmpdir(), 'berth-local-bench-'));
+try {
+  await compare(stateRoot);
+  await concurrent(stateRoot);
+} finally {
+  await rm(stateRoot, { recursive: true, force: true });
+}
