@@ -434,8 +434,9 @@ export class LocalDriver implements ContainerDriver {
     if (graceMs > 0) {
       // bubblewrap's monitor would die of SIGTERM at once and take the program's clean exit
       // status with it; it ends by itself when the program does.
-      for (const pid of await targets()) {
-        if (run.sandboxed && pid === run.pid) continue;
+      const pids = await targets();
+      for (const pid of pids) {
+        if (run.sandboxed && pid === run.pid && pids.length > 1) continue;
         signalProcess(pid, 'SIGTERM');
       }
       if (await this.waitForExit(id, Date.now() + graceMs, options.signal))

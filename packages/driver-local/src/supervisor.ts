@@ -9,11 +9,16 @@
  * runs straight from source (Node strips the types) when the package has not been built.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readlinkSync, rmdirSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { LogClock, MAX_LINE_LENGTH } from './log-format.ts';
-import { processGroupMembers, readProcStatSync, signalProcess } from './process-identity.ts';
+import {
+  childrenOf,
+  processGroupMembers,
+  readProcStatSync,
+  signalProcess,
+} from './process-identity.ts';
 import { readJsonSync, writeJsonAtomicSync } from './state-store.ts';
 import type {
   DriverMessage,
@@ -179,6 +184,31 @@ async function finish(
   send({ type: 'exited', id: spec.id, exit });
 }
 
+function exeOf(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits until bubblewrap's child has exec'd the next program of the chain: its executable is
+ * no longer the monitor's. Gives up when the monitor ends or after ten seconds.
+ */
+async function sandboxReady(monitor: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const monitorExe = exeOf(monitor);
+    if (monitorExe === undefined) return;
+    for (const child of await childrenOf(monitor)) {
+      const exe = exeOf(child);
+      if (exe !== undefined && exe !== monitorExe) return;
+    }
+    await sleep(1);
+  }
+}
+
 async function run(spec: RunSpec): Promise<void> {
   busy = true;
   const fds = [openSync(spec.stdoutLog, 'a', 0o600), openSync(spec.stderrLog, 'a', 0o600)];
@@ -211,9 +241,12 @@ async function run(spec: RunSpec): Promise<void> {
     });
     done();
   });
-  child.once('spawn', () => {
+  child.once('spawn', async () => {
     try {
       const pid = child.pid as number;
+      // Report the start only once the program itself runs: until then a stop would find
+      // nothing but bubblewrap setting up, and an exec would join half-made namespaces.
+      if (spec.sandboxed) await sandboxReady(pid);
       const stat = readProcStatSync(pid);
       const self = readProcStatSync(process.pid);
       const record: RunRecord = {
