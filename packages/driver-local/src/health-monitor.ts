@@ -30,8 +30,11 @@ export class HealthMonitor {
     private readonly probe: HealthProbe,
     run: number,
     private readonly startedAt: number,
+    /** The record an earlier driver left for this run, when taking over its checks. */
+    previous?: HealthRecord,
   ) {
-    this.record = { run, status: 'starting', failingStreak: 0 };
+    this.record =
+      previous?.run === run ? { ...previous } : { run, status: 'starting', failingStreak: 0 };
   }
 
   start(): void {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { chown, mkdir, readdir, readlink, rm, stat } from 'node:fs/promises';
+import { chown, mkdir, readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -37,7 +37,6 @@ import {
   type RemoveOptions,
   type StopOptions,
   type StreamLogsOptions,
-  TimeoutError,
   type Volume,
   type VolumeConfigInput,
   VolumeNotFoundError,
@@ -55,6 +54,7 @@ import {
   oomCounter,
   removeContainerCgroup,
 } from './cgroups.js';
+import { type InContainerOptions, runInContainer } from './container-exec.js';
 import { containerEnvironment, planProcess, programExists } from './container-plan.js';
 import {
   type ContainerRecord,
@@ -71,23 +71,10 @@ import {
   type IsolationSettings,
 } from './host-fingerprint.js';
 import { KeyedLock } from './keyed-lock.js';
-import {
-  formatLogLines,
-  LogTail,
-  mergeByTime,
-  readLogLines,
-  type StoredLogLine,
-  toLogLine,
-} from './log-files.js';
-import { timestampMs } from './log-format.js';
+import { followLogs, formatLogLines, readLogLines, toLogLine } from './log-files.js';
 import { resolveAllowedRoots, resolveMounts } from './mounts.js';
 import { NetworkStore } from './network-store.js';
-import {
-  childrenOf,
-  isSameLiveProcess,
-  processGroupMembers,
-  signalProcess,
-} from './process-identity.js';
+import { isSameLiveProcess, processGroupMembers, signalProcess } from './process-identity.js';
 import { SupervisorPool, SupervisorStartError } from './process-supervisor.js';
 import { buildSandboxCommand } from './sandbox-command.js';
 import { StateLayout, writeJsonAtomic, writeJsonAtomicSync } from './state-store.js';
@@ -601,41 +588,11 @@ export class LocalDriver implements ContainerDriver {
       for (const line of await readLogLines(this.logPaths(cid), parsed)) yield toLogLine(line);
       return;
     }
-    const paths = this.logPaths(cid);
-    const tails = (['stdout', 'stderr'] as const)
-      .filter((stream) => parsed[stream] !== false)
-      .map((stream) => new LogTail(paths[stream], stream));
-    const since =
-      parsed.since === undefined
-        ? undefined
-        : parsed.since instanceof Date
-          ? parsed.since.getTime()
-          : parsed.since;
-    const readBatch = async (): Promise<StoredLogLine[]> => {
-      const batches = await Promise.all(tails.map((t) => t.next()));
-      const merged = batches.reduce<StoredLogLine[]>((all, batch) => mergeByTime(all, batch), []);
-      return since === undefined ? merged : merged.filter((l) => timestampMs(l.timestamp) >= since);
-    };
-    let first = await readBatch();
-    if (parsed.tail !== undefined) first = parsed.tail === 0 ? [] : first.slice(-parsed.tail);
-    for (const line of first) yield toLogLine(line);
-    const release = this.pool.hold();
-    try {
-      for (;;) {
-        if (signal?.aborted) return;
-        const current = await loadSnapshot(this.layout, cid);
-        const running = current?.status === 'running';
-        for (const line of await readBatch()) yield toLogLine(line);
-        if (!running) return;
-        try {
-          await sleep(POLL_MS, signal);
-        } catch {
-          return;
-        }
-      }
-    } finally {
-      release();
-    }
+    yield* followLogs(this.logPaths(cid), parsed, {
+      isRunning: async () => (await loadSnapshot(this.layout, cid))?.status === 'running',
+      hold: () => this.pool.hold(),
+      ...(signal ? { signal } : {}),
+    });
   }
 
   async waitContainer(id: string, options?: OperationOptions): Promise<WaitResult> {
@@ -667,7 +624,7 @@ export class LocalDriver implements ContainerDriver {
     if (snapshot.status !== 'running' || !snapshot.run) {
       throw new ConflictError(`Container ${snapshot.record.id} is not running`);
     }
-    return this.runInContainer(snapshot, command, {
+    return this.runIn(snapshot, command, {
       ...(parsedOptions.env ? { env: parsedOptions.env } : {}),
       ...(parsedOptions.cwd ? { cwd: parsedOptions.cwd } : {}),
       ...(parsedOptions.user ? { user: parsedOptions.user } : {}),
@@ -676,117 +633,19 @@ export class LocalDriver implements ContainerDriver {
     });
   }
 
-  private async runInContainer(
+  private async runIn(
     snapshot: ContainerSnapshot,
     command: string[],
-    options: {
-      env?: Record<string, string>;
-      cwd?: string;
-      user?: string;
-      timeoutMs?: number;
-      signal?: AbortSignal;
-    },
+    options: InContainerOptions,
   ): Promise<ExecResult> {
     const { host } = await this.init();
-    const { record } = snapshot;
-    const group = snapshot.run?.meta.cgroup as ContainerCgroup | undefined;
-    const user = options.user ? await resolveUser(options.user) : undefined;
-    const run = snapshot.run;
-    const inner =
-      run?.sandboxed && host.tools.nsenter
-        ? await this.sandboxedProcess(run.pid, run.pidStartTime, host.tools.bwrap)
-        : undefined;
-    const { plan, spawnCwd, env } = planProcess(
-      record,
-      { host, stateDir: this.layout.root, workDir: this.layout.workDir(record.id) },
-      {
-        command,
-        ...(options.cwd ? { cwd: options.cwd } : {}),
-        ...(options.env ? { env: options.env } : {}),
-        ...(user ? { user } : {}),
-        ...(inner !== undefined ? { joinNamespacesOf: inner } : {}),
-        cgroupProcs: group ? cgroupProcsFiles(group) : [],
-      },
-    );
-    if (!(await programExists(command[0] as string, env, plan.cwd, record.mounts))) {
-      return { exitCode: 127, stdout: '', stderr: `executable '${command[0]}' was not found\n` };
-    }
-    if (!plan.filesystem) {
-      try {
-        if (!(await stat(spawnCwd)).isDirectory()) throw new Error('not a directory');
-      } catch {
-        return {
-          exitCode: 126,
-          stdout: '',
-          stderr: `working directory '${spawnCwd}' is missing\n`,
-        };
-      }
-    }
-    const [file, ...args] = buildSandboxCommand(plan, host.tools);
-    const release = this.pool.hold();
-    const child = this.execa(file as string, args, {
-      env,
-      extendEnv: false,
-      cwd: spawnCwd,
-      reject: false,
-      stdin: 'ignore',
-      stripFinalNewline: false,
-      // Its own process group, so a timeout or abort kills everything it started.
-      detached: true,
-      maxBuffer: 64 * 1024 * 1024,
+    return runInContainer(snapshot, command, options, {
+      host,
+      stateDir: this.layout.root,
+      workDir: this.layout.workDir(snapshot.record.id),
+      execa: this.execa,
+      hold: () => this.pool.hold(),
     });
-    let timedOut = false;
-    let aborted = false;
-    const killGroup = () => {
-      if (child.pid !== undefined) signalProcess(-child.pid, 'SIGKILL');
-    };
-    const timer =
-      options.timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            killGroup();
-          }, options.timeoutMs);
-    const onAbort = () => {
-      aborted = true;
-      killGroup();
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const result = await child;
-      if (timedOut) throw new TimeoutError('exec', options.timeoutMs as number);
-      if (aborted) options.signal?.throwIfAborted();
-      return {
-        exitCode: result.exitCode ?? 128 + 9,
-        stdout: String(result.stdout ?? ''),
-        stderr: String(result.stderr ?? ''),
-      };
-    } finally {
-      if (timer) clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      release();
-    }
-  }
-
-  /**
-   * The process inside a container's sandbox: bubblewrap's monitor stays outside, its child is
-   * inside. That child counts only once it has exec'd the program (it no longer runs bwrap):
-   * before, its namespaces are still being built and joining them would see a half-made root.
-   */
-  private async sandboxedProcess(
-    monitor: number,
-    startTime: number,
-    bwrap: string | undefined,
-  ): Promise<number | undefined> {
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline && (await isSameLiveProcess(monitor, startTime))) {
-      for (const child of await childrenOf(monitor)) {
-        const exe = await readlink(`/proc/${child}/exe`).catch(() => undefined);
-        if (exe !== undefined && exe !== bwrap) return child;
-      }
-      await sleep(10);
-    }
-    return undefined;
   }
 
   async getContainerStats(id: string, options?: OperationOptions): Promise<ContainerStats> {
@@ -808,7 +667,12 @@ export class LocalDriver implements ContainerDriver {
     return this.sampler.stats(snapshot.record.id, group, snapshot.run.pid, memoryLimit);
   }
 
-  private watchHealth(record: ContainerRecord, run: number, startedAt: number): void {
+  private watchHealth(
+    record: ContainerRecord,
+    run: number,
+    startedAt: number,
+    previous?: HealthRecord,
+  ): void {
     const healthcheck = record.config.healthcheck;
     if (!healthcheck || this.monitors.has(record.id)) return;
     const id = record.id;
@@ -818,7 +682,7 @@ export class LocalDriver implements ContainerDriver {
         check: async (timeoutMs) => {
           const snapshot = await this.require(id);
           if (snapshot.status !== 'running') return { ok: false };
-          const result = await this.runInContainer(snapshot, healthcheck.command, { timeoutMs });
+          const result = await this.runIn(snapshot, healthcheck.command, { timeoutMs });
           return { ok: result.exitCode === 0, exitCode: result.exitCode };
         },
         isRunning: async () => {
@@ -829,6 +693,7 @@ export class LocalDriver implements ContainerDriver {
       },
       run,
       startedAt,
+      previous,
     );
     this.monitors.set(id, monitor);
     monitor.start();
@@ -1050,7 +915,12 @@ export class LocalDriver implements ContainerDriver {
       snapshot.record.config.healthcheck &&
       !this.monitors.has(snapshot.record.id)
     ) {
-      this.watchHealth(snapshot.record, snapshot.run.run, Date.parse(snapshot.run.startedAt));
+      this.watchHealth(
+        snapshot.record,
+        snapshot.run.run,
+        Date.parse(snapshot.run.startedAt),
+        snapshot.health,
+      );
     }
   }
 }

@@ -112,3 +112,59 @@ export class LogTail {
     }
   }
 }
+
+export interface FollowOptions {
+  isRunning: () => Promise<boolean>;
+  /** Keeps the process alive while following. */
+  hold: () => () => void;
+  signal?: AbortSignal;
+  pollMs?: number;
+}
+
+/**
+ * Existing lines (after `since` and `tail`), then new ones as they are written, until the
+ * container is no longer running and everything it wrote has been read, or the signal aborts.
+ */
+export async function* followLogs(
+  paths: Record<LogStream, string>,
+  selection: LogSelection,
+  options: FollowOptions,
+): AsyncGenerator<LogLine> {
+  const tails = (['stdout', 'stderr'] as const)
+    .filter((stream) => selection[stream] !== false)
+    .map((stream) => new LogTail(paths[stream], stream));
+  const from = sinceMs(selection.since);
+  const readBatch = async (): Promise<StoredLogLine[]> => {
+    const batches = await Promise.all(tails.map((t) => t.next()));
+    const merged = batches.reduce<StoredLogLine[]>((all, batch) => mergeByTime(all, batch), []);
+    return from === undefined ? merged : merged.filter((l) => timestampMs(l.timestamp) >= from);
+  };
+  let first = await readBatch();
+  if (selection.tail !== undefined)
+    first = selection.tail === 0 ? [] : first.slice(-selection.tail);
+  for (const line of first) yield toLogLine(line);
+  const release = options.hold();
+  try {
+    for (;;) {
+      if (options.signal?.aborted) return;
+      // Checked before reading: once it has stopped, this last read sees all it wrote.
+      const running = await options.isRunning();
+      for (const line of await readBatch()) yield toLogLine(line);
+      if (!running) return;
+      const stopped = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), options.pollMs ?? 50);
+        options.signal?.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve(true);
+          },
+          { once: true },
+        );
+      });
+      if (stopped) return;
+    }
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,142 @@
+import { readlink, stat } from 'node:fs/promises';
+import { type ExecResult, TimeoutError } from '@berth/core';
+import type { execa as Execa } from 'execa';
+import { type ContainerCgroup, cgroupProcsFiles } from './cgroups.js';
+import { planProcess, programExists } from './container-plan.js';
+import type { ContainerSnapshot } from './container-record.js';
+import type { HostFingerprint } from './host-fingerprint.js';
+import { childrenOf, isSameLiveProcess, signalProcess } from './process-identity.js';
+import { buildSandboxCommand } from './sandbox-command.js';
+import { resolveUser } from './user-spec.js';
+
+export interface InContainerOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  user?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface ExecContext {
+  host: HostFingerprint;
+  stateDir: string;
+  /** The container's own work directory on the host. */
+  workDir: string;
+  execa: typeof Execa;
+  /** Keeps the driver's process alive while the exec runs. */
+  hold: () => () => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs a command inside a running container (exec and health checks): in its cgroup, as its
+ * user, with its environment and, where it is sandboxed, inside its very namespaces.
+ */
+export async function runInContainer(
+  snapshot: ContainerSnapshot,
+  command: string[],
+  options: InContainerOptions,
+  context: ExecContext,
+): Promise<ExecResult> {
+  const { host } = context;
+  const { record } = snapshot;
+  const group = snapshot.run?.meta.cgroup as ContainerCgroup | undefined;
+  const user = options.user ? await resolveUser(options.user) : undefined;
+  const run = snapshot.run;
+  const inner =
+    run?.sandboxed && host.tools.nsenter
+      ? await sandboxedProcess(run.pid, run.pidStartTime, host.tools.bwrap)
+      : undefined;
+  const { plan, spawnCwd, env } = planProcess(
+    record,
+    { host, stateDir: context.stateDir, workDir: context.workDir },
+    {
+      command,
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...(options.env ? { env: options.env } : {}),
+      ...(user ? { user } : {}),
+      ...(inner !== undefined ? { joinNamespacesOf: inner } : {}),
+      cgroupProcs: group ? cgroupProcsFiles(group) : [],
+    },
+  );
+  if (!(await programExists(command[0] as string, env, plan.cwd, record.mounts))) {
+    return { exitCode: 127, stdout: '', stderr: `executable '${command[0]}' was not found\n` };
+  }
+  if (!plan.filesystem) {
+    try {
+      if (!(await stat(spawnCwd)).isDirectory()) throw new Error('not a directory');
+    } catch {
+      return {
+        exitCode: 126,
+        stdout: '',
+        stderr: `working directory '${spawnCwd}' is missing\n`,
+      };
+    }
+  }
+  const [file, ...args] = buildSandboxCommand(plan, host.tools);
+  const release = context.hold();
+  const child = context.execa(file as string, args, {
+    env,
+    extendEnv: false,
+    cwd: spawnCwd,
+    reject: false,
+    stdin: 'ignore',
+    stripFinalNewline: false,
+    // Its own process group, so a timeout or abort kills everything it started.
+    detached: true,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  let timedOut = false;
+  let aborted = false;
+  const killGroup = () => {
+    if (child.pid !== undefined) signalProcess(-child.pid, 'SIGKILL');
+  };
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          killGroup();
+        }, options.timeoutMs);
+  const onAbort = () => {
+    aborted = true;
+    killGroup();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const result = await child;
+    if (timedOut) throw new TimeoutError('exec', options.timeoutMs as number);
+    if (aborted) options.signal?.throwIfAborted();
+    return {
+      exitCode: result.exitCode ?? 128 + 9,
+      stdout: String(result.stdout ?? ''),
+      stderr: String(result.stderr ?? ''),
+    };
+  } finally {
+    if (timer) clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    release();
+  }
+}
+
+/**
+ * The process inside a container's sandbox: bubblewrap's monitor stays outside, its child is
+ * inside. That child counts only once it has exec'd the program (it no longer runs bwrap):
+ * before, its namespaces are still being built and joining them would see a half-made root.
+ */
+async function sandboxedProcess(
+  monitor: number,
+  startTime: number,
+  bwrap: string | undefined,
+): Promise<number | undefined> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && (await isSameLiveProcess(monitor, startTime))) {
+    for (const child of await childrenOf(monitor)) {
+      const exe = await readlink(`/proc/${child}/exe`).catch(() => undefined);
+      if (exe !== undefined && exe !== bwrap) return child;
+    }
+    await sleep(10);
+  }
+  return undefined;
+}
