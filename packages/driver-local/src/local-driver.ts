@@ -102,8 +102,10 @@ export interface LocalDriverOptions {
   inheritEnv?: string[];
   /** Seconds between SIGTERM and SIGKILL when stopContainer is given no timeout. Default: 10. */
   stopTimeout?: number;
-  /** Idle supervisor processes kept ready for the next start. Default: 8. */
+  /** Idle supervisor processes kept ready for the next start. Default: 2. */
   idleSupervisors?: number;
+  /** Containers one supervisor process runs at once. Default: 16. */
+  containersPerSupervisor?: number;
   /** The execa function (injectable for tests). */
   execa?: typeof defaultExeca;
 }
@@ -169,7 +171,8 @@ export class LocalDriver implements ContainerDriver {
     this.execa = options.execa ?? defaultExeca;
     this.pool = new SupervisorPool({
       logFile: this.layout.supervisorLog,
-      maxIdle: options.idleSupervisors ?? 8,
+      maxIdle: options.idleSupervisors ?? 2,
+      perSupervisor: options.containersPerSupervisor ?? 16,
     });
     this.volumes = new VolumeStore(this.layout, DRIVER_NAME);
     this.networks = new NetworkStore(this.layout, DRIVER_NAME);
@@ -412,10 +415,11 @@ export class LocalDriver implements ContainerDriver {
     const group = run.meta.cgroup as ContainerCgroup | undefined;
     const mainAlive = await isSameLiveProcess(run.pid, run.pidStartTime);
 
+    // Every process of the container is in its cgroup (joined before anything ran); without
+    // one, the process group is what there is.
     const targets = async (): Promise<number[]> => {
-      const pids = new Set<number>(mainAlive ? await processGroupMembers(run.pid) : []);
-      if (group) for (const pid of await cgroupMembers(group)) pids.add(pid);
-      return [...pids];
+      if (group) return cgroupMembers(group);
+      return mainAlive ? processGroupMembers(run.pid) : [];
     };
 
     if (graceMs > 0) {
@@ -524,7 +528,7 @@ export class LocalDriver implements ContainerDriver {
         await removeContainerCgroup(group).catch(() => undefined);
       }
       try {
-        await rm(this.layout.containerDir(cid), { recursive: true, force: true });
+        await rm(this.layout.containerDir(cid), { recursive: true, force: true, maxRetries: 3 });
       } catch (error) {
         throw new ContainerRemoveError(cid, (error as Error).message, { cause: error });
       }

@@ -30,27 +30,34 @@ export class SupervisorStartError extends Error {
   }
 }
 
+interface Pending {
+  resolve: (run: RunRecord) => void;
+  reject: (error: Error) => void;
+}
+
 interface Handle {
   child: ChildProcess;
-  /** Container it runs now; undefined when idle. */
-  containerId?: string;
-  pending?: { resolve: (run: RunRecord) => void; reject: (error: Error) => void };
+  /** Containers it runs now. */
+  containers: Set<string>;
+  pending: Map<string, Pending>;
 }
 
 export interface SupervisorPoolOptions {
   logFile: string;
-  /** Idle supervisors kept for the next start. */
+  /** Supervisors with nothing to run kept for the next start. */
   maxIdle: number;
+  /** Containers one supervisor runs at once: fewer processes, a smaller blast radius if one dies. */
+  perSupervisor: number;
 }
 
 /**
- * Hands container runs to supervisor processes, reusing idle ones. Supervisors are detached and
- * unreferenced: they never keep the driver's process alive, and outlive it while they run a
+ * Hands container runs to supervisor processes, reusing running ones. Supervisors are detached
+ * and unreferenced: they never keep the driver's process alive, and outlive it while they run a
  * container. Waiters hold a referenced timer instead, for exactly as long as they wait.
  */
 export class SupervisorPool {
-  private readonly idle: Handle[] = [];
-  private readonly busy = new Map<string, Handle>();
+  private readonly handles = new Set<Handle>();
+  private readonly byContainer = new Map<string, Handle>();
   private readonly events = new EventEmitter();
   private holds = 0;
   private keepAlive: NodeJS.Timeout | undefined;
@@ -75,17 +82,17 @@ export class SupervisorPool {
   async run(spec: RunSpec): Promise<RunRecord> {
     const release = this.hold();
     try {
-      const handle = this.idle.pop() ?? this.spawnSupervisor();
-      handle.containerId = spec.id;
-      this.busy.set(spec.id, handle);
+      const handle = this.pick();
+      handle.containers.add(spec.id);
+      this.byContainer.set(spec.id, handle);
       return await new Promise<RunRecord>((resolve, reject) => {
         // A supervisor that neither starts the process nor fails is broken: do not wait forever.
         const timer = setTimeout(() => {
-          handle.pending = undefined;
+          handle.pending.delete(spec.id);
           handle.child.kill('SIGKILL');
           reject(new SupervisorStartError('the supervisor did not answer within 30 s'));
         }, START_TIMEOUT_MS);
-        handle.pending = {
+        handle.pending.set(spec.id, {
           resolve: (run) => {
             clearTimeout(timer);
             resolve(run);
@@ -94,8 +101,8 @@ export class SupervisorPool {
             clearTimeout(timer);
             reject(error);
           },
-        };
-        this.send(handle, { type: 'run', spec });
+        });
+        this.send(handle, { type: 'run', spec }, spec.id);
       });
     } finally {
       release();
@@ -109,24 +116,36 @@ export class SupervisorPool {
   }
 
   supervises(id: string): boolean {
-    return this.busy.has(id);
+    return this.byContainer.has(id);
   }
 
-  /** Lets idle supervisors go; busy ones finish their container and then exit on their own. */
+  /** Lets idle supervisors go; busy ones finish their containers and then exit on their own. */
   close(): void {
     this.closed = true;
-    for (const handle of this.idle.splice(0)) this.send(handle, { type: 'shutdown' });
-    for (const handle of this.busy.values()) {
-      if (handle.child.connected) handle.child.disconnect();
+    for (const handle of this.handles) {
+      if (handle.containers.size === 0) this.send(handle, { type: 'shutdown' });
+      else if (handle.child.connected) handle.child.disconnect();
     }
   }
 
-  private send(handle: Handle, message: DriverMessage): void {
+  /** The least loaded supervisor with room, or a new one. */
+  private pick(): Handle {
+    let best: Handle | undefined;
+    for (const handle of this.handles) {
+      if (!handle.child.connected || handle.containers.size >= this.options.perSupervisor) continue;
+      if (!best || handle.containers.size < best.containers.size) best = handle;
+    }
+    return best ?? this.spawnSupervisor();
+  }
+
+  private send(handle: Handle, message: DriverMessage, id?: string): void {
     try {
       handle.child.send(message);
     } catch (error) {
-      handle.pending?.reject(error as Error);
-      handle.pending = undefined;
+      if (id !== undefined) {
+        handle.pending.get(id)?.reject(error as Error);
+        handle.pending.delete(id);
+      }
     }
   }
 
@@ -145,20 +164,22 @@ export class SupervisorPool {
     } finally {
       closeSync(log);
     }
-    const handle: Handle = { child };
+    const handle: Handle = { child, containers: new Set(), pending: new Map() };
+    this.handles.add(handle);
     child.unref();
     child.channel?.unref();
     child.on('message', (message: SupervisorMessage) => this.receive(handle, message));
     const gone = () => {
-      const index = this.idle.indexOf(handle);
-      if (index !== -1) this.idle.splice(index, 1);
-      handle.pending?.reject(new SupervisorStartError('the supervisor process ended unexpectedly'));
-      handle.pending = undefined;
-      if (handle.containerId !== undefined) {
-        this.busy.delete(handle.containerId);
-        this.events.emit(handle.containerId, undefined);
-        handle.containerId = undefined;
+      if (!this.handles.delete(handle)) return;
+      for (const pending of handle.pending.values()) {
+        pending.reject(new SupervisorStartError('the supervisor process ended unexpectedly'));
       }
+      handle.pending.clear();
+      for (const id of handle.containers) {
+        this.byContainer.delete(id);
+        this.events.emit(id, undefined);
+      }
+      handle.containers.clear();
     };
     child.once('exit', gone);
     child.once('error', gone);
@@ -167,11 +188,13 @@ export class SupervisorPool {
 
   private receive(handle: Handle, message: SupervisorMessage): void {
     if (message.type === 'started') {
-      handle.pending?.resolve(message.run);
-      handle.pending = undefined;
+      handle.pending.get(message.id)?.resolve(message.run);
+      handle.pending.delete(message.id);
     } else if (message.type === 'failed') {
-      handle.pending?.reject(new SupervisorStartError(message.message, message.code));
-      handle.pending = undefined;
+      handle.pending
+        .get(message.id)
+        ?.reject(new SupervisorStartError(message.message, message.code));
+      handle.pending.delete(message.id);
       this.release(handle, message.id);
     } else if (message.type === 'exited') {
       this.release(handle, message.id);
@@ -180,12 +203,13 @@ export class SupervisorPool {
   }
 
   private release(handle: Handle, id: string): void {
-    if (this.busy.get(id) === handle) this.busy.delete(id);
-    if (this.idle.includes(handle)) return;
-    handle.containerId = undefined;
-    if (!this.closed && this.idle.length < this.options.maxIdle && handle.child.connected) {
-      this.idle.push(handle);
-    } else {
+    if (this.byContainer.get(id) === handle) this.byContainer.delete(id);
+    handle.containers.delete(id);
+    if (handle.containers.size > 0 || handle.pending.size > 0) return;
+    let idle = 0;
+    for (const other of this.handles) if (other.containers.size === 0) idle++;
+    if (this.closed || idle > this.options.maxIdle || !handle.child.connected) {
+      this.handles.delete(handle);
       this.send(handle, { type: 'shutdown' });
     }
   }

@@ -1,9 +1,9 @@
 /*
- * The supervisor: a small process, detached from the driver, that owns one container process
- * at a time. It timestamps the output lines into the log files and records the exit status, so
- * both survive the death of the driver process that started the container. After a container
- * ends the supervisor stays available for the next one while its driver is connected (starting
- * Node costs ~30 ms; a lifecycle should not), and exits once idle and disconnected.
+ * The supervisor: a small process, detached from the driver, that runs container processes (a
+ * few at once). It timestamps their output lines into the log files and records their exit
+ * status, so both survive the death of the driver process that started them. It is reused for
+ * later containers while its driver is connected (starting Node costs ~30 ms and ~40 MB; a
+ * lifecycle should not), and exits once it runs nothing and its driver is gone.
  *
  * Imports use .ts suffixes and only modules without further local imports: this file also
  * runs straight from source (Node strips the types) when the package has not been built.
@@ -30,7 +30,6 @@ import type {
 } from './supervisor-protocol.ts';
 
 const clock = new LogClock();
-let busy = false;
 let disconnected = false;
 let shutdownRequested = false;
 
@@ -55,6 +54,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 class LineWriter {
   private readonly decoder = new StringDecoder('utf8');
   private pending = '';
+  private ended = false;
   private readonly fd: number;
 
   constructor(fd: number) {
@@ -62,6 +62,7 @@ class LineWriter {
   }
 
   push(chunk: Buffer): void {
+    if (this.ended) return;
     this.pending += this.decoder.write(chunk);
     let out = '';
     let start = 0;
@@ -80,6 +81,8 @@ class LineWriter {
   }
 
   end(): void {
+    if (this.ended) return;
+    this.ended = true;
     this.pending += this.decoder.end();
     if (this.pending) writeSync(this.fd, `${clock.next()} ${this.pending}\n`);
     this.pending = '';
@@ -198,6 +201,7 @@ function exeOf(pid: number): string | undefined {
  */
 async function sandboxReady(monitor: number): Promise<void> {
   const deadline = Date.now() + 10_000;
+  let delay = 1;
   while (Date.now() < deadline) {
     const monitorExe = exeOf(monitor);
     if (monitorExe === undefined) return;
@@ -205,112 +209,120 @@ async function sandboxReady(monitor: number): Promise<void> {
       const exe = exeOf(child);
       if (exe !== undefined && exe !== monitorExe) return;
     }
-    await sleep(1);
+    // Usually ready within a few milliseconds; back off so many starts at once stay cheap.
+    await sleep(delay);
+    delay = Math.min(delay * 2, 16);
   }
 }
 
-async function run(spec: RunSpec): Promise<void> {
-  busy = true;
-  const fds = [openSync(spec.stdoutLog, 'a', 0o600), openSync(spec.stderrLog, 'a', 0o600)];
-  const writers = fds.map((fd) => new LineWriter(fd));
-  const oomBaseline = oomCount(spec);
-  const [file, ...args] = spec.argv;
-  let spawnedResolve: (ok: boolean) => void = () => undefined;
-  const spawned = new Promise<boolean>((resolve) => {
-    spawnedResolve = resolve;
-  });
-  const child = spawn(file as string, args, {
-    cwd: spec.cwd,
-    env: spec.env,
-    // Its own process group, so stop can signal the whole tree and nothing else.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => writers[0]?.push(chunk));
-  child.stderr?.on('data', (chunk: Buffer) => writers[1]?.push(chunk));
-  child.once('error', (error: NodeJS.ErrnoException) => {
-    spawnedResolve(false);
-    if (child.pid !== undefined) return report(error);
-    for (const fd of fds) closeSync(fd);
-    send({
-      type: 'failed',
-      id: spec.id,
-      runNumber: spec.run,
-      message: error.message,
-      ...(error.code ? { code: error.code } : {}),
+/** Runs one container process; resolves once it has ended and its exit is recorded. */
+function run(spec: RunSpec): Promise<void> {
+  return new Promise<void>((complete) => {
+    const fds = [openSync(spec.stdoutLog, 'a', 0o600), openSync(spec.stderrLog, 'a', 0o600)];
+    const writers = fds.map((fd) => new LineWriter(fd));
+    const oomBaseline = oomCount(spec);
+    const [file, ...args] = spec.argv;
+    let spawnedResolve: (ok: boolean) => void = () => undefined;
+    const spawned = new Promise<boolean>((resolve) => {
+      spawnedResolve = resolve;
     });
-    done();
-  });
-  child.once('spawn', async () => {
-    try {
-      const pid = child.pid as number;
-      // Report the start only once the program itself runs: until then a stop would find
-      // nothing but bubblewrap setting up, and an exec would join half-made namespaces.
-      if (spec.sandboxed) await sandboxReady(pid);
-      const stat = readProcStatSync(pid);
-      const self = readProcStatSync(process.pid);
-      const record: RunRecord = {
-        run: spec.run,
-        pid,
-        pidStartTime: stat?.startTime ?? 0,
-        supervisorPid: process.pid,
-        supervisorStartTime: self?.startTime ?? 0,
-        startedAt: new Date().toISOString(),
-        sandboxed: spec.sandboxed,
-        meta: spec.meta,
-      };
-      writeJsonAtomicSync(spec.runFile, record);
-      send({ type: 'started', id: spec.id, run: record });
-    } catch (error) {
-      // Without its run record nobody could find or stop it: it must not keep running.
-      report(error);
-      signalProcess(-(child.pid as number), 'SIGKILL');
-      send({ type: 'failed', id: spec.id, runNumber: spec.run, message: String(error) });
-    } finally {
-      spawnedResolve(true);
-    }
-  });
-  child.once('exit', (code, signal) => {
-    void spawned
-      .then(() => finish(spec, child, writers, fds, oomBaseline, code, signal))
-      .catch(report)
-      .finally(done);
+    const child = spawn(file as string, args, {
+      cwd: spec.cwd,
+      env: spec.env,
+      // Its own process group, so stop can signal the whole tree and nothing else.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (chunk: Buffer) => writers[0]?.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => writers[1]?.push(chunk));
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      spawnedResolve(false);
+      if (child.pid !== undefined) return report(error);
+      for (const fd of fds) closeSync(fd);
+      send({
+        type: 'failed',
+        id: spec.id,
+        runNumber: spec.run,
+        message: error.message,
+        ...(error.code ? { code: error.code } : {}),
+      });
+      complete();
+    });
+    child.once('spawn', async () => {
+      try {
+        const pid = child.pid as number;
+        // Report the start only once the program itself runs: until then a stop would find
+        // nothing but bubblewrap setting up, and an exec would join half-made namespaces.
+        if (spec.sandboxed) await sandboxReady(pid);
+        const stat = readProcStatSync(pid);
+        const self = readProcStatSync(process.pid);
+        const record: RunRecord = {
+          run: spec.run,
+          pid,
+          pidStartTime: stat?.startTime ?? 0,
+          supervisorPid: process.pid,
+          supervisorStartTime: self?.startTime ?? 0,
+          startedAt: new Date().toISOString(),
+          sandboxed: spec.sandboxed,
+          meta: spec.meta,
+        };
+        writeJsonAtomicSync(spec.runFile, record);
+        send({ type: 'started', id: spec.id, run: record });
+      } catch (error) {
+        // Without its run record nobody could find or stop it: it must not keep running.
+        report(error);
+        signalProcess(-(child.pid as number), 'SIGKILL');
+        send({ type: 'failed', id: spec.id, runNumber: spec.run, message: String(error) });
+      } finally {
+        spawnedResolve(true);
+      }
+    });
+    child.once('exit', (code, signal) => {
+      void spawned
+        .then(() => finish(spec, child, writers, fds, oomBaseline, code, signal))
+        .catch(report)
+        .finally(complete);
+    });
   });
 }
 
-function done(): void {
-  busy = false;
-  if (disconnected || shutdownRequested) process.exit(0);
+/** Containers this supervisor runs now; it serves several at once. */
+let active = 0;
+
+function exitIfDone(): void {
+  if (active === 0 && (disconnected || shutdownRequested)) process.exit(0);
 }
 
 process.on('message', (message: DriverMessage) => {
   if (message.type === 'run') {
-    if (busy) {
-      send({
-        type: 'failed',
-        id: message.spec.id,
-        runNumber: message.spec.run,
-        message: 'supervisor is busy',
-      });
-      return;
+    active++;
+    let started: Promise<void>;
+    try {
+      started = run(message.spec);
+    } catch (error) {
+      started = Promise.reject(error);
     }
-    run(message.spec).catch((error: unknown) => {
-      report(error);
-      send({
-        type: 'failed',
-        id: message.spec.id,
-        runNumber: message.spec.run,
-        message: String(error),
+    started
+      .catch((error: unknown) => {
+        report(error);
+        send({
+          type: 'failed',
+          id: message.spec.id,
+          runNumber: message.spec.run,
+          message: String(error),
+        });
+      })
+      .finally(() => {
+        active--;
+        exitIfDone();
       });
-      done();
-    });
   } else if (message.type === 'shutdown') {
     shutdownRequested = true;
-    if (!busy) process.exit(0);
+    exitIfDone();
   }
 });
 
 process.on('disconnect', () => {
   disconnected = true;
-  if (!busy) process.exit(0);
+  exitIfDone();
 });
