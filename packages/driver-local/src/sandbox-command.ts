@@ -88,9 +88,6 @@ function bwrapArgs(plan: SandboxPlan, fs: FilesystemPlan, tools: SandboxTools): 
   const args = ['--die-with-parent', ...tools.bwrapFlags, '--unshare-ipc', '--unshare-uts'];
   if (fs.hostname) args.push('--hostname', fs.hostname);
   if (fs.isolateNetwork) args.push('--unshare-net');
-  // Each top-level entry is bound onto bubblewrap's own tmpfs root rather than binding / as a
-  // whole: mount targets that do not exist on the host are then created in that tmpfs, not on
-  // the host's disk.
   const populate = (dir: string, entries: RootEntry[], skip: Set<string>) => {
     for (const entry of entries) {
       if (skip.has(entry.name)) continue;
@@ -102,11 +99,25 @@ function bwrapArgs(plan: SandboxPlan, fs: FilesystemPlan, tools: SandboxTools): 
       }
     }
   };
-  populate('/', tools.rootEntries, SPECIAL_ROOT_ENTRIES);
-  args.push('--ro-bind', '/sys', '/sys', '--proc', '/proc', '--dev', '/dev');
+  const newTopLevel = fs.mounts.some((m) => {
+    const top = m.target.split('/')[1] ?? '';
+    if (top === 'tmp' && fs.readOnly) return false;
+    return !tools.rootEntries.some((e) => e.name === top && e.kind !== 'file');
+  });
+  if (newTopLevel) {
+    // Each top-level entry is bound onto bubblewrap's own tmpfs root, so a mount target that
+    // does not exist on the host is created in that tmpfs, not on the host's disk.
+    populate('/', tools.rootEntries, SPECIAL_ROOT_ENTRIES);
+  } else {
+    // One recursive bind of the whole root: half the setup time of binding entry by entry.
+    args.push(bind(fs.readOnly), '/', '/');
+  }
+  // sysfs is never writable, whatever the root is.
+  if (newTopLevel || !fs.readOnly) args.push('--ro-bind', '/sys', '/sys');
+  args.push('--proc', '/proc', '--dev', '/dev');
   // World-writable with the sticky bit, like any /tmp: the container's user is rarely root.
   if (fs.readOnly) args.push('--perms', '1777', '--tmpfs', '/tmp');
-  else args.push('--bind', '/tmp', '/tmp');
+  else if (newTopLevel) args.push('--bind', '/tmp', '/tmp');
   for (const overlay of fs.overlays) {
     args.push('--tmpfs', overlay.dir);
     populate(overlay.dir, overlay.entries, new Set());

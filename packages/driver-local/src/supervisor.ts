@@ -211,7 +211,7 @@ async function sandboxReady(monitor: number): Promise<void> {
     }
     // Usually ready within a few milliseconds; back off so many starts at once stay cheap.
     await sleep(delay);
-    delay = Math.min(delay * 2, 16);
+    delay = Math.min(delay * 2, 4);
   }
 }
 
