@@ -1,8 +1,12 @@
-import { access, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { accessSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { signalProcess } from './process-identity.js';
 
 /*
+ * cgroup files are kernel interfaces, not disk: creating a group and writing its limits takes
+ * microseconds, so it is done synchronously rather than paying a thread-pool trip per file.
+ *
  * Resource limits through cgroups, v2 (unified) or v1 (one hierarchy per controller), whichever
  * this host mounts: detected from /proc/self/mountinfo at run time, never assumed. A limit
  * counts as enforced only after a probe cgroup accepted it.
@@ -38,9 +42,9 @@ export interface CgroupLimits {
 const CFS_PERIOD_US = 100_000;
 const MIB = 1024 * 1024;
 
-async function exists(path: string): Promise<boolean> {
+function exists(path: string): boolean {
   try {
-    await access(path);
+    accessSync(path);
     return true;
   } catch {
     return false;
@@ -83,20 +87,18 @@ function unescapeMount(path: string): string {
   );
 }
 
-async function writeValue(dir: string, file: string, value: string): Promise<void> {
-  await writeFile(join(dir, file), value);
+function writeValue(dir: string, file: string, value: string): void {
+  writeFileSync(join(dir, file), value);
 }
 
-async function enableV2Controllers(mount: string, parentDir: string): Promise<void> {
-  const available = (await readFile(join(mount, 'cgroup.controllers'), 'utf8')).trim().split(/\s+/);
+function enableV2Controllers(mount: string, parentDir: string): void {
+  const available = readFileSync(join(mount, 'cgroup.controllers'), 'utf8').trim().split(/\s+/);
   const wanted = ['cpu', 'memory', 'pids'].filter((c) => available.includes(c));
   for (const dir of [mount, parentDir]) {
-    const enabled = (await readFile(join(dir, 'cgroup.subtree_control'), 'utf8'))
-      .trim()
-      .split(/\s+/);
+    const enabled = readFileSync(join(dir, 'cgroup.subtree_control'), 'utf8').trim().split(/\s+/);
     const missing = wanted.filter((c) => !enabled.includes(c));
     if (missing.length > 0) {
-      await writeValue(dir, 'cgroup.subtree_control', missing.map((c) => `+${c}`).join(' '));
+      writeValue(dir, 'cgroup.subtree_control', missing.map((c) => `+${c}`).join(' '));
     }
   }
 }
@@ -183,10 +185,10 @@ export async function createContainerCgroup(
   if (layout.version === 2) {
     const mount = layout.mounts.unified as string;
     const parentDir = join(mount, layout.parent);
-    await mkdir(parentDir, { recursive: true });
-    await enableV2Controllers(mount, parentDir);
+    mkdirSync(parentDir, { recursive: true });
+    enableV2Controllers(mount, parentDir);
     const dir = join(parentDir, id);
-    await mkdir(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     const group: ContainerCgroup = {
       version: 2,
       dirs: { cpu: dir, cpuacct: dir, memory: dir, pids: dir },
@@ -200,7 +202,7 @@ export async function createContainerCgroup(
       const mount = layout.mounts[controller];
       if (!mount) continue;
       const dir = join(mount, layout.parent, id);
-      await mkdir(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true });
       dirs[controller] = dir;
     }
     const group: ContainerCgroup = { version: 1, dirs };
@@ -216,38 +218,38 @@ export async function applyLimits(group: ContainerCgroup, limits: CgroupLimits):
     if (!cpu) throw new Error('the cpu controller is not available');
     const quota = Math.max(1000, Math.round(limits.cpu * CFS_PERIOD_US));
     if (group.version === 2) {
-      await writeValue(cpu, 'cpu.max', `${quota} ${CFS_PERIOD_US}`);
+      writeValue(cpu, 'cpu.max', `${quota} ${CFS_PERIOD_US}`);
     } else {
-      await writeValue(cpu, 'cpu.cfs_period_us', String(CFS_PERIOD_US));
-      await writeValue(cpu, 'cpu.cfs_quota_us', String(quota));
+      writeValue(cpu, 'cpu.cfs_period_us', String(CFS_PERIOD_US));
+      writeValue(cpu, 'cpu.cfs_quota_us', String(quota));
     }
   }
   if (limits.memory !== undefined) {
     if (!memory) throw new Error('the memory controller is not available');
     const bytes = String(Math.floor(limits.memory * MIB));
     if (group.version === 2) {
-      await writeValue(memory, 'memory.max', bytes);
+      writeValue(memory, 'memory.max', bytes);
       // Without this a hog would swap instead of meeting its limit.
-      if (await exists(join(memory, 'memory.swap.max'))) {
-        await writeValue(memory, 'memory.swap.max', '0');
+      if (exists(join(memory, 'memory.swap.max'))) {
+        writeValue(memory, 'memory.swap.max', '0');
       }
     } else {
       const memsw = join(memory, 'memory.memsw.limit_in_bytes');
-      const hasMemsw = await exists(memsw);
+      const hasMemsw = exists(memsw);
       // memsw must never be below the plain limit, so the order depends on the direction.
       try {
-        await writeValue(memory, 'memory.limit_in_bytes', bytes);
-        if (hasMemsw) await writeValue(memory, 'memory.memsw.limit_in_bytes', bytes);
+        writeValue(memory, 'memory.limit_in_bytes', bytes);
+        if (hasMemsw) writeValue(memory, 'memory.memsw.limit_in_bytes', bytes);
       } catch (error) {
         if (!hasMemsw) throw error;
-        await writeValue(memory, 'memory.memsw.limit_in_bytes', bytes);
-        await writeValue(memory, 'memory.limit_in_bytes', bytes);
+        writeValue(memory, 'memory.memsw.limit_in_bytes', bytes);
+        writeValue(memory, 'memory.limit_in_bytes', bytes);
       }
     }
   }
   if (limits.pids !== undefined) {
     if (!pids) throw new Error('the pids controller is not available');
-    await writeValue(pids, 'pids.max', String(limits.pids));
+    writeValue(pids, 'pids.max', String(limits.pids));
   }
 }
 
@@ -292,7 +294,7 @@ export async function cgroupMembers(group: ContainerCgroup): Promise<number[]> {
   const file = memberListFile(group);
   if (!file) return [];
   try {
-    return (await readFile(file, 'utf8'))
+    return readFileSync(file, 'utf8')
       .split('\n')
       .filter((line) => line.trim() !== '')
       .map(Number);
@@ -305,7 +307,7 @@ export async function cgroupMembers(group: ContainerCgroup): Promise<number[]> {
 export async function killCgroup(group: ContainerCgroup): Promise<void> {
   if (group.version === 2 && group.dirs.pids) {
     try {
-      await writeValue(group.dirs.pids, 'cgroup.kill', '1');
+      writeValue(group.dirs.pids, 'cgroup.kill', '1');
       return;
     } catch {
       // Kernels before 5.14 have no cgroup.kill: fall back to signalling each member.
@@ -324,7 +326,7 @@ export async function removeContainerCgroup(group: ContainerCgroup): Promise<voi
   for (const dir of uniqueDirs(group)) {
     for (let attempt = 0; ; attempt++) {
       try {
-        await rmdir(dir);
+        rmdirSync(dir);
         break;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;

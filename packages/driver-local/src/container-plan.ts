@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { accessSync, constants, statSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 import type { ContainerRecord } from './container-record.js';
 import type { HostFingerprint } from './host-fingerprint.js';
@@ -98,10 +97,10 @@ export function hostPathOf(path: string, mounts: BindMount[]): string {
   return mount ? join(mount.source, path.slice(mount.target.length)) : path;
 }
 
-async function isExecutableFile(path: string): Promise<boolean> {
+function isExecutableFile(path: string): boolean {
   try {
-    if (!(await stat(path)).isFile()) return false;
-    await access(path, constants.X_OK);
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, constants.X_OK);
     return true;
   } catch {
     return false;
@@ -120,7 +119,7 @@ export async function programExists(
     return isExecutableFile(hostPathOf(path, mounts));
   }
   for (const dir of (env.PATH ?? DEFAULT_PATH).split(':')) {
-    if (dir && (await isExecutableFile(hostPathOf(join(dir, program), mounts)))) return true;
+    if (dir && isExecutableFile(hostPathOf(join(dir, program), mounts))) return true;
   }
   return false;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { chown, mkdir, readdir, rm } from 'node:fs/promises';
+import { chownSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -288,20 +288,20 @@ export class LocalDriver implements ContainerDriver {
       overlays,
       unenforced,
     };
-    await mkdir(this.layout.containerDir(id), { recursive: true, mode: 0o711 });
-    await mkdir(workDir, { mode: 0o700 });
+    // Synchronous: a handful of metadata operations on local files, each far cheaper than a
+    // trip through the thread pool, and a lifecycle is made of little else.
+    mkdirSync(this.layout.containerDir(id), { recursive: true, mode: 0o711 });
+    mkdirSync(workDir, { mode: 0o700 });
     if (host.setpriv.user) {
-      await chown(workDir, user.uid, user.gid);
+      chownSync(workDir, user.uid, user.gid);
       // A fresh named volume belongs to its first user, as Docker's copy-up would make it.
       for (const mount of mounts) {
         if (!mount.readOnly && mount.source.startsWith(this.layout.volumes)) {
-          if ((await readdir(mount.source)).length === 0) {
-            await chown(mount.source, user.uid, user.gid);
-          }
+          if (readdirSync(mount.source).length === 0) chownSync(mount.source, user.uid, user.gid);
         }
       }
     }
-    await writeJsonAtomic(this.layout.containerFile(id), record);
+    writeJsonAtomicSync(this.layout.containerFile(id), record);
     return toInstance({ record, status: 'created', supervised: false }, DRIVER_NAME);
   }
 
@@ -528,7 +528,7 @@ export class LocalDriver implements ContainerDriver {
         await removeContainerCgroup(group).catch(() => undefined);
       }
       try {
-        await rm(this.layout.containerDir(cid), { recursive: true, force: true, maxRetries: 3 });
+        rmSync(this.layout.containerDir(cid), { recursive: true, force: true, maxRetries: 3 });
       } catch (error) {
         throw new ContainerRemoveError(cid, (error as Error).message, { cause: error });
       }

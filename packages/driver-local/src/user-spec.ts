@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { ConfigurationError } from '@berth/core';
 
 export interface ResolvedUser {
@@ -9,9 +9,9 @@ export interface ResolvedUser {
 /** `nogroup`: the group for a numeric uid the host does not know. */
 const FALLBACK_GID = 65534;
 
-async function readDatabase(path: string): Promise<string[][]> {
+function readDatabase(path: string): string[][] {
   try {
-    return (await readFile(path, 'utf8'))
+    return readFileSync(path, 'utf8')
       .split('\n')
       .filter((line) => line !== '' && !line.startsWith('#'))
       .map((line) => line.split(':'));
@@ -27,7 +27,7 @@ async function readDatabase(path: string): Promise<string[][]> {
  */
 export async function resolveUser(spec: string): Promise<ResolvedUser> {
   const [userPart = '', groupPart] = spec.split(':');
-  const passwd = await readDatabase('/etc/passwd');
+  const passwd = readDatabase('/etc/passwd');
   let uid: number;
   let gid: number | undefined;
   if (/^[0-9]+$/.test(userPart)) {
@@ -48,7 +48,7 @@ export async function resolveUser(spec: string): Promise<ResolvedUser> {
     if (/^[0-9]+$/.test(groupPart)) {
       gid = Number(groupPart);
     } else {
-      const group = (await readDatabase('/etc/group')).find((fields) => fields[0] === groupPart);
+      const group = readDatabase('/etc/group').find((fields) => fields[0] === groupPart);
       if (!group) {
         throw new ConfigurationError(`Group '${groupPart}' does not exist on this host`, [
           {
