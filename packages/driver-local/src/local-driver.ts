@@ -422,6 +422,24 @@ export class LocalDriver implements ContainerDriver {
       return mainAlive ? processGroupMembers(run.pid) : [];
     };
 
+    // With its supervisor gone nobody records the end; the driver does, as far as it knows it.
+    const finished = async (sent: 'SIGTERM' | 'SIGKILL'): Promise<void> => {
+      const after = await this.require(id);
+      if (after.status === 'dead') {
+        const exit: ExitRecord = {
+          run: run.run,
+          exitCode: sent === 'SIGTERM' ? 143 : 137,
+          signal: sent,
+          oomKilled: false,
+          finishedAt: new Date().toISOString(),
+          lost: true,
+        };
+        await writeJsonAtomic(this.layout.exitFile(id), exit);
+        if (group) await removeContainerCgroup(group).catch(() => undefined);
+      }
+      this.afterExit(id);
+    };
+
     if (graceMs > 0) {
       // bubblewrap's monitor would die of SIGTERM at once and take the program's clean exit
       // status with it; it ends by itself when the program does.
@@ -430,33 +448,15 @@ export class LocalDriver implements ContainerDriver {
         if (run.sandboxed && pid === run.pid && pids.length > 1) continue;
         signalProcess(pid, 'SIGTERM');
       }
-      if (await this.waitForExit(id, Date.now() + graceMs, options.signal))
-        return this.afterExit(id);
+      if (await this.waitForExit(id, Date.now() + graceMs, options.signal)) {
+        return finished('SIGTERM');
+      }
     }
     if (mainAlive) signalProcess(-run.pid, 'SIGKILL');
     for (const pid of await targets()) signalProcess(pid, 'SIGKILL');
     if (group) await killCgroup(group);
-    if (await this.waitForExit(id, Date.now() + 5000, options.signal)) return this.afterExit(id);
-
-    const again = await this.require(id);
-    if (again.status === 'running' && !again.supervised) {
-      // Nobody is left to record the end: the supervisor died before its container.
-      const exit: ExitRecord = {
-        run: run.run,
-        exitCode: 137,
-        signal: 'SIGKILL',
-        oomKilled: false,
-        finishedAt: new Date().toISOString(),
-        lost: true,
-      };
-      await writeJsonAtomic(this.layout.exitFile(id), exit);
-      if (group) await removeContainerCgroup(group).catch(() => undefined);
-      return this.afterExit(id);
-    }
-    if (again.status === 'running') {
-      throw new ContainerStopError(id, 'its processes survived SIGKILL');
-    }
-    return this.afterExit(id);
+    if (await this.waitForExit(id, Date.now() + 5000, options.signal)) return finished('SIGKILL');
+    throw new ContainerStopError(id, 'its processes survived SIGKILL');
   }
 
   private afterExit(id: string): void {

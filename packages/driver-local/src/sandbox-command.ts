@@ -85,7 +85,9 @@ const SPECIAL_ROOT_ENTRIES = new Set(['proc', 'dev', 'sys', 'tmp']);
 
 function bwrapArgs(plan: SandboxPlan, fs: FilesystemPlan, tools: SandboxTools): string[] {
   const bind = (ro: boolean) => (ro ? '--ro-bind' : '--bind');
-  const args = ['--die-with-parent', ...tools.bwrapFlags, '--unshare-ipc', '--unshare-uts'];
+  // No --die-with-parent: a container outlives its supervisor, like any of its processes; stop
+  // reaches every process through the process group and the cgroup anyway.
+  const args = [...tools.bwrapFlags, '--unshare-ipc', '--unshare-uts'];
   if (fs.hostname) args.push('--hostname', fs.hostname);
   if (fs.isolateNetwork) args.push('--unshare-net');
   const populate = (dir: string, entries: RootEntry[], skip: Set<string>) => {

@@ -200,8 +200,8 @@ function exeOf(pid: number): string | undefined {
  * no longer the monitor's. Gives up when the monitor ends or after ten seconds.
  */
 async function sandboxReady(monitor: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  let delay = 1;
+  const begun = Date.now();
+  const deadline = begun + 10_000;
   while (Date.now() < deadline) {
     const monitorExe = exeOf(monitor);
     if (monitorExe === undefined) return;
@@ -209,9 +209,9 @@ async function sandboxReady(monitor: number): Promise<void> {
       const exe = exeOf(child);
       if (exe !== undefined && exe !== monitorExe) return;
     }
-    // Usually ready within a few milliseconds; back off so many starts at once stay cheap.
-    await sleep(delay);
-    delay = Math.min(delay * 2, 4);
+    // Usually ready within ten milliseconds: poll closely at first, then back off so that many
+    // starts at once stay cheap.
+    await sleep(Date.now() - begun < 30 ? 1 : 5);
   }
 }
 
@@ -321,6 +321,11 @@ process.on('message', (message: DriverMessage) => {
     exitIfDone();
   }
 });
+
+// One container's failure (a write to a full disk, a vanished file) must not take the others
+// down with their exit records: report it and keep supervising.
+process.on('uncaughtException', report);
+process.on('unhandledRejection', report);
 
 process.on('disconnect', () => {
   disconnected = true;

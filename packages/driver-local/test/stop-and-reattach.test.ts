@@ -90,6 +90,40 @@ describe('stop', () => {
   });
 });
 
+describe('a lost supervisor', () => {
+  it('leaves the container running and stoppable, recorded by the signal that ended it', async () => {
+    const driver = await makeDriver();
+    const c = await driver.createContainer(shell('sleep 300'));
+    await driver.startContainer(c.id);
+    const run = JSON.parse(
+      await readFile(join(driver.stateDir, 'containers', c.id, 'run.json'), 'utf8'),
+    ) as { pid: number; supervisorPid: number };
+    process.kill(run.supervisorPid, 'SIGKILL');
+    await eventually(async () => (isAlive(run.supervisorPid) ? undefined : true));
+    expect((await driver.getContainer(c.id))?.status).toBe('running');
+    await driver.stopContainer(c.id, { timeout: 1 });
+    expect(await driver.getContainer(c.id)).toMatchObject({ status: 'stopped', exitCode: 143 });
+    expect(isAlive(run.pid)).toBe(false);
+  });
+
+  it('is dead when its process is gone too', async () => {
+    const driver = await makeDriver({
+      isolation: { bubblewrap: false },
+      enforcement: 'best-effort',
+    });
+    const c = await driver.createContainer(shell('sleep 300'));
+    await driver.startContainer(c.id);
+    const run = JSON.parse(
+      await readFile(join(driver.stateDir, 'containers', c.id, 'run.json'), 'utf8'),
+    ) as { pid: number; supervisorPid: number };
+    process.kill(run.supervisorPid, 'SIGKILL');
+    process.kill(-run.pid, 'SIGKILL');
+    await eventually(async () => (isAlive(run.pid) ? undefined : true));
+    expect(await driver.getContainer(c.id)).toMatchObject({ status: 'dead', state: 'error' });
+    expect(await driver.waitContainer(c.id)).toEqual({ exitCode: 255, oomKilled: false });
+  });
+});
+
 describe('re-attach', () => {
   it('a new driver lists, stops and reads the logs of containers whose creator was SIGKILLed', async () => {
     const stateDir = await tempDir('reattach-');
