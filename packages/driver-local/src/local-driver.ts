@@ -37,6 +37,7 @@ import {
   type RemoveOptions,
   type StopOptions,
   type StreamLogsOptions,
+  UnsupportedFeatureError,
   type Volume,
   type VolumeConfigInput,
   VolumeNotFoundError,
@@ -627,6 +628,13 @@ export class LocalDriver implements ContainerDriver {
     const snapshot = await this.require(id);
     if (snapshot.status !== 'running' || !snapshot.run) {
       throw new ConflictError(`Container ${snapshot.record.id} is not running`);
+    }
+    if (parsedOptions.user && !(await this.capabilities()).user && this.enforcement === 'strict') {
+      // Running it as the container's user instead would be a silent substitution.
+      throw new UnsupportedFeatureError(
+        [{ feature: 'user', path: 'exec.user', reason: 'this host cannot switch users' }],
+        "Leave out the exec user, run the driver as root with setpriv installed, or use enforcement: 'best-effort'.",
+      );
     }
     return this.runIn(snapshot, command, {
       ...(parsedOptions.env ? { env: parsedOptions.env } : {}),

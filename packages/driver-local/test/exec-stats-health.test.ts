@@ -1,4 +1,4 @@
-import { ConflictError, TimeoutError } from '@berth/core';
+import { ConflictError, TimeoutError, UnsupportedFeatureError } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import { eventually, isAlive, makeDriver, shell } from './helpers.js';
 
@@ -56,6 +56,17 @@ describe('exec', () => {
     const pid = Number(read.stdout);
     expect(pid).toBeGreaterThan(0);
     expect(isAlive(pid)).toBe(false);
+  });
+
+  it('refuses, under strict enforcement, an exec user this driver cannot switch to', async () => {
+    const driver = await makeDriver();
+    const c = await driver.createContainer(shell('sleep 300'));
+    await driver.startContainer(c.id);
+    // A second driver on the same state, told not to use setpriv, re-attaches to it.
+    const weak = await makeDriver({ stateDir: driver.stateDir, isolation: { setpriv: false } });
+    await expect(weak.exec(c.id, ['id', '-u'], { user: '0' })).rejects.toBeInstanceOf(
+      UnsupportedFeatureError,
+    );
   });
 
   it('refuses a container that is not running and reports a missing program', async () => {
