@@ -18,7 +18,7 @@ function firstSnippet(readme: string): string {
 }
 
 describe('package README snippets run', () => {
-  for (const pkg of ['core', 'driver-mock', 'resilience']) {
+  for (const pkg of ['core', 'driver-mock', 'driver-local', 'resilience']) {
     it(`@berth/${pkg}`, async () => {
       const file = `${here}.snippet-${pkg}.ts`;
       writeFileSync(file, firstSnippet(`${here}../../../packages/${pkg}/README.md`));
