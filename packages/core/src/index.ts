@@ -155,6 +155,7 @@ export {
   MAX_CPU_CORES,
   MIN_MEMORY_MB,
   parseContainerConfig,
+  parseInput,
   parseResourceLimits,
   parseSecurityOptions,
   type ValidationOptions,

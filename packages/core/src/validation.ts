@@ -201,6 +201,20 @@ function fail(what: string, issues: ValidationIssue[]): never {
   );
 }
 
+/**
+ * Parses any input against one of the contract's schemas (volume, network, filter, log or exec
+ * options), throwing a ConfigurationError that lists every problem with its path.
+ */
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  what: string,
+): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) fail(what, schemaIssues(parsed.error));
+  return parsed.data;
+}
+
 /** Issues of every stage, in stage order: schema, then resources, then security. */
 export function containerConfigIssues(
   input: unknown,

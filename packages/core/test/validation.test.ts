@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   ConfigurationError,
   containerConfigIssues,
+  NetworkConfigSchema,
   parseContainerConfig,
+  parseInput,
   parseSecurityOptions,
+  VolumeConfigSchema,
   validateContainerConfig,
   validateResourceLimits,
   validateSecurityOptions,
@@ -181,6 +184,17 @@ describe('parseContainerConfig', () => {
       expect.arrayContaining(['sessionId', 'resources', 'security.capabilities', 'volumes.0']),
     );
     expect(containerConfigIssues(null).issues[0]?.stage).toBe('schema');
+  });
+});
+
+describe('parseInput', () => {
+  it('turns any schema failure into a ConfigurationError with paths', () => {
+    const error = issuesOf(() =>
+      parseInput(VolumeConfigSchema, { name: '', sizeMb: -1 }, 'volume configuration'),
+    );
+    expect(error.message).toMatch(/Invalid volume configuration/);
+    expect(error.issues.map((i) => i.path.join('.'))).toEqual(['name', 'sizeMb']);
+    expect(parseInput(NetworkConfigSchema, { name: 'n' }, 'network').internal).toBe(true);
   });
 });
 

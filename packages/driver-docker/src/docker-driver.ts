@@ -26,6 +26,7 @@ import {
   NetworkNotFoundError,
   type OperationOptions,
   parseContainerConfig,
+  parseInput,
   type RemoveOptions,
   type StopOptions,
   type StreamLogsOptions,
@@ -443,11 +444,7 @@ export class DockerDriver implements ContainerDriver {
   ): Promise<ContainerInstance[]> {
     const { signal } = options;
     signal?.throwIfAborted();
-    const parsed = ContainerFilterSchema.safeParse(filter);
-    if (!parsed.success) {
-      throw new ConfigurationError(`Invalid container filter: ${parsed.error.message}`);
-    }
-    const wanted = parsed.data;
+    const wanted = parseInput(ContainerFilterSchema, filter, 'container filter');
     const labels: string[] = [];
     if (wanted.sessionId !== undefined) labels.push(`${LABEL.session}=${wanted.sessionId}`);
     if (wanted.tenantId !== undefined) labels.push(`${LABEL.tenant}=${wanted.tenantId}`);
@@ -765,11 +762,7 @@ export class DockerDriver implements ContainerDriver {
   async createVolume(input: VolumeConfigInput, options: OperationOptions = {}): Promise<Volume> {
     const { signal } = options;
     signal?.throwIfAborted();
-    const parsed = VolumeConfigSchema.safeParse(input);
-    if (!parsed.success) {
-      throw new ConfigurationError(`Invalid volume configuration: ${parsed.error.message}`);
-    }
-    const config = parsed.data;
+    const config = parseInput(VolumeConfigSchema, input, 'volume configuration');
     const unenforced: UnsupportedFeature[] = [];
     if (config.sizeMb !== undefined) {
       // The engine's default `local` volume driver has no size limit for a plain volume.
@@ -837,11 +830,7 @@ export class DockerDriver implements ContainerDriver {
   async createNetwork(input: NetworkConfigInput, options: OperationOptions = {}): Promise<Network> {
     const { signal } = options;
     signal?.throwIfAborted();
-    const parsed = NetworkConfigSchema.safeParse(input);
-    if (!parsed.success) {
-      throw new ConfigurationError(`Invalid network configuration: ${parsed.error.message}`);
-    }
-    const config = parsed.data;
+    const config = parseInput(NetworkConfigSchema, input, 'network configuration');
     const labels = berthLabels(this.#labels, config.labels, {
       sessionId: config.sessionId,
       tenantId: config.tenantId,

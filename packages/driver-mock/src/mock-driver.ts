@@ -30,6 +30,7 @@ import {
   type OperationOptions,
   type PublishedPort,
   parseContainerConfig,
+  parseInput,
   type RemoveOptions,
   ResourceLimitError,
   type StopOptions,
@@ -665,7 +666,7 @@ export class MockDriver implements ContainerDriver {
     options: OperationOptions = {},
   ): Promise<Volume> {
     return this.#op('createVolume', [input, options], options.signal, () => {
-      const config = VolumeConfigSchema.parse(input);
+      const config = parseInput(VolumeConfigSchema, input, 'volume configuration');
       const existing = this.#volumes.get(config.name);
       if (existing) {
         // Docker answers a create of an existing name with the existing volume.
@@ -701,7 +702,7 @@ export class MockDriver implements ContainerDriver {
     options: OperationOptions = {},
   ): Promise<Network> {
     return this.#op('createNetwork', [input, options], options.signal, () => {
-      const config = NetworkConfigSchema.parse(input);
+      const config = parseInput(NetworkConfigSchema, input, 'network configuration');
       if (this.#network(config.name)) {
         if (this.#profile.name === 'mock-docker') {
           throw new ConflictError(`network with name ${config.name} already exists`);

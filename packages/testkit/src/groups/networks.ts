@@ -26,6 +26,13 @@ export const networksGroup: GroupDefinition = {
       expect((await ctx.driver.listNetworks()).map((n) => n.id)).not.toContain(network.id);
     });
 
+    test('an invalid network config is a ConfigurationError', async (ctx) => {
+      const invalid = { name: `${ctx.sessionId}-bad`, internal: 'yes' } as never;
+      await expect(ctx.driver.createNetwork(invalid)).rejects.toMatchObject({
+        code: 'CONFIGURATION_ERROR',
+      });
+    });
+
     test('removing an unknown network is NetworkNotFoundError', async (ctx) => {
       await expect(ctx.driver.removeNetwork(`${ctx.sessionId}-nope`)).rejects.toMatchObject({
         code: 'NETWORK_NOT_FOUND',

@@ -25,6 +25,12 @@ export const volumesGroup: GroupDefinition = {
       expect((await ctx.driver.listVolumes()).map((v) => v.name)).not.toContain(name);
     });
 
+    test('an invalid volume config is a ConfigurationError', async (ctx) => {
+      await expect(ctx.driver.createVolume({ name: '' })).rejects.toMatchObject({
+        code: 'CONFIGURATION_ERROR',
+      });
+    });
+
     test('removing an unknown volume is VolumeNotFoundError', async (ctx) => {
       await expect(ctx.driver.removeVolume(`${ctx.sessionId}-nope`)).rejects.toMatchObject({
         code: 'VOLUME_NOT_FOUND',
