@@ -19,6 +19,8 @@ async function runDemo(driver?: string) {
   return stdout;
 }
 
+const STEPS = ['create', 'start', 'health', 'logs', 'stop', 'status', 'remove'];
+
 function stepsOf(stdout: string) {
   return stdout
     .split('\n')
@@ -29,15 +31,7 @@ function stepsOf(stdout: string) {
 it('runs the whole lifecycle on the local driver by default', async () => {
   const stdout = await runDemo();
   expect(stdout.split('\n')[0]).toBe("Berth demo on the 'local' driver");
-  expect(stepsOf(stdout).map((s) => s[1])).toEqual([
-    'create',
-    'start',
-    'health',
-    'logs',
-    'stop',
-    'status',
-    'remove',
-  ]);
+  expect(stepsOf(stdout).map((s) => s[1])).toEqual(STEPS);
   expect(stdout).toContain('healthy');
   expect(stdout).toContain(JSON.stringify('hello from berth\na warning\n'));
   expect(stdout).toMatch(/status {2}stopped \(exit 143\)/);
@@ -50,15 +44,7 @@ it('runs on the Docker-like mock with realistic timing through BERTH_DRIVER', as
   const lines = stdout.trim().split('\n');
   expect(lines[0]).toBe("Berth demo on the 'mock-docker' driver");
   const steps = stepsOf(stdout);
-  expect(steps.map((s) => s?.[1])).toEqual([
-    'create',
-    'start',
-    'health',
-    'logs',
-    'stop',
-    'status',
-    'remove',
-  ]);
+  expect(steps.map((s) => s?.[1])).toEqual(STEPS);
   // Realistic timing: every step took the profile's 100–200 ms.
   for (const s of steps) expect(Number(s?.[0])).toBeGreaterThanOrEqual(99);
   expect(stdout).toContain('healthy');
