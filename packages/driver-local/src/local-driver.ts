@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { chownSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -160,6 +160,8 @@ export class LocalDriver implements ContainerDriver {
   private readonly sampler = new StatsSampler();
   private readonly startedAt = Date.now();
   private ready: Promise<{ host: HostFingerprint; allowedRoots: string[] }> | undefined;
+  /** Deletions of trashed container directories still under way. */
+  private readonly emptying = new Set<Promise<void>>();
 
   constructor(private readonly options: LocalDriverOptions = {}) {
     this.layout = new StateLayout(resolve(options.stateDir ?? defaultStateDir()));
@@ -187,6 +189,8 @@ export class LocalDriver implements ContainerDriver {
   private init(): Promise<{ host: HostFingerprint; allowedRoots: string[] }> {
     this.ready ??= (async () => {
       await this.layout.ensure();
+      // Left by an earlier driver that died before it finished deleting them.
+      this.emptyTrash();
       const [host, allowedRoots] = await Promise.all([
         fingerprintHost(this.execa, this.options.isolation),
         resolveAllowedRoots(this.options.allowedRoots ?? []),
@@ -528,12 +532,48 @@ export class LocalDriver implements ContainerDriver {
         await killCgroup(group).catch(() => undefined);
         await removeContainerCgroup(group).catch(() => undefined);
       }
+      this.discard(cid);
+    });
+  }
+
+  /**
+   * Makes a container's directory vanish at once (a rename, so it is listed or found no more)
+   * and deletes it off the hot path. What a dying process leaves in the trash, the next driver
+   * on this stateDir deletes when it starts.
+   */
+  private discard(cid: string): void {
+    const dir = this.layout.containerDir(cid);
+    const trashed = join(this.layout.trash, `${cid}.${randomBytes(4).toString('hex')}`);
+    try {
+      renameSync(dir, trashed);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       try {
-        rmSync(this.layout.containerDir(cid), { recursive: true, force: true, maxRetries: 3 });
+        rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
       } catch (error) {
         throw new ContainerRemoveError(cid, (error as Error).message, { cause: error });
       }
-    });
+      return;
+    }
+    this.emptyTrash([trashed]);
+  }
+
+  /** Deletes the given trash entries, or all of them, in the background (close() awaits it). */
+  private emptyTrash(entries?: string[]): void {
+    const done = (async () => {
+      const paths =
+        entries ??
+        (await readdir(this.layout.trash).catch(() => [] as string[])).map((name) =>
+          join(this.layout.trash, name),
+        );
+      await Promise.all(
+        paths.map((path) =>
+          rm(path, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined),
+        ),
+      );
+    })();
+    this.emptying.add(done);
+    void done.finally(() => this.emptying.delete(done));
   }
 
   async getContainer(id: string, options?: OperationOptions): Promise<ContainerInstance | null> {
@@ -859,6 +899,7 @@ export class LocalDriver implements ContainerDriver {
     for (const monitor of this.monitors.values()) monitor.stop();
     this.monitors.clear();
     this.pool.close();
+    await Promise.all(this.emptying);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

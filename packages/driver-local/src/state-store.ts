@@ -74,6 +74,10 @@ export class StateLayout {
   get networks(): string {
     return join(this.root, 'networks');
   }
+  /** Removed containers' directories, renamed here to vanish at once and deleted afterwards. */
+  get trash(): string {
+    return join(this.root, 'trash');
+  }
   get supervisorLog(): string {
     return join(this.root, 'supervisor.log');
   }
@@ -117,7 +121,7 @@ export class StateLayout {
   async ensure(): Promise<void> {
     // 0711: other users (the container's own user among them) may pass through to their
     // working directory but cannot list or read anyone's state.
-    for (const dir of [this.root, this.containers, this.volumes, this.networks]) {
+    for (const dir of [this.root, this.containers, this.volumes, this.networks, this.trash]) {
       await mkdir(dir, { recursive: true, mode: 0o711 });
     }
   }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually, isAlive, makeDriver, shell, tempDir } from './helpers.js';
@@ -161,5 +161,41 @@ describe('re-attach', () => {
     expect((await driver.getContainer(ids.long))?.status).toBe('stopped');
     expect(isAlive(pid)).toBe(false);
     expect(await driver.getContainerLogs(ids.long)).toBe('before\n');
+  });
+
+  it('a new driver deletes the trash a killed driver left half-removed', async () => {
+    const stateDir = await tempDir('trash-');
+    const first = await makeDriver({ stateDir });
+    const c = await first.createContainer(shell('echo left; mkdir -p deep/er; echo x > deep/er/f'));
+    await first.startContainer(c.id);
+    await first.waitContainer(c.id);
+    // What removeContainer does before it deletes in the background: the driver died here.
+    const trashed = join(stateDir, 'trash', `${c.id}.0badf00d`);
+    await rename(join(stateDir, 'containers', c.id), trashed);
+    await mkdir(join(stateDir, 'trash', 'other', 'nested'), { recursive: true });
+    await writeFile(join(stateDir, 'trash', 'other', 'nested', 'file'), 'data');
+    expect((await readdir(join(stateDir, 'trash'))).sort()).toEqual(
+      [`${c.id}.0badf00d`, 'other'].sort(),
+    );
+
+    const second = await makeDriver({ stateDir });
+    expect(await second.getContainer(c.id)).toBeNull();
+    expect(await second.listContainers()).toEqual([]);
+    await second.close();
+    expect(await readdir(join(stateDir, 'trash'))).toEqual([]);
+  });
+
+  it('removal hides the container at once and leaves no trash behind', async () => {
+    const stateDir = await tempDir('remove-');
+    const driver = await makeDriver({ stateDir });
+    const c = await driver.createContainer(shell('echo hi'));
+    await driver.startContainer(c.id);
+    await driver.waitContainer(c.id);
+    await driver.removeContainer(c.id);
+    expect(await driver.getContainer(c.id)).toBeNull();
+    expect(await driver.listContainers()).toEqual([]);
+    expect(await readdir(join(stateDir, 'containers'))).toEqual([]);
+    await driver.close();
+    expect(await readdir(join(stateDir, 'trash'))).toEqual([]);
   });
 });
