@@ -339,13 +339,8 @@ export class MockDriver implements ContainerDriver {
     const timeoutMs = (options.timeout ?? 10) * 1000;
     const graceMs = container.plan.program.stopGraceMs ?? 0;
     if (graceMs > timeoutMs) {
+      // Both real drivers send SIGKILL once the timeout has passed.
       await this.#clock.sleep(timeoutMs, options.signal);
-      if (!this.#profile.stopTimeoutKills) {
-        throw new ContainerStopError(
-          instance.id,
-          `did not exit within ${options.timeout ?? 10}s of SIGTERM; pass a longer timeout or force`,
-        );
-      }
       this.#finish(container, 137, 'stopped');
       return;
     }
@@ -393,7 +388,7 @@ export class MockDriver implements ContainerDriver {
       }
       const unenforced = checkEnforcement(config, this.#capabilities, this.#enforcement, this.name);
       const id = this.#profile.newId((n) => this.#idRandom.hex(n));
-      const name = config.name ?? `${this.name}-${id.replace(/^local-/, '').slice(0, 12)}`;
+      const name = config.name ?? this.#profile.defaultName(id);
       const holder = this.#byName(name);
       if (holder) {
         throw new ConflictError(this.#profile.nameConflictMessage(name, holder.instance.id));
@@ -404,9 +399,6 @@ export class MockDriver implements ContainerDriver {
       const missing = config.volumes.filter(
         (v) => v.type === 'volume' && !this.#volumes.has(v.source),
       );
-      if (missing.length > 0 && !this.#profile.autoCreateVolumes) {
-        throw new VolumeNotFoundError(missing[0]?.source ?? '');
-      }
       const ports = this.#allocatePorts(config);
       for (const mount of missing)
         this.#addVolume(mount.source, config.sessionId, config.tenantId, {});
@@ -669,11 +661,8 @@ export class MockDriver implements ContainerDriver {
       const config = parseInput(VolumeConfigSchema, input, 'volume configuration');
       const existing = this.#volumes.get(config.name);
       if (existing) {
-        // Docker answers a create of an existing name with the existing volume.
-        if (this.#profile.autoCreateVolumes) return copy(existing);
-        throw new VolumeCreationError(config.name, 'a volume with this name already exists', {
-          retryable: false,
-        });
+        // Both real drivers answer a create of an existing name with the existing volume.
+        return copy(existing);
       }
       return copy(this.#addVolume(config.name, config.sessionId, config.tenantId, config.labels));
     });
@@ -704,17 +693,9 @@ export class MockDriver implements ContainerDriver {
     return this.#op('createNetwork', [input, options], options.signal, () => {
       const config = parseInput(NetworkConfigSchema, input, 'network configuration');
       if (this.#network(config.name)) {
-        if (this.#profile.name === 'mock-docker') {
-          throw new ConflictError(`network with name ${config.name} already exists`);
-        }
-        throw new NetworkCreationError(config.name, 'a network with this name already exists', {
-          retryable: false,
-        });
+        throw new ConflictError(this.#profile.networkConflictMessage(config.name));
       }
-      const id =
-        this.#profile.name === 'mock-docker'
-          ? this.#idRandom.hex(64)
-          : `net-${this.#idRandom.hex(12)}`;
+      const id = this.#profile.newNetworkId((n) => this.#idRandom.hex(n));
       const network: Network = {
         id,
         name: config.name,

@@ -9,14 +9,14 @@ export interface MockProfile {
   realisticMs: { min: number; max: number };
   /** Status after stopContainer: Docker cannot tell a stop from an exit. */
   stoppedStatus: 'exited' | 'stopped';
-  /** Docker creates a missing named volume on use; a local runtime wants it made first. */
-  autoCreateVolumes: boolean;
-  /** Docker kills after the stop timeout; the local runtime reports the stop as failed. */
-  stopTimeoutKills: boolean;
   capabilities: DriverCapabilities;
   newId(hex: (length: number) => string): string;
+  /** The name a container gets when the config names none. */
+  defaultName(id: string): string;
+  newNetworkId(hex: (length: number) => string): string;
   runningRemoveMessage(id: string): string;
   nameConflictMessage(name: string, holder: string): string;
+  networkConflictMessage(name: string): string;
   notRunningMessage(id: string): string;
 }
 
@@ -42,14 +42,15 @@ export const dockerProfile: MockProfile = {
   maxCpu: 4,
   realisticMs: { min: 100, max: 200 },
   stoppedStatus: 'exited',
-  autoCreateVolumes: true,
-  stopTimeoutKills: true,
   capabilities: { ...enforcesEverything, networks: 'isolated' },
   newId: (hex) => hex(64),
+  defaultName: (id) => `mock-docker-${id.slice(0, 12)}`,
+  newNetworkId: (hex) => hex(64),
   runningRemoveMessage: (id) =>
     `You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`,
   nameConflictMessage: (name, holder) =>
     `Conflict. The container name "/${name}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`,
+  networkConflictMessage: (name) => `network with name ${name} already exists`,
   notRunningMessage: (id) => `Container ${id} is not running`,
 };
 
@@ -58,12 +59,13 @@ export const localProfile: MockProfile = {
   maxCpu: 2,
   realisticMs: { min: 200, max: 300 },
   stoppedStatus: 'stopped',
-  autoCreateVolumes: false,
-  stopTimeoutKills: false,
   capabilities: { ...enforcesEverything, networks: 'logical' },
-  newId: (hex) => `local-${hex(12)}`,
+  newId: (hex) => hex(32),
+  defaultName: (id) => `berth-${id.slice(0, 12)}`,
+  newNetworkId: (hex) => hex(32),
   runningRemoveMessage: (id) =>
-    `process group of ${id} is still running; stop it first or pass force`,
-  nameConflictMessage: (name, holder) => `name '${name}' is taken by ${holder}`,
-  notRunningMessage: (id) => `no running process for ${id}`,
+    `Failed to remove container ${id}: it is running; stop it first or remove with { force: true }`,
+  nameConflictMessage: (name) => `A container named '${name}' already exists`,
+  networkConflictMessage: (name) => `A network named '${name}' already exists`,
+  notRunningMessage: (id) => `Container ${id} is not running`,
 };

@@ -2,11 +2,8 @@ import {
   ConflictError,
   ContainerRemoveError,
   ContainerStartError,
-  ContainerStopError,
   ResourceLimitError,
   UnsupportedFeatureError,
-  VolumeCreationError,
-  VolumeNotFoundError,
 } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import { ManualClock, MockDockerDriver, MockLocalDriver } from '../src/index.js';
@@ -74,7 +71,7 @@ describe('error patterns (see the README table)', () => {
     }
   });
 
-  it('removing a running container: refused by both, each in its own words', async () => {
+  it("removing a running container: refused by both, each in its real driver's words", async () => {
     const messages: string[] = [];
     for (const driver of [new MockDockerDriver(), new MockLocalDriver()]) {
       const c = await driver.createContainer(base);
@@ -82,59 +79,70 @@ describe('error patterns (see the README table)', () => {
       const error = await driver.removeContainer(c.id).catch((e) => e);
       expect(error).toBeInstanceOf(ContainerRemoveError);
       expect(error.retryable).toBe(false);
+      expect((await driver.getContainer(c.id))?.status).toBe('running');
       messages.push(error.message);
     }
     expect(messages[0]).toMatch(/You cannot remove a running container/);
-    expect(messages[1]).toMatch(/still running; stop it first or pass force/);
+    expect(messages[1]).toMatch(/it is running; stop it first or remove with \{ force: true \}/);
   });
 
-  it('stopping with a too-short timeout: mock-docker kills, mock-local fails retryably', async () => {
+  it('stopping with a too-short timeout: SIGKILL once it passes (exit 137), status per driver', async () => {
     const programs = { images: { slow: { stopGraceMs: 5_000 } } };
-    const clock = new ManualClock();
-    const docker = new MockDockerDriver({ clock, programs });
-    const d = await docker.createContainer({ ...base, image: 'slow' });
-    await docker.startContainer(d.id);
-    const stopping = docker.stopContainer(d.id, { timeout: 1 });
-    await clock.advance(1_000);
-    await stopping;
-    expect(await docker.waitContainer(d.id)).toEqual({ exitCode: 137, oomKilled: false });
-
-    const local = new MockLocalDriver({ clock, programs });
-    const l = await local.createContainer({ ...base, image: 'slow' });
-    await local.startContainer(l.id);
-    const failing = local.stopContainer(l.id, { timeout: 1 }).catch((e) => e);
-    await clock.advance(1_000);
-    const error = await failing;
-    expect(error).toBeInstanceOf(ContainerStopError);
-    expect(error.retryable).toBe(true);
-    expect((await local.getContainer(l.id))?.status).toBe('running');
-    await local.stopContainer(l.id, { force: true });
-    expect((await local.getContainer(l.id))?.status).toBe('stopped');
+    for (const [Driver, status] of [
+      [MockDockerDriver, 'exited'],
+      [MockLocalDriver, 'stopped'],
+    ] as const) {
+      const clock = new ManualClock();
+      const driver = new Driver({ clock, programs });
+      const c = await driver.createContainer({ ...base, image: 'slow' });
+      await driver.startContainer(c.id);
+      const stopping = driver.stopContainer(c.id, { timeout: 1 });
+      await clock.advance(999);
+      expect((await driver.getContainer(c.id))?.status).toBe('running');
+      await clock.advance(1);
+      await stopping;
+      expect(await driver.getContainer(c.id)).toMatchObject({ status, exitCode: 137 });
+      expect(await driver.waitContainer(c.id)).toEqual({ exitCode: 137, oomKilled: false });
+    }
   });
 
-  it('name conflicts are ConflictError for both', async () => {
+  it("name conflicts are ConflictError for both, in each one's words", async () => {
+    const messages: string[] = [];
     for (const driver of [new MockDockerDriver(), new MockLocalDriver()]) {
       await driver.createContainer({ ...base, name: 'web' });
       const error = await driver.createContainer({ ...base, name: 'web' }).catch((e) => e);
       expect(error).toBeInstanceOf(ConflictError);
       expect(error.retryable).toBe(false);
+      messages.push(error.message);
+    }
+    expect(messages[0]).toMatch(/The container name "\/web" is already in use/);
+    expect(messages[1]).toBe("A container named 'web' already exists");
+  });
+
+  it('named volumes: a missing one is made on use, and a second create returns the first', async () => {
+    const mount = { volumes: [{ source: 'cache', target: '/cache' }] };
+    for (const driver of [new MockDockerDriver(), new MockLocalDriver()]) {
+      await driver.createContainer({ ...base, ...mount });
+      expect((await driver.listVolumes()).map((v) => v.name)).toEqual(['cache']);
+      const again = await driver.createVolume({ name: 'cache' });
+      expect(again.name).toBe('cache');
+      expect(await driver.listVolumes()).toHaveLength(1);
     }
   });
 
-  it('named volumes: mock-docker creates a missing one on use, mock-local wants it first', async () => {
-    const mount = { volumes: [{ source: 'cache', target: '/cache' }] };
-    const docker = new MockDockerDriver();
-    await docker.createContainer({ ...base, ...mount });
-    expect((await docker.listVolumes()).map((v) => v.name)).toEqual(['cache']);
-    expect((await docker.createVolume({ name: 'cache' })).name).toBe('cache');
+  it('a network name already taken is a ConflictError for both', async () => {
+    for (const driver of [new MockDockerDriver(), new MockLocalDriver()]) {
+      await driver.createNetwork({ name: 'backend' });
+      await expect(driver.createNetwork({ name: 'backend' })).rejects.toBeInstanceOf(ConflictError);
+    }
+  });
 
-    const local = new MockLocalDriver();
-    await expect(local.createContainer({ ...base, ...mount })).rejects.toBeInstanceOf(
-      VolumeNotFoundError,
-    );
-    await local.createVolume({ name: 'cache' });
-    await expect(local.createContainer({ ...base, ...mount })).resolves.toBeTruthy();
-    await expect(local.createVolume({ name: 'cache' })).rejects.toBeInstanceOf(VolumeCreationError);
+  it("ids and default names look like the real drivers' ones", async () => {
+    const docker = await new MockDockerDriver().createContainer(base);
+    const local = await new MockLocalDriver().createContainer(base);
+    expect(docker.id).toMatch(/^[0-9a-f]{64}$/);
+    expect(local.id).toMatch(/^[0-9a-f]{32}$/);
+    expect(local.name).toBe(`berth-${local.id.slice(0, 12)}`);
   });
 
   it('an executable that does not exist: create works, start fails and is not retryable', async () => {
