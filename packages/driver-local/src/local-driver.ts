@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chownSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -89,6 +89,9 @@ const { version: PACKAGE_VERSION } = createRequire(import.meta.url)('../package.
 
 const DRIVER_NAME = 'local';
 const POLL_MS = 50;
+/** Removed containers' directories are deleted this long after removal, a few ms at a time. */
+const TRASH_DELAY_MS = 100;
+const TRASH_SLICE_MS = 5;
 
 export interface LocalDriverOptions {
   /** Where containers, logs, volumes and networks are kept. Default: `<cache dir>/berth/local`. */
@@ -160,8 +163,9 @@ export class LocalDriver implements ContainerDriver {
   private readonly sampler = new StatsSampler();
   private readonly startedAt = Date.now();
   private ready: Promise<{ host: HostFingerprint; allowedRoots: string[] }> | undefined;
-  /** Deletions of trashed container directories still under way. */
-  private readonly emptying = new Set<Promise<void>>();
+  /** Trashed container directories still to delete, and the pending turn that deletes them. */
+  private readonly trashQueue: string[] = [];
+  private trashSweep: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LocalDriverOptions = {}) {
     this.layout = new StateLayout(resolve(options.stateDir ?? defaultStateDir()));
@@ -558,22 +562,44 @@ export class LocalDriver implements ContainerDriver {
     this.emptyTrash([trashed]);
   }
 
-  /** Deletes the given trash entries, or all of them, in the background (close() awaits it). */
+  /**
+   * Queues trash entries (all of them when none are given) for deletion a little later, in
+   * batches of a few milliseconds, so it runs while the driver is idle rather than inside the
+   * next operations. Synchronous rmSync: a quarter of the CPU of the promise-based rm, which
+   * walks the tree through the thread pool.
+   */
   private emptyTrash(entries?: string[]): void {
-    const done = (async () => {
-      const paths =
-        entries ??
-        (await readdir(this.layout.trash).catch(() => [] as string[])).map((name) =>
-          join(this.layout.trash, name),
-        );
-      await Promise.all(
-        paths.map((path) =>
-          rm(path, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined),
-        ),
-      );
-    })();
-    this.emptying.add(done);
-    void done.finally(() => this.emptying.delete(done));
+    if (entries) this.trashQueue.push(...entries);
+    else {
+      try {
+        for (const name of readdirSync(this.layout.trash)) {
+          this.trashQueue.push(join(this.layout.trash, name));
+        }
+      } catch {
+        // No trash directory yet: nothing to delete.
+      }
+    }
+    if (this.trashQueue.length > 0 && !this.trashSweep) {
+      this.trashSweep = setTimeout(() => this.sweepTrash(TRASH_SLICE_MS), TRASH_DELAY_MS);
+    }
+  }
+
+  /** Deletes queued trash for up to `budgetMs`, then yields and carries on. */
+  private sweepTrash(budgetMs: number): void {
+    this.trashSweep = undefined;
+    const until = performance.now() + budgetMs;
+    while (performance.now() < until) {
+      const path = this.trashQueue.shift();
+      if (path === undefined) return;
+      try {
+        rmSync(path, { recursive: true, force: true, maxRetries: 3 });
+      } catch {
+        // Left for the next driver on this stateDir, which tries again at startup.
+      }
+    }
+    if (this.trashQueue.length > 0) {
+      this.trashSweep = setTimeout(() => this.sweepTrash(TRASH_SLICE_MS), 0);
+    }
   }
 
   async getContainer(id: string, options?: OperationOptions): Promise<ContainerInstance | null> {
@@ -899,7 +925,8 @@ export class LocalDriver implements ContainerDriver {
     for (const monitor of this.monitors.values()) monitor.stop();
     this.monitors.clear();
     this.pool.close();
-    await Promise.all(this.emptying);
+    clearTimeout(this.trashSweep);
+    this.sweepTrash(Number.POSITIVE_INFINITY);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
