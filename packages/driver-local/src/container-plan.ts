@@ -99,7 +99,8 @@ export function hostPathOf(path: string, mounts: BindMount[]): string {
 
 function isExecutableFile(path: string): boolean {
   try {
-    if (!statSync(path).isFile()) return false;
+    // No exception for the usual miss: PATH is searched entry by entry.
+    if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return false;
     accessSync(path, constants.X_OK);
     return true;
   } catch {

@@ -78,7 +78,7 @@ import { NetworkStore } from './network-store.js';
 import { isSameLiveProcess, processGroupMembers, signalProcess } from './process-identity.js';
 import { SupervisorPool, SupervisorStartError } from './process-supervisor.js';
 import { buildSandboxCommand } from './sandbox-command.js';
-import { StateLayout, writeJsonAtomic, writeJsonAtomicSync } from './state-store.js';
+import { readJsonSync, StateLayout, writeJsonAtomic, writeJsonAtomicSync } from './state-store.js';
 import type { ExitRecord, RunSpec, StopRecord } from './supervisor-protocol.js';
 import { resolveUser } from './user-spec.js';
 import { VolumeStore } from './volume-store.js';
@@ -358,7 +358,8 @@ export class LocalDriver implements ContainerDriver {
     });
     const next: ContainerRecord = { ...record, run: record.run + 1 };
     writeJsonAtomicSync(this.layout.containerFile(id), next);
-    rmSync(this.layout.stopFile(id), { force: true });
+    // Only an earlier run can have left a stop record (readers match its run number anyway).
+    if (record.run > 0) rmSync(this.layout.stopFile(id), { force: true });
     const oom = group ? oomCounter(group) : undefined;
     const members = group ? memberListFile(group) : undefined;
     const spec: RunSpec = {
@@ -475,26 +476,44 @@ export class LocalDriver implements ContainerDriver {
 
   /** True once the current run has an exit record (or cannot get one any more). */
   private async waitForExit(id: string, deadline: number, signal?: AbortSignal): Promise<boolean> {
+    return (await this.waitForEnd(id, deadline, signal)) !== undefined;
+  }
+
+  /**
+   * Waits until the current run has ended: undefined at the deadline, else how it ended — the
+   * exit record the supervisor sent, or the snapshot read from disk (none if it was removed).
+   * `current`, when given, is a snapshot just read, so the first check reads nothing again.
+   */
+  private async waitForEnd(
+    id: string,
+    deadline: number,
+    signal?: AbortSignal,
+    current?: ContainerSnapshot,
+  ): Promise<{ exit?: ExitRecord; snapshot?: ContainerSnapshot } | undefined> {
     const release = this.pool.hold();
     try {
       for (;;) {
-        const snapshot = await loadSnapshot(this.layout, id);
-        if (snapshot?.status !== 'running') return true;
+        const snapshot = current ?? (await loadSnapshot(this.layout, id));
+        current = undefined;
+        if (snapshot?.status !== 'running') return snapshot ? { snapshot } : {};
         const left = deadline - Date.now();
-        if (left <= 0) return false;
+        if (left <= 0) return undefined;
         signal?.throwIfAborted();
         if (this.pool.supervises(id)) {
-          await new Promise<void>((done) => {
+          const exit = await new Promise<ExitRecord | undefined>((done) => {
             const timer = setTimeout(finish, Math.min(left, 1000));
             const off = this.pool.onExit(id, finish);
-            signal?.addEventListener('abort', finish, { once: true });
-            function finish() {
+            const onAbort = () => finish();
+            signal?.addEventListener('abort', onAbort, { once: true });
+            function finish(exit?: ExitRecord) {
               clearTimeout(timer);
               off();
-              signal?.removeEventListener('abort', finish);
-              done();
+              signal?.removeEventListener('abort', onAbort);
+              done(exit);
             }
           });
+          // Written to disk before it was sent: the same record a reload would find.
+          if (exit && exit.run === snapshot.run?.run) return { exit };
         } else {
           await sleep(Math.min(left, POLL_MS), signal);
         }
@@ -643,17 +662,16 @@ export class LocalDriver implements ContainerDriver {
   async getContainerLogs(id: string, options: GetLogsOptions = {}): Promise<string> {
     const { signal, ...rest } = options;
     signal?.throwIfAborted();
-    const snapshot = await this.require(id);
+    const cid = await this.existingId(id);
     const parsed = LogOptionsSchema.parse(rest);
-    const lines = await readLogLines(this.logPaths(snapshot.record.id), parsed);
+    const lines = await readLogLines(this.logPaths(cid), parsed);
     return formatLogLines(lines, parsed.timestamps);
   }
 
   async *streamLogs(id: string, options: StreamLogsOptions = {}): AsyncIterable<LogLine> {
     const { signal, follow, ...rest } = options;
     signal?.throwIfAborted();
-    const snapshot = await this.require(id);
-    const cid = snapshot.record.id;
+    const cid = await this.existingId(id);
     const parsed = LogOptionsSchema.parse(rest);
     if (!follow) {
       for (const line of await readLogLines(this.logPaths(cid), parsed)) yield toLogLine(line);
@@ -669,11 +687,17 @@ export class LocalDriver implements ContainerDriver {
   async waitContainer(id: string, options?: OperationOptions): Promise<WaitResult> {
     options?.signal?.throwIfAborted();
     const snapshot = await this.require(id);
-    await this.waitForExit(snapshot.record.id, Number.POSITIVE_INFINITY, options?.signal);
-    const after = await this.require(snapshot.record.id);
-    if (after.exit) return { exitCode: after.exit.exitCode, oomKilled: after.exit.oomKilled };
+    const ended = (await this.waitForEnd(
+      snapshot.record.id,
+      Number.POSITIVE_INFINITY,
+      options?.signal,
+      snapshot,
+    )) as { exit?: ExitRecord; snapshot?: ContainerSnapshot };
+    const exit = ended.exit ?? ended.snapshot?.exit;
+    if (exit) return { exitCode: exit.exitCode, oomKilled: exit.oomKilled };
+    if (!ended.snapshot) throw new ContainerNotFoundError(id);
     // Created but never started, or lost without a record: nothing ran to completion.
-    return { exitCode: after.status === 'dead' ? 255 : 0, oomKilled: false };
+    return { exitCode: ended.snapshot.status === 'dead' ? 255 : 0, oomKilled: false };
   }
 
   // ---------------------------------------------------------------- exec, stats, health
@@ -978,6 +1002,19 @@ export class LocalDriver implements ContainerDriver {
   /** The container id to serialise on: the id itself, found without reading state when it is one. */
   private async lockKey(idOrName: string): Promise<string> {
     if (CONTAINER_ID.test(idOrName)) return idOrName;
+    return (await this.require(idOrName)).record.id;
+  }
+
+  /**
+   * The id of an existing container, from its container.json alone when given an id: logs need
+   * no run state. A container with a healthcheck takes the full path, which resumes its checks.
+   */
+  private async existingId(idOrName: string): Promise<string> {
+    if (CONTAINER_ID.test(idOrName)) {
+      await this.init();
+      const record = readJsonSync<ContainerRecord>(this.layout.containerFile(idOrName));
+      if (record && !record.config.healthcheck) return record.id;
+    }
     return (await this.require(idOrName)).record.id;
   }
 
