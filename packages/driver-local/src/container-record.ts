@@ -22,7 +22,10 @@ export interface ContainerRecord {
   createdAt: string;
   labels: Record<string, string>;
   config: ContainerConfig;
-  /** Number of the latest start; 0 before the first. */
+  /**
+   * 0 as created. Earlier versions counted starts here; now the latest run is the one in
+   * run.json, and the next start takes one more than the larger of the two.
+   */
   run: number;
   /** Program and arguments: entrypoint followed by command. */
   command: string[];

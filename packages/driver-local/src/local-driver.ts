@@ -320,12 +320,13 @@ export class LocalDriver implements ContainerDriver {
     await this.locks.run(key, async () => {
       const snapshot = await this.require(key);
       if (snapshot.status === 'running') return;
-      await this.launch(snapshot.record);
+      await this.launch(snapshot);
     });
   }
 
-  private async launch(record: ContainerRecord): Promise<void> {
+  private async launch(snapshot: ContainerSnapshot): Promise<void> {
     const { host } = await this.init();
+    const { record } = snapshot;
     const { id } = record;
     const context = { host, stateDir: this.layout.root, workDir: this.layout.workDir(id) };
     const program = record.command[0] as string;
@@ -356,15 +357,18 @@ export class LocalDriver implements ContainerDriver {
       command: record.command,
       cgroupProcs: group ? cgroupProcsFiles(group) : [],
     });
-    const next: ContainerRecord = { ...record, run: record.run + 1 };
-    writeJsonAtomicSync(this.layout.containerFile(id), next);
+    // One past the latest run anything was recorded for: a run (and so its exit, stop and
+    // health records) is on disk only once run.json names it. container.json stays as created
+    // (its `run` is only read from records of earlier versions, which bumped it).
+    const previous = Math.max(record.run, snapshot.run?.run ?? 0);
+    const next = previous + 1;
     // Only an earlier run can have left a stop record (readers match its run number anyway).
-    if (record.run > 0) rmSync(this.layout.stopFile(id), { force: true });
+    if (previous > 0) rmSync(this.layout.stopFile(id), { force: true });
     const oom = group ? oomCounter(group) : undefined;
     const members = group ? memberListFile(group) : undefined;
     const spec: RunSpec = {
       id,
-      run: next.run,
+      run: next,
       argv: buildSandboxCommand(plan, host.tools),
       env,
       cwd: spawnCwd,
@@ -400,7 +404,7 @@ export class LocalDriver implements ContainerDriver {
       });
     }
     this.sampler.forget(id);
-    if (next.config.healthcheck) this.watchHealth(next, run.run, Date.parse(run.startedAt));
+    if (record.config.healthcheck) this.watchHealth(record, run.run, Date.parse(run.startedAt));
   }
 
   async stopContainer(id: string, options: StopOptions = {}): Promise<void> {
@@ -529,7 +533,7 @@ export class LocalDriver implements ContainerDriver {
     await this.locks.run(key, async () => {
       await this.halt(key, options);
       const snapshot = await this.require(key);
-      await this.launch(snapshot.record);
+      await this.launch(snapshot);
     });
   }
 

@@ -1,3 +1,4 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import type { LogLine } from '@berth/core';
 import { parseLogText, type StoredLine, timestampMs } from './log-format.js';
@@ -15,8 +16,23 @@ export interface LogSelection {
   tail?: number;
 }
 
+/** Up to this size a log file is read synchronously: cheaper than four trips through the thread pool. */
+const SYNC_READ_BYTES = 256 * 1024;
+
 async function readWhole(path: string): Promise<string> {
   try {
+    const fd = openSync(path, 'r');
+    try {
+      const { size } = fstatSync(fd);
+      if (size <= SYNC_READ_BYTES) {
+        // One byte more than the size: a file that grew meanwhile is read asynchronously.
+        const buffer = Buffer.allocUnsafe(size + 1);
+        const length = readSync(fd, buffer, 0, size + 1, 0);
+        if (length <= size) return buffer.toString('utf8', 0, length);
+      }
+    } finally {
+      closeSync(fd);
+    }
     return await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';

@@ -215,6 +215,9 @@ async function sandboxReady(monitor: number): Promise<void> {
   }
 }
 
+/** This supervisor's own /proc stat (its start time goes into every run record). */
+let self: ReturnType<typeof readProcStatSync>;
+
 /** Runs one container process; resolves once it has ended and its exit is recorded. */
 function run(spec: RunSpec): Promise<void> {
   return new Promise<void>((complete) => {
@@ -255,7 +258,7 @@ function run(spec: RunSpec): Promise<void> {
         // nothing but bubblewrap setting up, and an exec would join half-made namespaces.
         if (spec.sandboxed) await sandboxReady(pid);
         const stat = readProcStatSync(pid);
-        const self = readProcStatSync(process.pid);
+        self ??= readProcStatSync(process.pid);
         const record: RunRecord = {
           run: spec.run,
           pid,

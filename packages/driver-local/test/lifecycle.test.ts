@@ -1,4 +1,4 @@
-import { mkdir, readFile, symlink } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CONTRACT_VERSION,
@@ -134,6 +134,29 @@ describe('LocalDriver lifecycle', () => {
     await driver.restartContainer(c.id);
     await driver.waitContainer(c.id);
     expect(await driver.getContainerLogs(c.id)).toBe('run\nrun\nrun\n');
+  });
+
+  it('numbers each start one past the latest recorded run', async () => {
+    const stateDir = await tempDir('runs-');
+    const driver = await makeDriver({ stateDir });
+    const c = await driver.createContainer(shell('sleep 60'));
+    const dir = join(stateDir, 'containers', c.id);
+    const runOf = async () => JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')).run;
+    await driver.startContainer(c.id);
+    expect(await runOf()).toBe(1);
+    await driver.stopContainer(c.id, { timeout: 1 });
+    await driver.startContainer(c.id);
+    // The first run's stop record does not make the second one look stopped.
+    expect(await runOf()).toBe(2);
+    expect((await driver.getContainer(c.id))?.status).toBe('running');
+    await driver.stopContainer(c.id, { force: true });
+    // A container.json from an earlier version counted starts itself.
+    const record = JSON.parse(await readFile(join(dir, 'container.json'), 'utf8'));
+    await writeFile(join(dir, 'container.json'), JSON.stringify({ ...record, run: 7 }));
+    await driver.startContainer(c.id);
+    expect(await runOf()).toBe(8);
+    await driver.stopContainer(c.id, { force: true });
+    expect((await driver.getContainer(c.id))?.status).toBe('stopped');
   });
 
   it('refuses to remove a running container unless forced', async () => {
