@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { chownSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -242,7 +242,8 @@ export class LocalDriver implements ContainerDriver {
     if (config.network !== undefined && !(await this.networks.find(config.network))) {
       throw new NetworkNotFoundError(config.network);
     }
-    const id = randomBytes(16).toString('hex');
+    // 122 random bits from the pooled generator, as 32 hex digits.
+    const id = randomUUID().replaceAll('-', '');
     const name = config.name ?? `berth-${id.slice(0, 12)}`;
     // A generated name embeds the fresh id, so only a chosen one can collide.
     if (config.name !== undefined && (await this.allRecords()).some((r) => r.name === name)) {
@@ -570,7 +571,7 @@ export class LocalDriver implements ContainerDriver {
    */
   private discard(cid: string): void {
     const dir = this.layout.containerDir(cid);
-    const trashed = join(this.layout.trash, `${cid}.${randomBytes(4).toString('hex')}`);
+    const trashed = join(this.layout.trash, `${cid}.${randomUUID()}`);
     try {
       renameSync(dir, trashed);
     } catch (error) {

@@ -3,6 +3,15 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+/** Unique to this process (the pid alone may repeat across pid namespaces), drawn once. */
+const PROCESS_TAG = `${process.pid}.${randomBytes(4).toString('hex')}`;
+let written = 0;
+
+/** A fresh temporary name next to `path`: a counter, since drawing random bytes per write costs more. */
+function tempName(path: string): string {
+  return `${path}.${PROCESS_TAG}.${++written}.tmp`;
+}
+
 /*
  * Every record is written to a temporary file and renamed over the old one, so a reader (this
  * process, a re-attached driver, or the supervisor) sees either the old or the new record and
@@ -10,7 +19,7 @@ import { join } from 'node:path';
  * process crashes, not power loss, which keeps a lifecycle within a few milliseconds.
  */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = tempName(path);
   try {
     await writeFile(temp, `${JSON.stringify(value)}\n`, { mode: 0o600 });
     await rename(temp, path);
@@ -22,7 +31,7 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
 
 /** writeJsonAtomic for the supervisor, whose few writes are faster without the thread pool. */
 export function writeJsonAtomicSync(path: string, value: unknown): void {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = tempName(path);
   try {
     writeFileSync(temp, `${JSON.stringify(value)}\n`, { mode: 0o600 });
     renameSync(temp, path);
