@@ -23,8 +23,8 @@ export interface ContainerRecord {
   labels: Record<string, string>;
   config: ContainerConfig;
   /**
-   * 0 as created. Earlier versions counted starts here; now the latest run is the one in
-   * run.json, and the next start takes one more than the larger of the two.
+   * 0 as created; raised only by a start that failed (earlier versions raised it on every
+   * start). The next start takes one more than this or the run in run.json, whichever is larger.
    */
   run: number;
   /** Program and arguments: entrypoint followed by command. */

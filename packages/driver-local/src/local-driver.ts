@@ -358,9 +358,8 @@ export class LocalDriver implements ContainerDriver {
       command: record.command,
       cgroupProcs: group ? cgroupProcsFiles(group) : [],
     });
-    // One past the latest run anything was recorded for: a run (and so its exit, stop and
-    // health records) is on disk only once run.json names it. container.json stays as created
-    // (its `run` is only read from records of earlier versions, which bumped it).
+    // One past the latest run: the one run.json names, or a failed start counted in
+    // container.json. A start that succeeds does not rewrite container.json.
     const previous = Math.max(record.run, snapshot.run?.run ?? 0);
     const next = previous + 1;
     // Only an earlier run can have left a stop record (readers match its run number anyway).
@@ -397,6 +396,13 @@ export class LocalDriver implements ContainerDriver {
       run = await this.pool.run(spec);
     } catch (error) {
       if (group) await removeContainerCgroup(group).catch(() => undefined);
+      // A failed start leaves no run.json to count from: counted here instead, so its number
+      // (and anything still arriving about it) never matches a later run.
+      try {
+        writeJsonAtomicSync(this.layout.containerFile(id), { ...record, run: next });
+      } catch {
+        // The container is going away; the next start cannot see records of this one anyway.
+      }
       const code = error instanceof SupervisorStartError ? error.code : undefined;
       throw new ContainerStartError(id, (error as Error).message, {
         cause: error,

@@ -155,6 +155,7 @@ async function finish(
   oomBaseline: number,
   code: number | null,
   signal: NodeJS.Signals | null,
+  recorded: boolean,
 ): Promise<void> {
   const pgid = child.pid as number;
   const stop = readJsonSync<StopRecord>(spec.stopFile);
@@ -183,7 +184,9 @@ async function finish(
     oomKilled,
     finishedAt: new Date().toISOString(),
   };
-  writeJsonAtomicSync(spec.exitFile, exit);
+  // A run that never got its run record never started as far as anyone knows: an exit record
+  // would only be mistaken for the next start's, which takes the same number.
+  if (recorded) writeJsonAtomicSync(spec.exitFile, exit);
   send({ type: 'exited', id: spec.id, exit });
 }
 
@@ -223,6 +226,7 @@ function run(spec: RunSpec): Promise<void> {
   return new Promise<void>((complete) => {
     const fds = [openSync(spec.stdoutLog, 'a', 0o600), openSync(spec.stderrLog, 'a', 0o600)];
     const writers = fds.map((fd) => new LineWriter(fd));
+    let recorded = false;
     const oomBaseline = oomCount(spec);
     const [file, ...args] = spec.argv;
     let spawnedResolve: (ok: boolean) => void = () => undefined;
@@ -270,6 +274,7 @@ function run(spec: RunSpec): Promise<void> {
           meta: spec.meta,
         };
         writeJsonAtomicSync(spec.runFile, record);
+        recorded = true;
         send({ type: 'started', id: spec.id, run: record });
       } catch (error) {
         // Without its run record nobody could find or stop it: it must not keep running.
@@ -282,7 +287,7 @@ function run(spec: RunSpec): Promise<void> {
     });
     child.once('exit', (code, signal) => {
       void spawned
-        .then(() => finish(spec, child, writers, fds, oomBaseline, code, signal))
+        .then(() => finish(spec, child, writers, fds, oomBaseline, code, signal, recorded))
         .catch(report)
         .finally(complete);
     });

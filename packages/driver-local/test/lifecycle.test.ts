@@ -1,4 +1,4 @@
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CONTRACT_VERSION,
@@ -157,6 +157,23 @@ describe('LocalDriver lifecycle', () => {
     expect(await runOf()).toBe(8);
     await driver.stopContainer(c.id, { force: true });
     expect((await driver.getContainer(c.id))?.status).toBe('stopped');
+  });
+
+  it('leaves no exit record for a run whose run record could not be written', async () => {
+    const stateDir = await tempDir('norecord-');
+    const driver = await makeDriver({ stateDir });
+    const c = await driver.createContainer(shell('sleep 0.2; exit 3'));
+    // A directory where run.json goes: the supervisor cannot record the run, and kills it.
+    const runFile = join(stateDir, 'containers', c.id, 'run.json');
+    await mkdir(runFile);
+    await expect(driver.startContainer(c.id)).rejects.toBeInstanceOf(ContainerStartError);
+    await rmdir(runFile);
+    expect((await driver.getContainer(c.id))?.status).toBe('created');
+    // Nothing of the failed run may pass for the next one.
+    await driver.startContainer(c.id);
+    expect(await driver.waitContainer(c.id)).toEqual({ exitCode: 3, oomKilled: false });
+    const run = JSON.parse(await readFile(join(stateDir, 'containers', c.id, 'run.json'), 'utf8'));
+    expect(run.run).toBe(2);
   });
 
   it('refuses to remove a running container unless forced', async () => {
