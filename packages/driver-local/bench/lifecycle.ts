@@ -3,17 +3,24 @@
  *
  * 1. One lifecycle — create, start, wait, logs, remove — against child_process.spawn of the
  *    same program collecting its output, interleaved so both see the same machine, reported as
- *    medians and their ratio, for three isolation levels.
+ *    medians and their ratio, for three isolation levels. For the isolated levels a second
+ *    baseline spawns the very command line the driver builds for the container (cgroup join,
+ *    bubblewrap, setpriv; made by the package's own planProcess and buildSandboxCommand), so
+ *    the table shows the overhead of supervision over the same sandbox as well.
  * 2. 200 containers started concurrently and stopped, checking that none is lost.
  *
  * Run: pnpm --filter @berth/driver-local bench  (after a build; `pnpm bench` at the root builds)
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerConfigInput } from '@berth/core';
 import { LocalDriver, type LocalDriverOptions } from '../dist/index.js';
+import { planProcess } from '../src/container-plan.ts';
+import type { ContainerRecord } from '../src/container-record.ts';
+import { buildSandboxCommand } from '../src/sandbox-command.ts';
+import type { RunRecord } from '../src/supervisor-protocol.ts';
 
 const ITERATIONS = Number(process.env.BERTH_BENCH_ITERATIONS ?? 60);
 const WARMUP = 5;
@@ -28,11 +35,21 @@ function median(values: number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-async function spawnOnce(): Promise<number> {
+interface Command {
+  argv: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+async function spawnOnce(command: Command = { argv: PROGRAM }): Promise<number> {
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {
-    const [file, ...args] = PROGRAM;
-    const child = spawn(file as string, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [file, ...args] = command.argv;
+    const child = spawn(file as string, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(command.env ? { env: command.env } : {}),
+      ...(command.cwd ? { cwd: command.cwd } : {}),
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d;
@@ -41,7 +58,9 @@ async function spawnOnce(): Promise<number> {
       out += d;
     });
     child.once('error', reject);
-    child.once('close', () => (out.includes('hello') ? resolve() : reject(new Error(out))));
+    child.once('close', () =>
+      out.includes('hello') && out.includes('world') ? resolve() : reject(new Error(out)),
+    );
   });
   return performance.now() - started;
 }
@@ -81,6 +100,37 @@ const LEVELS: Level[] = [
   { label: 'secure defaults (cgroups, bwrap, setpriv)', options: {}, config: {} },
 ];
 
+/**
+ * The command line the driver runs for a container of this config: built by the package's own
+ * code from a container it created and keeps running, whose cgroup (if any) the command joins,
+ * as the driver's would join the container's own.
+ */
+async function sandboxedCommand(
+  driver: LocalDriver,
+  config: ContainerConfigInput,
+): Promise<{ command: Command; release: () => Promise<void> } | undefined> {
+  const host = await driver.hostFingerprint();
+  const holder = await driver.createContainer({ ...config, command: ['sleep', '600'] });
+  const release = () => driver.removeContainer(holder.id, { force: true });
+  await driver.startContainer(holder.id);
+  const dir = join(driver.stateDir, 'containers', holder.id);
+  const record = JSON.parse(await readFile(join(dir, 'container.json'), 'utf8')) as ContainerRecord;
+  const run = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as RunRecord;
+  const group = run.meta.cgroup as { dirs: Record<string, string | undefined> } | undefined;
+  const dirs = [...new Set(Object.values(group?.dirs ?? {}))].filter((d) => d !== undefined);
+  const { plan, spawnCwd, env } = planProcess(
+    record,
+    { host, stateDir: driver.stateDir, workDir: join(dir, 'work') },
+    { command: PROGRAM, cgroupProcs: dirs.map((d) => join(d, 'cgroup.procs')) },
+  );
+  const argv = buildSandboxCommand(plan, host.tools);
+  if (argv.length === PROGRAM.length) {
+    await release();
+    return undefined; // nothing isolates at this level on this host: the same as bare spawn
+  }
+  return { command: { argv, env, cwd: spawnCwd }, release };
+}
+
 async function compare(stateRoot: string): Promise<void> {
   console.log(
     `lifecycle: create → start → wait → logs → remove of \`${PROGRAM.join(' ')}\`, ${ITERATIONS} runs each, interleaved`,
@@ -99,28 +149,37 @@ async function compare(stateRoot: string): Promise<void> {
       command: PROGRAM,
       ...level.config,
     };
+    const sandbox = level.label.startsWith('supervision')
+      ? undefined
+      : await sandboxedCommand(driver, config);
     const spawnTimes: number[] = [];
+    const sandboxTimes: number[] = [];
     const driverTimes: number[] = [];
-    for (let i = 0; i < WARMUP; i++) {
-      await spawnOnce();
-      await lifecycleOnce(driver, config);
-    }
+    const runs: (() => Promise<void>)[] = [
+      async () => void spawnTimes.push(await spawnOnce()),
+      async () => void driverTimes.push(await lifecycleOnce(driver, config)),
+    ];
+    if (sandbox) runs.push(async () => void sandboxTimes.push(await spawnOnce(sandbox.command)));
+    for (let i = 0; i < WARMUP; i++) for (const run of runs) await run();
+    spawnTimes.length = sandboxTimes.length = driverTimes.length = 0;
     for (let i = 0; i < ITERATIONS; i++) {
-      // Alternate which goes first, so neither always runs on a warmer machine.
-      if (i % 2 === 0) {
-        spawnTimes.push(await spawnOnce());
-        driverTimes.push(await lifecycleOnce(driver, config));
-      } else {
-        driverTimes.push(await lifecycleOnce(driver, config));
-        spawnTimes.push(await spawnOnce());
-      }
+      // Rotate which goes first, so none always runs on a warmer machine.
+      for (let j = 0; j < runs.length; j++)
+        await (runs[(i + j) % runs.length] as () => Promise<void>)();
     }
+    await sandbox?.release();
     await driver.close();
     const s = median(spawnTimes);
     const d = median(driverTimes);
     console.log(
       `| ${level.label} | ${s.toFixed(2)} ms | ${d.toFixed(2)} ms | ${(d / s).toFixed(2)}× |`,
     );
+    if (sandbox) {
+      const b = median(sandboxTimes);
+      console.log(
+        `| ${level.label}, over spawning the same sandboxed command | ${b.toFixed(2)} ms | ${d.toFixed(2)} ms | ${(d / b).toFixed(2)}× |`,
+      );
+    }
   }
 }
 
