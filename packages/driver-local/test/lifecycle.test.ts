@@ -161,7 +161,13 @@ describe('LocalDriver lifecycle', () => {
 
   it('leaves no exit record for a run whose run record could not be written', async () => {
     const stateDir = await tempDir('norecord-');
-    const driver = await makeDriver({ stateDir });
+    // Without cgroups: the failed run's supervisor removes the container's cgroup once it has
+    // cleaned up, which can race a new start that made the same cgroup again.
+    const driver = await makeDriver({
+      stateDir,
+      isolation: { cgroups: false },
+      enforcement: 'best-effort',
+    });
     const c = await driver.createContainer(shell('sleep 0.2; exit 3'));
     // A directory where run.json goes: the supervisor cannot record the run, and kills it.
     const runFile = join(stateDir, 'containers', c.id, 'run.json');
