@@ -580,8 +580,8 @@ export class LocalDriver implements ContainerDriver {
     const trashed = join(this.layout.trash, `${cid}.${randomUUID()}`);
     try {
       renameSync(dir, trashed);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    } catch {
+      // Already gone, or no trash directory to move it to: delete it in place.
       try {
         rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
       } catch (error) {

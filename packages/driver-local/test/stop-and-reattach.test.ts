@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually, isAlive, makeDriver, shell, tempDir } from './helpers.js';
@@ -197,5 +197,15 @@ describe('re-attach', () => {
     expect(await readdir(join(stateDir, 'containers'))).toEqual([]);
     await driver.close();
     expect(await readdir(join(stateDir, 'trash'))).toEqual([]);
+  });
+
+  it('removes in place when the trash directory has gone missing', async () => {
+    const stateDir = await tempDir('notrash-');
+    const driver = await makeDriver({ stateDir });
+    const c = await driver.createContainer(shell('echo hi'));
+    await rm(join(stateDir, 'trash'), { recursive: true });
+    await driver.removeContainer(c.id);
+    expect(await driver.getContainer(c.id)).toBeNull();
+    expect(await readdir(join(stateDir, 'containers'))).toEqual([]);
   });
 });
