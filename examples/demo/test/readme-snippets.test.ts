@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const written: string[] = [];
 afterAll(() => {
-  for (const file of written) rmSync(file, { force: true });
+  for (const file of written) rmSync(file, { recursive: true, force: true });
 });
 
 function firstSnippet(readme: string): string {
@@ -18,6 +18,35 @@ function firstSnippet(readme: string): string {
 }
 
 describe('package README snippets run', () => {
+  it('@berth/testkit, as a vitest file', async () => {
+    // A directory of its own under this package: vitest's root there, @berth/* resolvable.
+    const dir = `${here}../snippet-run`;
+    mkdirSync(dir, { recursive: true });
+    written.push(dir);
+    writeFileSync(
+      `${dir}/testkit.test.ts`,
+      firstSnippet(`${here}../../../packages/testkit/README.md`),
+    );
+    await promisify(execFile)(
+      process.execPath,
+      [
+        `${here}../node_modules/vitest/vitest.mjs`,
+        'run',
+        '--root',
+        dir,
+        '--reporter=json',
+        `--outputFile=${dir}/report.json`,
+      ],
+      { cwd: dir },
+    ).catch(() => undefined);
+    const report = JSON.parse(readFileSync(`${dir}/report.json`, 'utf8')) as {
+      numPassedTests: number;
+      numFailedTests: number;
+    };
+    expect(report.numFailedTests).toBe(0);
+    expect(report.numPassedTests).toBeGreaterThan(25);
+  }, 60_000);
+
   for (const pkg of ['core', 'driver-mock', 'driver-local', 'resilience']) {
     it(`@berth/${pkg}`, async () => {
       const file = `${here}.snippet-${pkg}.ts`;
