@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { chownSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import {
+  chownSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -393,7 +401,18 @@ export class LocalDriver implements ContainerDriver {
     };
     let run: Awaited<ReturnType<SupervisorPool['run']>>;
     try {
-      run = await this.pool.run(spec);
+      const running = this.pool.run(spec);
+      // The run is on its way to the supervisor, which spawns it before it opens the log files:
+      // creating them here meanwhile (on another core) leaves it only opening them. Either
+      // side's open creates them if they are still missing.
+      for (const log of [spec.stdoutLog, spec.stderrLog]) {
+        try {
+          closeSync(openSync(log, 'a', 0o600));
+        } catch {
+          // The supervisor's own open reports what is wrong.
+        }
+      }
+      run = await running;
     } catch (error) {
       if (group) await removeContainerCgroup(group).catch(() => undefined);
       // A failed start leaves no run.json to count from: counted here instead, so its number

@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -39,6 +47,42 @@ export function writeJsonAtomicSync(path: string, value: unknown): void {
     rmSync(temp, { force: true });
     throw error;
   }
+}
+
+/**
+ * The first half of writeJsonAtomicSync: creates the temporary file ahead of time, so that
+ * committing the record later is a write and a rename. Creating a file is the slow part (a new
+ * inode), and a supervisor can do it while the program runs rather than after it ended.
+ */
+export function prepareJsonAtomicSync(path: string): { fd: number; temp: string } {
+  const temp = tempName(path);
+  return { fd: openSync(temp, 'w', 0o600), temp };
+}
+
+/** Writes the record into a prepared temporary file and renames it into place. */
+export function commitJsonAtomicSync(
+  prepared: { fd: number; temp: string },
+  path: string,
+  value: unknown,
+): void {
+  try {
+    writeSync(prepared.fd, `${JSON.stringify(value)}\n`);
+    closeSync(prepared.fd);
+    renameSync(prepared.temp, path);
+  } catch (error) {
+    discardJsonAtomicSync(prepared);
+    throw error;
+  }
+}
+
+/** Drops a prepared temporary file that will not be committed. */
+export function discardJsonAtomicSync(prepared: { fd: number; temp: string }): void {
+  try {
+    closeSync(prepared.fd);
+  } catch {
+    // Already closed by a failed commit.
+  }
+  rmSync(prepared.temp, { force: true });
 }
 
 export function readJsonSync<T>(path: string): T | undefined {

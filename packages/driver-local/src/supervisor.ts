@@ -19,7 +19,13 @@ import {
   readProcStatSync,
   signalProcess,
 } from './process-identity.ts';
-import { readJsonSync, writeJsonAtomicSync } from './state-store.ts';
+import {
+  commitJsonAtomicSync,
+  discardJsonAtomicSync,
+  prepareJsonAtomicSync,
+  readJsonSync,
+  writeJsonAtomicSync,
+} from './state-store.ts';
 import type {
   DriverMessage,
   ExitRecord,
@@ -156,6 +162,7 @@ async function finish(
   code: number | null,
   signal: NodeJS.Signals | null,
   recorded: boolean,
+  exitFile?: ReturnType<typeof prepareJsonAtomicSync>,
 ): Promise<void> {
   const pgid = child.pid as number;
   const stop = readJsonSync<StopRecord>(spec.stopFile);
@@ -186,7 +193,9 @@ async function finish(
   };
   // A run that never got its run record never started as far as anyone knows: an exit record
   // would only be mistaken for the next start's, which takes the same number.
-  if (recorded) writeJsonAtomicSync(spec.exitFile, exit);
+  if (recorded && exitFile) commitJsonAtomicSync(exitFile, spec.exitFile, exit);
+  else if (recorded) writeJsonAtomicSync(spec.exitFile, exit);
+  else if (exitFile) discardJsonAtomicSync(exitFile);
   send({ type: 'exited', id: spec.id, exit });
 }
 
@@ -224,9 +233,8 @@ let self: ReturnType<typeof readProcStatSync>;
 /** Runs one container process; resolves once it has ended and its exit is recorded. */
 function run(spec: RunSpec): Promise<void> {
   return new Promise<void>((complete) => {
-    const fds = [openSync(spec.stdoutLog, 'a', 0o600), openSync(spec.stderrLog, 'a', 0o600)];
-    const writers = fds.map((fd) => new LineWriter(fd));
     let recorded = false;
+    let exitFile: ReturnType<typeof prepareJsonAtomicSync> | undefined;
     const oomBaseline = oomCount(spec);
     const [file, ...args] = spec.argv;
     let spawnedResolve: (ok: boolean) => void = () => undefined;
@@ -240,6 +248,19 @@ function run(spec: RunSpec): Promise<void> {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // The log files are opened once the program is on its way (it runs on another core while
+    // they are created): its output is read only after this returns, so none of it is missed.
+    let fds: number[];
+    try {
+      fds = [openSync(spec.stdoutLog, 'a', 0o600), openSync(spec.stderrLog, 'a', 0o600)];
+    } catch (error) {
+      // Without its logs it must not run: nothing is recorded for it, nothing reported started.
+      if (child.pid !== undefined) signalProcess(-child.pid, 'SIGKILL');
+      child.removeAllListeners();
+      child.once('error', () => undefined);
+      throw error;
+    }
+    const writers = fds.map((fd) => new LineWriter(fd));
     child.stdout?.on('data', (chunk: Buffer) => writers[0]?.push(chunk));
     child.stderr?.on('data', (chunk: Buffer) => writers[1]?.push(chunk));
     child.once('error', (error: NodeJS.ErrnoException) => {
@@ -276,6 +297,13 @@ function run(spec: RunSpec): Promise<void> {
         writeJsonAtomicSync(spec.runFile, record);
         recorded = true;
         send({ type: 'started', id: spec.id, run: record });
+        // The exit record's file is made while the program runs, off the path from its end to
+        // the record: at the end it only takes a write and a rename.
+        try {
+          exitFile = prepareJsonAtomicSync(spec.exitFile);
+        } catch {
+          // Written the usual way at the end instead.
+        }
       } catch (error) {
         // Without its run record nobody could find or stop it: it must not keep running.
         report(error);
@@ -287,7 +315,9 @@ function run(spec: RunSpec): Promise<void> {
     });
     child.once('exit', (code, signal) => {
       void spawned
-        .then(() => finish(spec, child, writers, fds, oomBaseline, code, signal, recorded))
+        .then(() =>
+          finish(spec, child, writers, fds, oomBaseline, code, signal, recorded, exitFile),
+        )
         .catch(report)
         .finally(complete);
     });
