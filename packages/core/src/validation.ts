@@ -8,11 +8,14 @@ import {
 import {
   type ContainerConfig,
   ContainerConfigSchema,
+  ExecOptionsSchema,
+  LogOptionsSchema,
   type ResourceLimits,
   ResourceLimitsSchema,
   type SecurityOptions,
   SecurityOptionsSchema,
 } from './schemas.js';
+import type { ExecCallOptions, StreamLogsOptions } from './types.js';
 
 export interface ValidationOptions {
   /**
@@ -213,6 +216,22 @@ export function parseInput<S extends z.ZodType>(
   const parsed = schema.safeParse(input);
   if (!parsed.success) fail(what, schemaIssues(parsed.error));
   return parsed.data;
+}
+
+/** Validates log options (the signal and `follow` aside) and fills their defaults. */
+export function parseLogOptions(
+  options: StreamLogsOptions = {},
+): z.output<typeof LogOptionsSchema> {
+  const { signal: _signal, follow: _follow, ...query } = options;
+  return parseInput(LogOptionsSchema, query, 'log options');
+}
+
+/** Validates exec options (the signal aside). */
+export function parseExecOptions(
+  options: ExecCallOptions = {},
+): z.output<typeof ExecOptionsSchema> {
+  const { signal: _signal, ...rest } = options;
+  return parseInput(ExecOptionsSchema, rest, 'exec options');
 }
 
 /** Issues of every stage, in stage order: schema, then resources, then security. */

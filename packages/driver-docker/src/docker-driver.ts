@@ -26,7 +26,9 @@ import {
   NetworkNotFoundError,
   type OperationOptions,
   parseContainerConfig,
+  parseExecOptions,
   parseInput,
+  parseLogOptions,
   type RemoveOptions,
   type StopOptions,
   type StreamLogsOptions,
@@ -530,6 +532,7 @@ export class DockerDriver implements ContainerDriver {
   }
 
   async getContainerLogs(id: string, options: GetLogsOptions = {}): Promise<string> {
+    parseLogOptions(options);
     if (options.stdout === false && options.stderr === false) {
       await this.#requireManaged(id, options.signal);
       return '';
@@ -541,6 +544,7 @@ export class DockerDriver implements ContainerDriver {
 
   /** Output as raw bytes per stream: byte-exact even when the program writes binary. */
   async getContainerLogBuffers(id: string, options: GetLogsOptions = {}): Promise<LogBuffers> {
+    parseLogOptions(options);
     const empty = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
     if (options.stdout === false && options.stderr === false) {
       await this.#requireManaged(id, options.signal);
@@ -554,6 +558,7 @@ export class DockerDriver implements ContainerDriver {
   }
 
   async *streamLogs(id: string, options: StreamLogsOptions = {}): AsyncGenerator<LogLine> {
+    parseLogOptions(options);
     const { signal } = options;
     if (options.stdout === false && options.stderr === false) {
       await this.#requireManaged(id, signal);
@@ -641,6 +646,7 @@ export class DockerDriver implements ContainerDriver {
   }
 
   async exec(id: string, command: string[], options: ExecCallOptions = {}): Promise<ExecResult> {
+    parseExecOptions(options);
     if (!Array.isArray(command) || command.length === 0) {
       throw new ConfigurationError('exec needs a command: an array with at least the program');
     }

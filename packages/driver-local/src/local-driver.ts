@@ -31,17 +31,18 @@ import {
   type DriverHealth,
   type EnforcementMode,
   type ExecCallOptions,
-  ExecOptionsSchema,
   type ExecResult,
   type GetLogsOptions,
   type LogLine,
-  LogOptionsSchema,
   type Network,
   type NetworkConfigInput,
   NetworkNotFoundError,
   NetworkRemoveError,
   type OperationOptions,
   parseContainerConfig,
+  parseExecOptions,
+  parseInput,
+  parseLogOptions,
   type RemoveOptions,
   type StopOptions,
   type StreamLogsOptions,
@@ -662,13 +663,7 @@ export class LocalDriver implements ContainerDriver {
     options?: OperationOptions,
   ): Promise<ContainerInstance[]> {
     options?.signal?.throwIfAborted();
-    const parsed = ContainerFilterSchema.safeParse(filter);
-    if (!parsed.success) {
-      throw new ConfigurationError(
-        `Invalid container filter: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
-      );
-    }
-    const f = parsed.data;
+    const f = parseInput(ContainerFilterSchema, filter, 'container filter');
     const statuses = f.status === undefined ? undefined : [f.status].flat();
     const states = f.state === undefined ? undefined : [f.state].flat();
     const snapshots = await this.allSnapshots();
@@ -690,19 +685,18 @@ export class LocalDriver implements ContainerDriver {
   // ---------------------------------------------------------------- logs and waiting
 
   async getContainerLogs(id: string, options: GetLogsOptions = {}): Promise<string> {
-    const { signal, ...rest } = options;
-    signal?.throwIfAborted();
+    options.signal?.throwIfAborted();
     const cid = await this.existingId(id);
-    const parsed = LogOptionsSchema.parse(rest);
+    const parsed = parseLogOptions(options);
     const lines = await readLogLines(this.logPaths(cid), parsed);
     return formatLogLines(lines, parsed.timestamps);
   }
 
   async *streamLogs(id: string, options: StreamLogsOptions = {}): AsyncIterable<LogLine> {
-    const { signal, follow, ...rest } = options;
+    const { signal, follow } = options;
     signal?.throwIfAborted();
     const cid = await this.existingId(id);
-    const parsed = LogOptionsSchema.parse(rest);
+    const parsed = parseLogOptions(options);
     if (!follow) {
       for (const line of await readLogLines(this.logPaths(cid), parsed)) yield toLogLine(line);
       return;
@@ -733,9 +727,9 @@ export class LocalDriver implements ContainerDriver {
   // ---------------------------------------------------------------- exec, stats, health
 
   async exec(id: string, command: string[], options: ExecCallOptions = {}): Promise<ExecResult> {
-    const { signal, ...rest } = options;
+    const { signal } = options;
     signal?.throwIfAborted();
-    const parsedOptions = ExecOptionsSchema.parse(rest);
+    const parsedOptions = parseExecOptions(options);
     if (
       !Array.isArray(command) ||
       command.length === 0 ||

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import {
-  ConfigurationError,
   ConflictError,
   type Network,
   type NetworkConfigInput,
   NetworkConfigSchema,
   NetworkNotFoundError,
+  parseInput,
 } from '@berth/core';
 import { readJson, type StateLayout, writeJsonAtomic } from './state-store.js';
 
@@ -45,13 +45,7 @@ export class NetworkStore {
   }
 
   async create(input: NetworkConfigInput): Promise<Network> {
-    const parsed = NetworkConfigSchema.safeParse(input);
-    if (!parsed.success) {
-      throw new ConfigurationError(
-        `Invalid network configuration: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
-      );
-    }
-    const config = parsed.data;
+    const config = parseInput(NetworkConfigSchema, input, 'network configuration');
     if ((await this.list()).some((n) => n.name === config.name)) {
       throw new ConflictError(`A network named '${config.name}' already exists`);
     }

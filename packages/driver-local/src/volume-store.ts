@@ -1,6 +1,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import {
   ConfigurationError,
+  parseInput,
   type Volume,
   type VolumeConfigInput,
   VolumeConfigSchema,
@@ -42,18 +43,7 @@ export class VolumeStore {
 
   /** Creating an existing volume returns it, as Docker does: volumes are claimed by name. */
   async create(input: VolumeConfigInput): Promise<Volume> {
-    const parsed = VolumeConfigSchema.safeParse(input);
-    if (!parsed.success) {
-      throw new ConfigurationError(
-        `Invalid volume configuration: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
-        parsed.error.issues.map((i) => ({
-          path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
-          message: i.message,
-          stage: 'schema' as const,
-        })),
-      );
-    }
-    const config = parsed.data;
+    const config = parseInput(VolumeConfigSchema, input, 'volume configuration');
     if (!VOLUME_NAME.test(config.name)) {
       throw new ConfigurationError(
         `Volume name '${config.name}' must match ${VOLUME_NAME.source}`,

@@ -5,6 +5,7 @@ import {
   type ContainerConfigInput,
   type ContainerDriver,
   type ContainerFilter,
+  ContainerFilterSchema,
   type ContainerInstance,
   ContainerNotFoundError,
   ContainerRemoveError,
@@ -28,7 +29,9 @@ import {
   type OperationOptions,
   type PublishedPort,
   parseContainerConfig,
+  parseExecOptions,
   parseInput,
+  parseLogOptions,
   type RemoveOptions,
   ResourceLimitError,
   type StopOptions,
@@ -495,16 +498,18 @@ export class MockDriver implements ContainerDriver {
     filter: ContainerFilter = {},
     options: OperationOptions = {},
   ): Promise<ContainerInstance[]> {
-    return this.#op('listContainers', [filter, options], options.signal, () =>
-      [...this.#containers.values()]
+    return this.#op('listContainers', [filter, options], options.signal, () => {
+      const wanted = parseInput(ContainerFilterSchema, filter, 'container filter');
+      return [...this.#containers.values()]
         .map((c) => c.instance)
-        .filter((instance) => matchesContainerFilter(instance, filter))
-        .map(copy),
-    );
+        .filter((instance) => matchesContainerFilter(instance, wanted))
+        .map(copy);
+    });
   }
 
   getContainerLogs(id: string, options: GetLogsOptions = {}): Promise<string> {
     return this.#op('getContainerLogs', [id, options], options.signal, () => {
+      parseLogOptions(options);
       return formatLogLines(selectLogLines(this.#get(id).logs, options), options.timestamps);
     });
   }
@@ -513,9 +518,10 @@ export class MockDriver implements ContainerDriver {
     const self = this;
     return {
       async *[Symbol.asyncIterator]() {
-        const container = await self.#op('streamLogs', [id, options], options.signal, () =>
-          self.#get(id),
-        );
+        const container = await self.#op('streamLogs', [id, options], options.signal, () => {
+          parseLogOptions(options);
+          return self.#get(id);
+        });
         const backlog = selectLogLines(container.logs, options);
         for (const line of backlog) yield copy(line);
         if (!options.follow) return;
@@ -557,6 +563,7 @@ export class MockDriver implements ContainerDriver {
 
   exec(id: string, command: string[], options: ExecCallOptions = {}): Promise<ExecResult> {
     return this.#op('exec', [id, command, options], options.signal, async () => {
+      parseExecOptions(options);
       const container = this.#get(id);
       if (container.instance.status !== 'running') {
         throw new ConflictError(this.#profile.notRunningMessage(container.instance.id));

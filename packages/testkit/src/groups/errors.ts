@@ -58,6 +58,45 @@ export const errorsGroup: GroupDefinition = {
       expect(after.map((c) => c.id).sort()).toEqual(before.map((c) => c.id).sort());
     });
 
+    test('invalid filters, log options and exec options are ConfigurationErrors', async (ctx) => {
+      const { id } = await ctx.driver.createContainer(ctx.config({ command: ctx.longRunning() }));
+      try {
+        await ctx.driver.startContainer(id);
+        const { exec } = await ctx.driver.capabilities();
+        const calls: [string, () => Promise<unknown>][] = [
+          ['listContainers', () => ctx.driver.listContainers({ status: 'sleeping' } as never)],
+          ['getContainerLogs', () => ctx.driver.getContainerLogs(id, { tail: -1 })],
+          ...(exec
+            ? [
+                ['exec', () => ctx.driver.exec(id, ['true'], { timeout: -5 })] as [
+                  string,
+                  () => Promise<unknown>,
+                ],
+              ]
+            : []),
+          [
+            'streamLogs',
+            async () => {
+              for await (const _ of ctx.driver.streamLogs(id, { tail: 1.5 })) {
+                // draining
+              }
+            },
+          ],
+        ];
+        for (const [operation, call] of calls) {
+          const error = await call().then(
+            () => new Error(`${operation} accepted invalid input`),
+            (e: unknown) => e,
+          );
+          expect((error as { code?: string }).code, `${operation}: ${String(error)}`).toBe(
+            'CONFIGURATION_ERROR',
+          );
+        }
+      } finally {
+        await ctx.driver.removeContainer(id, { force: true });
+      }
+    });
+
     test('unknown keys in a config are rejected, not ignored', async (ctx) => {
       const config = { ...ctx.config({ command: ctx.longRunning() }), privileged: true };
       await expect(ctx.driver.createContainer(config as never)).rejects.toMatchObject({
