@@ -46,6 +46,23 @@ function failedOf(driver: string): string[] {
     .sort();
 }
 
+describe('capability-dependent tests are skipped, never passed or failed', () => {
+  it('skips the groups a driver reports it cannot do, and groups skipped by name', () => {
+    const of = (group: string) =>
+      results.filter(
+        (r) => r.ancestorTitles[0] === 'no-exec conformance' && r.ancestorTitles[1] === group,
+      );
+    expect(of('exec').length).toBeGreaterThan(0);
+    expect(of('exec').every((r) => r.status === 'skipped')).toBe(true);
+    expect(of('networks').every((r) => r.status === 'skipped')).toBe(true);
+    expect(of('volumes').map((r) => [r.title, r.status])).toEqual([
+      ['skipped: this fixture skips volumes by name', 'skipped'],
+    ]);
+    expect(of('lifecycle').every((r) => r.status === 'passed')).toBe(true);
+    expect(failedOf('no-exec')).toEqual([]);
+  });
+});
+
 describe('the conformance suite catches broken drivers', () => {
   it('ran every fixture', () => {
     const drivers = new Set(results.map((r) => r.ancestorTitles[0]));
@@ -53,6 +70,7 @@ describe('the conformance suite catches broken drivers', () => {
       'control conformance',
       'ignores-filters conformance',
       'leaks-on-remove conformance',
+      'no-exec conformance',
       'vague-not-found conformance',
     ]);
   });
