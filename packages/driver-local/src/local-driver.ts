@@ -87,7 +87,14 @@ import { NetworkStore } from './network-store.js';
 import { isSameLiveProcess, processGroupMembers, signalProcess } from './process-identity.js';
 import { SupervisorPool, SupervisorStartError } from './process-supervisor.js';
 import { buildSandboxCommand } from './sandbox-command.js';
-import { readJsonSync, StateLayout, writeJsonAtomic, writeJsonAtomicSync } from './state-store.js';
+import { SPARE_CONTENTS, SpareDirectories } from './spare-dirs.js';
+import {
+  commitJsonAtomicSync,
+  readJsonSync,
+  StateLayout,
+  writeJsonAtomic,
+  writeJsonAtomicSync,
+} from './state-store.js';
 import type { ExitRecord, RunSpec, StopRecord } from './supervisor-protocol.js';
 import { resolveUser } from './user-spec.js';
 import { VolumeStore } from './volume-store.js';
@@ -175,9 +182,14 @@ export class LocalDriver implements ContainerDriver {
   /** Trashed container directories still to delete, and the pending turn that deletes them. */
   private readonly trashQueue: string[] = [];
   private trashSweep: NodeJS.Timeout | undefined;
+  private readonly spares: SpareDirectories;
 
   constructor(private readonly options: LocalDriverOptions = {}) {
     this.layout = new StateLayout(resolve(options.stateDir ?? defaultStateDir()));
+    this.spares = new SpareDirectories(this.layout.spares, {
+      target: 4,
+      discard: (path) => this.emptyTrash([this.moveToTrash(path)]),
+    });
     this.enforcement = options.enforcement ?? 'strict';
     if (this.enforcement !== 'strict' && this.enforcement !== 'best-effort') {
       throw new ConfigurationError(
@@ -309,8 +321,11 @@ export class LocalDriver implements ContainerDriver {
     };
     // Synchronous: a handful of metadata operations on local files, each far cheaper than a
     // trip through the thread pool, and a lifecycle is made of little else.
-    mkdirSync(this.layout.containerDir(id), { recursive: true, mode: 0o711 });
-    mkdirSync(workDir, { mode: 0o700 });
+    const fromSpare = this.spares.takeInto(this.layout.containerDir(id));
+    if (!fromSpare) {
+      mkdirSync(this.layout.containerDir(id), { recursive: true, mode: 0o711 });
+      mkdirSync(workDir, { mode: 0o700 });
+    }
     if (host.setpriv.user) {
       chownSync(workDir, user.uid, user.gid);
       // A fresh named volume belongs to its first user, as Docker's copy-up would make it.
@@ -320,7 +335,16 @@ export class LocalDriver implements ContainerDriver {
         }
       }
     }
-    writeJsonAtomicSync(this.layout.containerFile(id), record);
+    if (fromSpare) {
+      const draft = join(this.layout.containerDir(id), SPARE_CONTENTS.recordDraft);
+      commitJsonAtomicSync(
+        { fd: openSync(draft, 'r+'), temp: draft },
+        this.layout.containerFile(id),
+        record,
+      );
+    } else {
+      writeJsonAtomicSync(this.layout.containerFile(id), record);
+    }
     return toInstance({ record, status: 'created', supervised: false }, DRIVER_NAME);
   }
 
@@ -597,9 +621,9 @@ export class LocalDriver implements ContainerDriver {
    */
   private discard(cid: string): void {
     const dir = this.layout.containerDir(cid);
-    const trashed = join(this.layout.trash, `${cid}.${randomUUID()}`);
+    let trashed: string;
     try {
-      renameSync(dir, trashed);
+      trashed = this.moveToTrash(dir, cid);
     } catch {
       // Already gone, or no trash directory to move it to: delete it in place.
       try {
@@ -610,6 +634,13 @@ export class LocalDriver implements ContainerDriver {
       return;
     }
     this.emptyTrash([trashed]);
+  }
+
+  /** Renames `path` into the trash (deleted later by emptyTrash); returns its new path. */
+  private moveToTrash(path: string, label = 'spare'): string {
+    const trashed = join(this.layout.trash, `${label}.${randomUUID()}`);
+    renameSync(path, trashed);
+    return trashed;
   }
 
   /**
@@ -973,6 +1004,7 @@ export class LocalDriver implements ContainerDriver {
     for (const monitor of this.monitors.values()) monitor.stop();
     this.monitors.clear();
     this.pool.close();
+    this.spares.close();
     clearTimeout(this.trashSweep);
     this.sweepTrash(Number.POSITIVE_INFINITY);
   }

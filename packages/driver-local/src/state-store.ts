@@ -131,6 +131,10 @@ export class StateLayout {
   get trash(): string {
     return join(this.root, 'trash');
   }
+  /** Ready-made container directories (see spare-dirs.ts). */
+  get spares(): string {
+    return join(this.root, 'spares');
+  }
   get supervisorLog(): string {
     return join(this.root, 'supervisor.log');
   }

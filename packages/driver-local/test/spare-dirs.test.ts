@@ -1,0 +1,55 @@
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { eventually, makeDriver, tempDir } from './helpers.js';
+
+/** Waits (bounded by the test's timeout) until `check` holds. */
+const until = (check: () => boolean) => eventually(async () => (check() ? true : undefined));
+
+const config = {
+  sessionId: 'spares',
+  image: 'host',
+  command: ['sh', '-c', 'echo from-spare; pwd'],
+};
+
+describe('ready-made container directories', () => {
+  it('are made after a create, and the next container is built from one', async () => {
+    const stateDir = await tempDir('spares-');
+    const driver = await makeDriver({ stateDir });
+    const spares = join(stateDir, 'spares');
+    const first = await driver.createContainer(config);
+    await until(
+      () =>
+        existsSync(spares) && readdirSync(spares).filter((n) => n.startsWith('ready-')).length >= 2,
+    );
+    const before = readdirSync(spares);
+
+    const second = await driver.createContainer(config);
+    // One of the spares there before is gone (refills only ever add new names).
+    const after = new Set(readdirSync(spares));
+    expect(before.filter((name) => !after.has(name))).toHaveLength(1);
+    const dir = join(stateDir, 'containers', second.id);
+    // Built from a spare: no draft left behind, the record in place, the work dir private.
+    expect(readdirSync(dir).sort()).toEqual(['container.json', 'stderr.log', 'stdout.log', 'work']);
+    expect(statSync(join(dir, 'work')).mode & 0o777).toBe(0o700);
+    await driver.startContainer(second.id);
+    expect(await driver.waitContainer(second.id)).toEqual({ exitCode: 0, oomKilled: false });
+    expect(await driver.getContainerLogs(second.id)).toBe(`from-spare\n${join(dir, 'work')}\n`);
+    await driver.removeContainer(first.id);
+    await driver.removeContainer(second.id);
+    await driver.close();
+  });
+
+  it('a half-made spare from a killed driver is thrown away, never used', async () => {
+    const stateDir = await tempDir('spares-killed-');
+    const spares = join(stateDir, 'spares');
+    mkdirSync(join(spares, 'making-left-by-a-killed-driver'), { recursive: true });
+    const driver = await makeDriver({ stateDir });
+    const c = await driver.createContainer(config);
+    expect(existsSync(join(spares, 'making-left-by-a-killed-driver'))).toBe(false);
+    await until(() => readdirSync(join(stateDir, 'trash')).length === 0);
+    expect(readdirSync(join(stateDir, 'containers', c.id))).toContain('container.json');
+    await driver.removeContainer(c.id);
+    await driver.close();
+  });
+});
