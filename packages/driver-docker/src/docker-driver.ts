@@ -348,7 +348,7 @@ export class DockerDriver implements ContainerDriver {
 
     const created = await this.#call<{ Id: string }>(
       { method: 'POST', path: '/containers/create', query: { name: config.name }, body, signal },
-      { kind: 'container', op: 'create', name: config.name },
+      { kind: 'container', op: 'create', name: config.name, cpu: config.resources.cpu },
     );
     this.#managed.add(created.Id);
     return toInstance(await this.#inspectOrThrow(created.Id, signal));

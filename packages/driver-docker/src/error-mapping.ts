@@ -17,6 +17,7 @@ import {
   NetworkError,
   NetworkNotFoundError,
   NetworkRemoveError,
+  ResourceLimitError,
   UnsupportedFeatureError,
   VolumeCreationError,
   VolumeNotFoundError,
@@ -26,7 +27,7 @@ import type { EngineHttpError } from './engine-client.js';
 
 /** What was being done, so an engine status can become the right contract error. */
 export type EngineOperation =
-  | { kind: 'container'; op: 'create'; name?: string | undefined }
+  | { kind: 'container'; op: 'create'; name?: string | undefined; cpu?: number }
   | { kind: 'container'; op: 'start' | 'stop' | 'remove' | 'other'; id: string }
   | { kind: 'volume'; op: 'create' | 'remove' | 'other'; id: string }
   | { kind: 'network'; op: 'create' | 'remove' | 'other'; id: string }
@@ -108,6 +109,12 @@ function containerError(
         { name: what.name },
         { ...cause, retryable: false },
       );
+    }
+    // "Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available": a request the
+    // host can never satisfy, reported as the contract's resource limit.
+    const cpuRange = /Range of CPUs is from [\d.]+ to ([\d.]+)/.exec(message);
+    if (cpuRange && what.cpu !== undefined) {
+      return new ResourceLimitError('cpu', Number(cpuRange[1]), what.cpu, cause);
     }
     if (/storage-?opt|quota/i.test(message)) {
       return new UnsupportedFeatureError(

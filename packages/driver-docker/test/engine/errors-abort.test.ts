@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isRetryableError, NetworkError } from '@berth/core';
+import { isRetryableError, NetworkError, ResourceLimitError } from '@berth/core';
 import { expect, it } from 'vitest';
 import { DockerDriver } from '../../src/index.js';
 import { describeEngine, docker, IMAGE, sessionId, shell, useSession } from '../support/engine.js';
@@ -19,6 +19,16 @@ describeEngine('engine errors, aborts and crash cleanup', () => {
     const health = await dead.healthCheck();
     expect(health.status).toBe('unhealthy');
     expect(health.error).toMatch(/ENOENT|unreachable/);
+  });
+
+  it('more CPU than the host has is a ResourceLimitError, and nothing is created', async () => {
+    const cores = (await docker.info()).NCPU as number;
+    const error = await driver
+      .createContainer({ ...shell(session, 'true'), resources: { cpu: cores + 1 } })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(ResourceLimitError);
+    expect(error).toMatchObject({ resource: 'cpu', limit: cores, requested: cores + 1 });
+    expect(await driver.listContainers({ sessionId: session })).toEqual([]);
   });
 
   it('cancels a pending wait when its signal aborts', async () => {

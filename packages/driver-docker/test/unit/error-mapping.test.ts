@@ -8,6 +8,7 @@ import {
   NetworkError,
   NetworkNotFoundError,
   NetworkRemoveError,
+  ResourceLimitError,
   UnsupportedFeatureError,
   VolumeNotFoundError,
   VolumeRemoveError,
@@ -67,6 +68,15 @@ describe('mapEngineError', () => {
     });
     expect(error).toBeInstanceOf(ContainerCreationError);
     expect((error as ContainerCreationError).retryable).toBe(false);
+  });
+
+  it('maps more CPU than the host has to ResourceLimitError with limit and request', () => {
+    const error = mapEngineError(
+      engineError(400, 'Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available'),
+      { kind: 'container', op: 'create', cpu: 3 },
+    );
+    expect(error).toBeInstanceOf(ResourceLimitError);
+    expect(error).toMatchObject({ resource: 'cpu', limit: 2, requested: 3, retryable: false });
   });
 
   it('maps a refused storage option to UnsupportedFeatureError', () => {
