@@ -1,6 +1,6 @@
 import { ConflictError, TimeoutError, UnsupportedFeatureError } from '@berth/core';
 import { describe, expect, it } from 'vitest';
-import { eventually, isAlive, makeDriver, shell } from './helpers.js';
+import { eventually, isAlive, makeDriver, shell, until } from './helpers.js';
 
 describe('exec', () => {
   it("runs in the container's working directory, environment, user and cgroup", async () => {
@@ -112,7 +112,7 @@ describe('health checks', () => {
     );
     await driver.startContainer(c.id);
     expect((await driver.getContainer(c.id))?.health).toBe('starting');
-    await eventually(async () => ((await driver.isContainerHealthy(c.id)) ? true : undefined));
+    await until(() => driver.isContainerHealthy(c.id));
     expect((await driver.getContainer(c.id))?.health).toBe('healthy');
   });
 
@@ -124,9 +124,7 @@ describe('health checks', () => {
       }),
     );
     await driver.startContainer(c.id);
-    await eventually(async () =>
-      (await driver.getContainer(c.id))?.health === 'unhealthy' ? true : undefined,
-    );
+    await until(async () => (await driver.getContainer(c.id))?.health === 'unhealthy');
     expect(await driver.isContainerHealthy(c.id)).toBe(false);
   });
 

@@ -57,6 +57,11 @@ export async function eventually<T>(
   }
 }
 
+/** Polls until `check` holds (bounded by the test's timeout). */
+export function until(check: () => boolean | Promise<boolean>, intervalMs = 25): Promise<true> {
+  return eventually(async () => ((await check()) ? true : undefined), intervalMs);
+}
+
 export async function procStatus(pid: number): Promise<Record<string, string>> {
   const text = await readFile(`/proc/${pid}/status`, 'utf8');
   return Object.fromEntries(

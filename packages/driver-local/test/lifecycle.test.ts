@@ -12,7 +12,7 @@ import {
 } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import { berthDrivers, LocalDriver } from '../src/index.js';
-import { eventually, makeDriver, shell, tempDir } from './helpers.js';
+import { makeDriver, shell, tempDir, until } from './helpers.js';
 
 describe('LocalDriver lifecycle', () => {
   it('runs a process through create, start, wait, logs and remove', async () => {
@@ -112,9 +112,7 @@ describe('LocalDriver lifecycle', () => {
     const c = await driver.createContainer(shell('echo started; sleep 60'));
     await driver.stopContainer(c.id); // never started: nothing to do
     await driver.startContainer(c.id);
-    await eventually(async () =>
-      (await driver.getContainerLogs(c.id)) === 'started\n' ? true : undefined,
-    );
+    await until(async () => (await driver.getContainerLogs(c.id)) === 'started\n');
     const first = await driver.getContainer(c.id);
     await driver.startContainer(c.id);
     expect((await driver.getContainer(c.id))?.startedAt).toEqual(first?.startedAt);

@@ -1,10 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventually, makeDriver, tempDir } from './helpers.js';
-
-/** Waits (bounded by the test's timeout) until `check` holds. */
-const until = (check: () => boolean) => eventually(async () => (check() ? true : undefined));
+import { makeDriver, tempDir, until } from './helpers.js';
 
 const config = {
   sessionId: 'spares',

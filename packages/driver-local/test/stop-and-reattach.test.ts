@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventually, isAlive, makeDriver, shell, tempDir } from './helpers.js';
+import { eventually, isAlive, makeDriver, shell, tempDir, until } from './helpers.js';
 
 async function runRecord(
   stateDir: string,
@@ -30,9 +30,7 @@ describe('stop', () => {
       shell('trap "echo terminating; exit 42" TERM; echo ready; sleep 300 & wait'),
     );
     await driver.startContainer(c.id);
-    await eventually(async () =>
-      (await driver.getContainerLogs(c.id)).includes('ready') ? true : undefined,
-    );
+    await until(async () => (await driver.getContainerLogs(c.id)).includes('ready'));
     await driver.stopContainer(c.id, { timeout: 20 });
     const stopped = await driver.getContainer(c.id);
     expect(stopped).toMatchObject({ status: 'stopped', exitCode: 42 });
@@ -45,9 +43,7 @@ describe('stop', () => {
       shell('trap "" TERM; echo ready; while :; do sleep 0.05; done'),
     );
     await driver.startContainer(c.id);
-    await eventually(async () =>
-      (await driver.getContainerLogs(c.id)).includes('ready') ? true : undefined,
-    );
+    await until(async () => (await driver.getContainerLogs(c.id)).includes('ready'));
     await driver.stopContainer(c.id, { timeout: 1 });
     expect(await driver.getContainer(c.id)).toMatchObject({ status: 'stopped', exitCode: 137 });
   });
@@ -99,7 +95,7 @@ describe('a lost supervisor', () => {
       await readFile(join(driver.stateDir, 'containers', c.id, 'run.json'), 'utf8'),
     ) as { pid: number; supervisorPid: number };
     process.kill(run.supervisorPid, 'SIGKILL');
-    await eventually(async () => (isAlive(run.supervisorPid) ? undefined : true));
+    await until(() => !isAlive(run.supervisorPid));
     expect((await driver.getContainer(c.id))?.status).toBe('running');
     await driver.stopContainer(c.id, { timeout: 1 });
     expect(await driver.getContainer(c.id)).toMatchObject({ status: 'stopped', exitCode: 143 });
