@@ -1,5 +1,5 @@
-import { accessSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { accessSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { signalProcess } from './process-identity.js';
 
@@ -176,10 +176,19 @@ export async function detectCgroupLayout(parent = 'berth'): Promise<CgroupLayout
   return layout;
 }
 
-/** Makes (or reuses) the container's group in every hierarchy and applies the limits. */
+/**
+ * The name of the group of one run of a container. Each run gets its own: removing a group
+ * can take the kernel a while (a cpu group's bandwidth timer), so a supervisor removes it only
+ * after it has reported the exit, and by then the next run may already be starting.
+ */
+export function runCgroupName(id: string, run: number): string {
+  return `${id}.${run}`;
+}
+
+/** Makes (or reuses) a group in every hierarchy and applies the limits. */
 export async function createContainerCgroup(
   layout: CgroupLayout,
-  id: string,
+  name: string,
   limits: CgroupLimits,
 ): Promise<ContainerCgroup> {
   if (layout.version === 2) {
@@ -187,7 +196,7 @@ export async function createContainerCgroup(
     const parentDir = join(mount, layout.parent);
     mkdirSync(parentDir, { recursive: true });
     enableV2Controllers(mount, parentDir);
-    const dir = join(parentDir, id);
+    const dir = join(parentDir, name);
     mkdirSync(dir, { recursive: true });
     const group: ContainerCgroup = {
       version: 2,
@@ -201,7 +210,7 @@ export async function createContainerCgroup(
     for (const controller of ['cpu', 'cpuacct', 'memory', 'pids'] as const) {
       const mount = layout.mounts[controller];
       if (!mount) continue;
-      const dir = join(mount, layout.parent, id);
+      const dir = join(mount, layout.parent, name);
       mkdirSync(dir, { recursive: true });
       dirs[controller] = dir;
     }
@@ -210,6 +219,23 @@ export async function createContainerCgroup(
     return group;
   }
   throw new Error('no cgroup hierarchy on this host');
+}
+
+/** The group createContainerCgroup makes of this name, whether or not it exists now. */
+export function containerCgroupOf(layout: CgroupLayout, name: string): ContainerCgroup | undefined {
+  if (layout.version === 2) {
+    const dir = join(layout.mounts.unified as string, layout.parent, name);
+    return { version: 2, dirs: { cpu: dir, cpuacct: dir, memory: dir, pids: dir } };
+  }
+  if (layout.version === 1) {
+    const dirs: ContainerCgroup['dirs'] = {};
+    for (const controller of ['cpu', 'cpuacct', 'memory', 'pids'] as const) {
+      const mount = layout.mounts[controller];
+      if (mount) dirs[controller] = join(mount, layout.parent, name);
+    }
+    return { version: 1, dirs };
+  }
+  return undefined;
 }
 
 export async function applyLimits(group: ContainerCgroup, limits: CgroupLimits): Promise<void> {
@@ -253,13 +279,13 @@ export async function applyLimits(group: ContainerCgroup, limits: CgroupLimits):
   }
 }
 
-function uniqueDirs(group: ContainerCgroup): string[] {
+export function cgroupDirs(group: ContainerCgroup): string[] {
   return [...new Set(Object.values(group.dirs).filter((d): d is string => d !== undefined))];
 }
 
 /** The files a process writes its pid to, to join the group in every hierarchy. */
 export function cgroupProcsFiles(group: ContainerCgroup): string[] {
-  return uniqueDirs(group).map((dir) => join(dir, 'cgroup.procs'));
+  return cgroupDirs(group).map((dir) => join(dir, 'cgroup.procs'));
 }
 
 /** One procs file that lists every member (all hierarchies hold the same processes). */
@@ -323,10 +349,11 @@ export async function killCgroup(group: ContainerCgroup): Promise<void> {
 }
 
 export async function removeContainerCgroup(group: ContainerCgroup): Promise<void> {
-  for (const dir of uniqueDirs(group)) {
+  for (const dir of cgroupDirs(group)) {
     for (let attempt = 0; ; attempt++) {
       try {
-        rmdirSync(dir);
+        // Off the main thread: the kernel can take milliseconds to let a group go.
+        await rmdir(dir);
         break;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;

@@ -33,6 +33,8 @@ export interface PlanContext {
   host: HostFingerprint;
   stateDir: string;
   workDir: string;
+  /** Where the work directory is on the host now, if not yet at workDir (a warm sandbox). */
+  workDirSource?: string;
 }
 
 export interface ProcessOverrides {
@@ -73,7 +75,7 @@ export function planProcess(
       readOnly: security.readOnly,
       mounts: record.mounts,
       overlays: record.overlays,
-      writable: [context.workDir],
+      writable: [{ source: context.workDirSource ?? context.workDir, target: context.workDir }],
       hidden: [context.stateDir],
       isolateNetwork,
       hostname: record.name,
@@ -82,7 +84,14 @@ export function planProcess(
       plan.joinNamespacesOf = overrides.joinNamespacesOf;
   }
   // Inside bubblewrap the working directory is set by --chdir; outside it, by spawn itself.
-  return { plan, spawnCwd: plan.filesystem ? context.workDir : cwd, env };
+  return { plan, spawnCwd: hostPath(plan.filesystem ? context.workDir : cwd, context), env };
+}
+
+/** Where a path under the work directory is on the host while it is still elsewhere. */
+function hostPath(path: string, context: PlanContext): string {
+  const { workDir, workDirSource } = context;
+  if (workDirSource === undefined || !inside(path, workDir)) return path;
+  return join(workDirSource, path.slice(workDir.length));
 }
 
 function inside(path: string, root: string): boolean {

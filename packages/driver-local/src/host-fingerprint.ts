@@ -5,7 +5,14 @@ import { delimiter, join } from 'node:path';
 import type { DriverCapabilities } from '@berth/core';
 import type { execa as Execa } from 'execa';
 import { type CgroupLayout, detectCgroupLayout } from './cgroups.js';
-import { buildSandboxCommand, type RootEntry, type SandboxTools } from './sandbox-command.js';
+import {
+  buildSandboxCommand,
+  type RootEntry,
+  type SandboxTools,
+  WARM_READY_LINE,
+  warmStartScript,
+  warmStub,
+} from './sandbox-command.js';
 
 /** Which host mechanisms the driver may use; each defaults to "if this host has it". */
 export interface IsolationSettings {
@@ -29,6 +36,8 @@ export interface HostFingerprint {
     reason?: string;
   };
   bubblewrap: { path?: string; works: boolean; flags: string[]; reason?: string };
+  /** The shell hands a script's exports and exec to a program exactly (see warmStartScript). */
+  warmStart: boolean;
   tools: SandboxTools;
 }
 
@@ -221,8 +230,39 @@ export async function fingerprintHost(
     cgroups,
     setpriv,
     bubblewrap,
+    warmStart: linux && (await probeWarmStart(execa, tools)),
     tools,
   };
+}
+
+/**
+ * Whether this host's shell runs a warm start's script faithfully: the program gets exactly the
+ * exported environment (a bash as sh would add SHLVL and _) and its arguments untouched.
+ */
+async function probeWarmStart(execa: typeof Execa, tools: SandboxTools): Promise<boolean> {
+  const env = await findExecutable('env', undefined);
+  if (!env) return false;
+  const expected = { PROBE: `a'b $x \`y\` "z"\n\\`, PWD: '/' };
+  const script = warmStartScript([env], expected);
+  const [file, ...args] = warmStub(tools);
+  const result = await execa(file as string, args, {
+    reject: false,
+    input: script,
+    cwd: '/',
+    timeout: 10_000,
+    env: {},
+    extendEnv: false,
+    stripFinalNewline: false,
+  });
+  const wanted = Object.entries(expected).map(([k, v]) => `${k}=${v}\n`);
+  const said = String(result.stdout ?? '');
+  if (!said.startsWith(WARM_READY_LINE)) return false;
+  const got = said.slice(WARM_READY_LINE.length);
+  return (
+    result.exitCode === 0 &&
+    got.length === wanted.join('').length &&
+    wanted.every((line) => got.includes(line))
+  );
 }
 
 export function capabilitiesOf(host: HostFingerprint): DriverCapabilities {

@@ -16,6 +16,7 @@ import {
   CONTRACT_VERSION,
   ConfigurationError,
   ConflictError,
+  type ContainerConfig,
   type ContainerConfigInput,
   type ContainerDriver,
   type ContainerFilter,
@@ -55,7 +56,9 @@ import {
 } from '@berth/core';
 import { execa as defaultExeca } from 'execa';
 import {
+  type CgroupLimits,
   type ContainerCgroup,
+  cgroupDirs,
   cgroupMembers,
   cgroupProcsFiles,
   createContainerCgroup,
@@ -63,6 +66,7 @@ import {
   memberListFile,
   oomCounter,
   removeContainerCgroup,
+  runCgroupName,
 } from './cgroups.js';
 import { type InContainerOptions, runInContainer } from './container-exec.js';
 import { containerEnvironment, planProcess, programExists } from './container-plan.js';
@@ -86,7 +90,7 @@ import { resolveAllowedRoots, resolveMounts } from './mounts.js';
 import { NetworkStore } from './network-store.js';
 import { isSameLiveProcess, processGroupMembers, signalProcess } from './process-identity.js';
 import { SupervisorPool, SupervisorStartError } from './process-supervisor.js';
-import { buildSandboxCommand } from './sandbox-command.js';
+import { buildSandboxCommand, warmStartScript, warmStub } from './sandbox-command.js';
 import { SPARE_CONTENTS, SpareDirectories } from './spare-dirs.js';
 import {
   commitJsonAtomicSync,
@@ -95,9 +99,16 @@ import {
   writeJsonAtomic,
   writeJsonAtomicSync,
 } from './state-store.js';
-import type { ExitRecord, RunSpec, StopRecord } from './supervisor-protocol.js';
+import {
+  type ExitRecord,
+  type RunRecord,
+  type RunSpec,
+  type StopRecord,
+  WARM_SANDBOX_GONE,
+} from './supervisor-protocol.js';
 import { resolveUser } from './user-spec.js';
 import { VolumeStore } from './volume-store.js';
+import { type WarmSandbox, WarmSandboxes } from './warm-sandboxes.js';
 
 const { version: PACKAGE_VERSION } = createRequire(import.meta.url)('../package.json') as {
   version: string;
@@ -126,6 +137,11 @@ export interface LocalDriverOptions {
   idleSupervisors?: number;
   /** Containers one supervisor process runs at once. Default: 16. */
   containersPerSupervisor?: number;
+  /**
+   * Sandboxes kept built ahead of time for the next containers, shaped like the latest one
+   * (see the README, "Warm sandboxes"). 0 builds every sandbox on start. Default: 2.
+   */
+  warmSandboxes?: number;
   /** The execa function (injectable for tests). */
   execa?: typeof defaultExeca;
 }
@@ -159,6 +175,25 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 const CONTAINER_ID = /^[0-9a-f]{32}$/;
+/** Stands in for a container id where only the shape of a record matters. */
+const PLACEHOLDER_ID = '0'.repeat(32);
+
+/** The cgroup limits this host enforces for the config; undefined when it gets no cgroup. */
+function limitsOf(host: HostFingerprint, config: ContainerConfig): CgroupLimits | undefined {
+  const { cpu, memory, pids } = host.cgroups.enforced;
+  if (!cpu && !memory && !pids) return undefined;
+  const { resources } = config;
+  return {
+    ...(cpu ? { cpu: resources.cpu } : {}),
+    ...(memory ? { memory: resources.memory } : {}),
+    ...(pids ? { pids: resources.pids } : {}),
+  };
+}
+
+/** What a warm sandbox's stub is given to become this container's program. */
+function warmScriptOf(record: ContainerRecord): string | undefined {
+  return warmStartScript(record.command, { ...record.env, PWD: record.cwd });
+}
 
 /**
  * Containers as supervised local processes. See the package README for what is enforced where.
@@ -183,6 +218,9 @@ export class LocalDriver implements ContainerDriver {
   private readonly trashQueue: string[] = [];
   private trashSweep: NodeJS.Timeout | undefined;
   private readonly spares: SpareDirectories;
+  private readonly warm: WarmSandboxes;
+  /** Created containers holding a warm sandbox they have not started in yet. */
+  private readonly claimed = new Map<string, WarmSandbox>();
 
   constructor(private readonly options: LocalDriverOptions = {}) {
     this.layout = new StateLayout(resolve(options.stateDir ?? defaultStateDir()));
@@ -202,6 +240,16 @@ export class LocalDriver implements ContainerDriver {
       maxIdle: options.idleSupervisors ?? 2,
       perSupervisor: options.containersPerSupervisor ?? 16,
     });
+    const warmSandboxes = options.warmSandboxes ?? 2;
+    if (!Number.isInteger(warmSandboxes) || warmSandboxes < 0) {
+      throw new ConfigurationError(
+        `warmSandboxes must be a whole number of at least 0, got ${String(warmSandboxes)}`,
+      );
+    }
+    this.warm = new WarmSandboxes(this.layout.warm, this.pool, {
+      target: warmSandboxes,
+      trash: (path) => this.emptyTrash([this.moveToTrash(path, 'warm')]),
+    });
     this.volumes = new VolumeStore(this.layout, DRIVER_NAME);
     this.networks = new NetworkStore(this.layout, DRIVER_NAME);
   }
@@ -220,6 +268,8 @@ export class LocalDriver implements ContainerDriver {
         fingerprintHost(this.execa, this.options.isolation),
         resolveAllowedRoots(this.options.allowedRoots ?? []),
       ]);
+      // In the background: nothing here waits for what dead drivers left.
+      void this.warm.sweep(host.cgroups);
       return { host, allowedRoots };
     })();
     this.ready.catch(() => {
@@ -263,15 +313,14 @@ export class LocalDriver implements ContainerDriver {
     if (config.network !== undefined && !(await this.networks.find(config.network))) {
       throw new NetworkNotFoundError(config.network);
     }
-    // 122 random bits from the pooled generator, as 32 hex digits.
-    const id = randomUUID().replaceAll('-', '');
-    const name = config.name ?? `berth-${id.slice(0, 12)}`;
     // A generated name embeds the fresh id, so only a chosen one can collide.
-    if (config.name !== undefined && (await this.allRecords()).some((r) => r.name === name)) {
-      throw new ConflictError(`A container named '${name}' already exists`);
+    if (
+      config.name !== undefined &&
+      (await this.allRecords()).some((r) => r.name === config.name)
+    ) {
+      throw new ConflictError(`A container named '${config.name}' already exists`);
     }
     const user = await resolveUser(config.security.user);
-    const workDir = this.layout.workDir(id);
     const { mounts, overlays } = host.bubblewrap.works
       ? await resolveMounts(config.volumes, {
           allowedRoots,
@@ -287,9 +336,8 @@ export class LocalDriver implements ContainerDriver {
           },
         })
       : { mounts: [], overlays: [] };
-    const cwd = config.workingDir ?? workDir;
-    if (!isAbsolute(cwd)) {
-      throw new ConfigurationError(`workingDir '${cwd}' must be an absolute path`, [
+    if (config.workingDir !== undefined && !isAbsolute(config.workingDir)) {
+      throw new ConfigurationError(`workingDir '${config.workingDir}' must be an absolute path`, [
         { path: ['workingDir'], message: 'must be absolute', stage: 'schema' },
       ]);
     }
@@ -301,32 +349,46 @@ export class LocalDriver implements ContainerDriver {
       'berth.session': config.sessionId,
       ...(config.tenantId ? { 'berth.tenant': config.tenantId } : {}),
     };
-    const record: ContainerRecord = {
-      id,
-      name,
-      sessionId: config.sessionId,
-      ...(config.tenantId ? { tenantId: config.tenantId } : {}),
-      image: config.image,
-      createdAt: new Date().toISOString(),
-      labels,
-      config,
-      run: 0,
-      command,
-      cwd,
-      env: containerEnvironment(config.env, { name, home: workDir }, this.options.inheritEnv ?? []),
-      user,
-      mounts,
-      overlays,
-      unenforced,
+    const createdAt = new Date().toISOString();
+    const recordFor = (id: string): ContainerRecord => {
+      const workDir = this.layout.workDir(id);
+      const name = config.name ?? `berth-${id.slice(0, 12)}`;
+      return {
+        id,
+        name,
+        sessionId: config.sessionId,
+        ...(config.tenantId ? { tenantId: config.tenantId } : {}),
+        image: config.image,
+        createdAt,
+        labels,
+        config,
+        run: 0,
+        command,
+        cwd: config.workingDir ?? workDir,
+        env: containerEnvironment(
+          config.env,
+          { name, home: workDir },
+          this.options.inheritEnv ?? [],
+        ),
+        user,
+        mounts,
+        overlays,
+        unenforced,
+      };
     };
+    const warm = this.claimWarm(host, config, recordFor);
+    // 122 random bits from the pooled generator, as 32 hex digits.
+    const id = warm?.id ?? randomUUID().replaceAll('-', '');
+    const record = recordFor(id);
+    const workDir = this.layout.workDir(id);
     // Synchronous: a handful of metadata operations on local files, each far cheaper than a
     // trip through the thread pool, and a lifecycle is made of little else.
-    const fromSpare = this.spares.takeInto(this.layout.containerDir(id));
+    const fromSpare = warm !== undefined || this.spares.takeInto(this.layout.containerDir(id));
     if (!fromSpare) {
       mkdirSync(this.layout.containerDir(id), { recursive: true, mode: 0o711 });
       mkdirSync(workDir, { mode: 0o700 });
     }
-    if (host.setpriv.user) {
+    if (host.setpriv.user && !warm) {
       chownSync(workDir, user.uid, user.gid);
       // A fresh named volume belongs to its first user, as Docker's copy-up would make it.
       for (const mount of mounts) {
@@ -345,7 +407,46 @@ export class LocalDriver implements ContainerDriver {
     } else {
       writeJsonAtomicSync(this.layout.containerFile(id), record);
     }
+    if (warm) this.claimed.set(id, warm);
     return toInstance({ record, status: 'created', supervised: false }, DRIVER_NAME);
+  }
+
+  /**
+   * A warm sandbox made for exactly this container's chain, its directory moved into place;
+   * undefined when none is ready or the container cannot use one (a chosen name, volumes, an
+   * environment the stub's shell cannot carry). See warm-sandboxes.ts.
+   */
+  private claimWarm(
+    host: HostFingerprint,
+    config: ContainerConfig,
+    recordFor: (id: string) => ContainerRecord,
+  ): WarmSandbox | undefined {
+    if (!host.warmStart || !this.warm.enabled) return undefined;
+    if (config.name !== undefined || config.volumes.length > 0) return undefined;
+    if (warmScriptOf(recordFor(PLACEHOLDER_ID)) === undefined) return undefined;
+    const user = recordFor(PLACEHOLDER_ID).user;
+    const warm = this.warm.claim({
+      cgroups: host.cgroups,
+      limits: limitsOf(host, config),
+      owner: host.setpriv.user ? { uid: user.uid, gid: user.gid } : undefined,
+      chain: (id, workDirSource, group) => {
+        const { plan, spawnCwd } = planProcess(
+          recordFor(id),
+          { host, stateDir: this.layout.root, workDir: this.layout.workDir(id), workDirSource },
+          { command: warmStub(host.tools), cgroupProcs: group ? cgroupProcsFiles(group) : [] },
+        );
+        return { argv: buildSandboxCommand(plan, host.tools), cwd: spawnCwd };
+      },
+    });
+    if (!warm) return undefined;
+    try {
+      renameSync(warm.dir, this.layout.containerDir(warm.id));
+      return warm;
+    } catch {
+      // Its directory is left among this driver's warm ones, deleted when it closes.
+      void this.warm.release(warm);
+      return undefined;
+    }
   }
 
   async startContainer(id: string, options?: OperationOptions): Promise<void> {
@@ -362,41 +463,76 @@ export class LocalDriver implements ContainerDriver {
     const { host } = await this.init();
     const { record } = snapshot;
     const { id } = record;
-    const context = { host, stateDir: this.layout.root, workDir: this.layout.workDir(id) };
-    const program = record.command[0] as string;
-    if (!(await programExists(program, record.env, record.cwd, record.mounts))) {
-      throw new ContainerStartError(
-        id,
-        `executable '${program}' was not found (PATH=${record.env.PATH ?? ''})`,
-        { retryable: false },
-      );
-    }
-    const { cpu, memory, pids } = host.cgroups.enforced;
-    let group: ContainerCgroup | undefined;
-    if (cpu || memory || pids) {
-      const { resources } = record.config;
-      try {
-        group = await createContainerCgroup(host.cgroups, id, {
-          ...(cpu ? { cpu: resources.cpu } : {}),
-          ...(memory ? { memory: resources.memory } : {}),
-          ...(pids ? { pids: resources.pids } : {}),
-        });
-      } catch (error) {
-        throw new ContainerStartError(id, `cannot set up its cgroup: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
-    }
-    const { plan, spawnCwd, env } = planProcess(record, context, {
-      command: record.command,
-      cgroupProcs: group ? cgroupProcsFiles(group) : [],
-    });
     // One past the latest run: the one run.json names, or a failed start counted in
     // container.json. A start that succeeds does not rewrite container.json.
     const previous = Math.max(record.run, snapshot.run?.run ?? 0);
     const next = previous + 1;
+    const warm = this.claimed.get(id);
+    this.claimed.delete(id);
+    let script: string | undefined;
+    try {
+      const program = record.command[0] as string;
+      if (!(await programExists(program, record.env, record.cwd, record.mounts))) {
+        throw new ContainerStartError(
+          id,
+          `executable '${program}' was not found (PATH=${record.env.PATH ?? ''})`,
+          { retryable: false },
+        );
+      }
+      if (warm && warm.state === 'claimed' && next === 1) script = warmScriptOf(record);
+    } finally {
+      if (warm && script === undefined) void this.warm.release(warm);
+    }
     // Only an earlier run can have left a stop record (readers match its run number anyway).
     if (previous > 0) rmSync(this.layout.stopFile(id), { force: true });
+    let run: RunRecord | undefined;
+    if (warm && script !== undefined) {
+      try {
+        run = await this.runOnce(host, record, next, warm.group, script);
+      } catch (error) {
+        // Its stub died before it got the program: start cold, in the same cgroup.
+        const gone = error instanceof SupervisorStartError && error.code === WARM_SANDBOX_GONE;
+        if (!gone) throw await this.startFailure(record, next, warm.group, error);
+      }
+    }
+    if (!run) {
+      const limits = limitsOf(host, record.config);
+      let group: ContainerCgroup | undefined;
+      if (limits) {
+        try {
+          group = await createContainerCgroup(host.cgroups, runCgroupName(id, next), limits);
+        } catch (error) {
+          throw new ContainerStartError(
+            id,
+            `cannot set up its cgroup: ${(error as Error).message}`,
+            { cause: error },
+          );
+        }
+      }
+      try {
+        run = await this.runOnce(host, record, next, group);
+      } catch (error) {
+        throw await this.startFailure(record, next, group, error);
+      }
+    }
+    this.sampler.forget(id);
+    if (record.config.healthcheck) this.watchHealth(record, run.run, Date.parse(run.startedAt));
+  }
+
+  /** Has a supervisor run the container's program (in its warm sandbox, given its script). */
+  private async runOnce(
+    host: HostFingerprint,
+    record: ContainerRecord,
+    next: number,
+    group: ContainerCgroup | undefined,
+    warmScript?: string,
+  ): Promise<RunRecord> {
+    const { id } = record;
+    const context = { host, stateDir: this.layout.root, workDir: this.layout.workDir(id) };
+    const { plan, spawnCwd, env } = planProcess(record, context, {
+      command: record.command,
+      cgroupProcs: group ? cgroupProcsFiles(group) : [],
+    });
     const oom = group ? oomCounter(group) : undefined;
     const members = group ? memberListFile(group) : undefined;
     const spec: RunSpec = {
@@ -414,48 +550,51 @@ export class LocalDriver implements ContainerDriver {
       ...(group
         ? {
             cgroup: {
-              dirs: [...new Set(Object.values(group.dirs))].filter(
-                (d): d is string => d !== undefined,
-              ),
+              dirs: cgroupDirs(group),
               ...(members ? { membersFile: members } : {}),
               ...(oom ? { oom } : {}),
             },
           }
         : {}),
       meta: group ? { cgroup: group } : {},
+      ...(warmScript !== undefined ? { warmScript } : {}),
     };
-    let run: Awaited<ReturnType<SupervisorPool['run']>>;
-    try {
-      const running = this.pool.run(spec);
-      // The run is on its way to the supervisor, which spawns it before it opens the log files:
-      // creating them here meanwhile (on another core) leaves it only opening them. Either
-      // side's open creates them if they are still missing.
-      for (const log of [spec.stdoutLog, spec.stderrLog]) {
-        try {
-          closeSync(openSync(log, 'a', 0o600));
-        } catch {
-          // The supervisor's own open reports what is wrong.
-        }
-      }
-      run = await running;
-    } catch (error) {
-      if (group) await removeContainerCgroup(group).catch(() => undefined);
-      // A failed start leaves no run.json to count from: counted here instead, so its number
-      // (and anything still arriving about it) never matches a later run.
+    const running = this.pool.run(spec);
+    // The run is on its way to the supervisor, which spawns it before it opens the log files:
+    // creating them here meanwhile (on another core) leaves it only opening them. Either
+    // side's open creates them if they are still missing.
+    for (const log of [spec.stdoutLog, spec.stderrLog]) {
       try {
-        writeJsonAtomicSync(this.layout.containerFile(id), { ...record, run: next });
+        closeSync(openSync(log, 'a', 0o600));
       } catch {
-        // The container is going away; the next start cannot see records of this one anyway.
+        // The supervisor's own open reports what is wrong.
       }
-      const code = error instanceof SupervisorStartError ? error.code : undefined;
-      throw new ContainerStartError(id, (error as Error).message, {
-        cause: error,
-        // A program that does not exist will not appear by retrying.
-        ...(code === 'ENOENT' || code === 'EACCES' ? { retryable: false } : {}),
-      });
     }
-    this.sampler.forget(id);
-    if (record.config.healthcheck) this.watchHealth(record, run.run, Date.parse(run.startedAt));
+    return running;
+  }
+
+  /** Cleans up after a start that failed; returns the error that says why. */
+  private async startFailure(
+    record: ContainerRecord,
+    next: number,
+    group: ContainerCgroup | undefined,
+    error: unknown,
+  ): Promise<ContainerStartError> {
+    const { id } = record;
+    if (group) await removeContainerCgroup(group).catch(() => undefined);
+    // A failed start leaves no run.json to count from: counted here instead, so its number
+    // (and anything still arriving about it) never matches a later run.
+    try {
+      writeJsonAtomicSync(this.layout.containerFile(id), { ...record, run: next });
+    } catch {
+      // The container is going away; the next start cannot see records of this one anyway.
+    }
+    const code = error instanceof SupervisorStartError ? error.code : undefined;
+    return new ContainerStartError(id, (error as Error).message, {
+      cause: error,
+      // A program that does not exist will not appear by retrying.
+      ...(code === 'ENOENT' || code === 'EACCES' ? { retryable: false } : {}),
+    });
   }
 
   async stopContainer(id: string, options: StopOptions = {}): Promise<void> {
@@ -605,10 +744,17 @@ export class LocalDriver implements ContainerDriver {
       }
       this.afterExit(cid);
       this.sampler.forget(cid);
+      const warm = this.claimed.get(cid);
+      this.claimed.delete(cid);
+      if (warm) await this.warm.release(warm);
       const group = snapshot.run?.meta.cgroup as ContainerCgroup | undefined;
       if (group) {
-        await killCgroup(group).catch(() => undefined);
-        await removeContainerCgroup(group).catch(() => undefined);
+        const removal = killCgroup(group)
+          .then(() => removeContainerCgroup(group))
+          .catch(() => undefined);
+        // A run that ended by itself has its supervisor removing the group already: this
+        // covers a supervisor that died first, and nobody needs to wait for it.
+        if (snapshot.status !== 'exited') await removal;
       }
       this.discard(cid);
     });
@@ -1003,6 +1149,10 @@ export class LocalDriver implements ContainerDriver {
   async close(): Promise<void> {
     for (const monitor of this.monitors.values()) monitor.stop();
     this.monitors.clear();
+    // Warm sandboxes die with the driver; a created container that held one starts cold.
+    const claimed = [...this.claimed.values()];
+    this.claimed.clear();
+    await Promise.all([...claimed.map((w) => this.warm.release(w)), this.warm.close()]);
     this.pool.close();
     this.spares.close();
     clearTimeout(this.trashSweep);

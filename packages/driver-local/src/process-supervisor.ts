@@ -2,12 +2,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type {
-  DriverMessage,
-  ExitRecord,
-  RunRecord,
-  RunSpec,
-  SupervisorMessage,
+import {
+  type DriverMessage,
+  type ExitRecord,
+  type RunRecord,
+  type RunSpec,
+  type SupervisorMessage,
+  WARM_SANDBOX_GONE,
+  type WarmSpec,
 } from './supervisor-protocol.js';
 
 /** The supervisor script: built next to this module, or its source when running unbuilt. */
@@ -40,6 +42,10 @@ interface Handle {
   /** Containers it runs now. */
   containers: Set<string>;
   pending: Map<string, Pending>;
+  /** Warm sandboxes it holds, by the container id each was made for. */
+  warm: Set<string>;
+  /** Waiting for a warm sandbox to be prepared (resolve) or to be gone (resolve on discard). */
+  warmPending: Map<string, { resolve: () => void; reject: (error: Error) => void }>;
 }
 
 export interface SupervisorPoolOptions {
@@ -58,6 +64,8 @@ export interface SupervisorPoolOptions {
 export class SupervisorPool {
   private readonly handles = new Set<Handle>();
   private readonly byContainer = new Map<string, Handle>();
+  private readonly byWarm = new Map<string, Handle>();
+  private warmLost: (id: string) => void = () => undefined;
   private readonly events = new EventEmitter();
   private holds = 0;
   private keepAlive: NodeJS.Timeout | undefined;
@@ -78,11 +86,21 @@ export class SupervisorPool {
     };
   }
 
-  /** Runs the spec in a supervisor; resolves once the process runs and its record is on disk. */
+  /**
+   * Runs the spec in a supervisor; resolves once the process runs and its record is on disk.
+   * With a warm script, in the supervisor holding that warm sandbox, which it uses up.
+   */
   async run(spec: RunSpec): Promise<RunRecord> {
     const release = this.hold();
     try {
-      const handle = this.pick();
+      const handle = spec.warmScript === undefined ? this.pick() : this.byWarm.get(spec.id);
+      if (!handle?.child.connected) {
+        throw new SupervisorStartError('its warm sandbox is gone', WARM_SANDBOX_GONE);
+      }
+      if (this.byWarm.get(spec.id) === handle) {
+        this.byWarm.delete(spec.id);
+        handle.warm.delete(spec.id);
+      }
       handle.containers.add(spec.id);
       this.byContainer.set(spec.id, handle);
       return await new Promise<RunRecord>((resolve, reject) => {
@@ -109,6 +127,53 @@ export class SupervisorPool {
     }
   }
 
+  /** Has a supervisor make a warm sandbox; resolves once its stub waits for a container. */
+  async prepare(spec: WarmSpec): Promise<void> {
+    const handle = this.pick();
+    handle.warm.add(spec.id);
+    this.byWarm.set(spec.id, handle);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        handle.warmPending.delete(spec.id);
+        this.discard(spec.id).catch(() => undefined);
+        reject(new SupervisorStartError('the supervisor did not prepare it within 30 s'));
+      }, START_TIMEOUT_MS);
+      timer.unref();
+      handle.warmPending.set(spec.id, {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      this.send(handle, { type: 'prepare', warm: spec });
+    });
+  }
+
+  /**
+   * Has the supervisor kill a warm sandbox and remove its cgroups; resolves once that is done,
+   * or at once when no supervisor holds it.
+   */
+  discard(id: string): Promise<void> {
+    const handle = this.byWarm.get(id);
+    if (!handle?.child.connected) return Promise.resolve();
+    // Held: the caller may be a closing driver with nothing else keeping the process up.
+    const release = this.hold();
+    return new Promise<void>((resolve) => {
+      handle.warmPending.get(id)?.reject(new SupervisorStartError('discarded'));
+      handle.warmPending.set(id, { resolve, reject: () => resolve() });
+      this.send(handle, { type: 'discard', id });
+    }).finally(release);
+  }
+
+  /** Called with the id of a warm sandbox that ended on its own (its cgroups are left over). */
+  onWarmLost(listener: (id: string) => void): void {
+    this.warmLost = listener;
+  }
+
   /** Calls back once when the container's current run ends, if this pool supervises it. */
   onExit(id: string, listener: (exit: ExitRecord | undefined) => void): () => void {
     this.events.once(id, listener);
@@ -123,7 +188,7 @@ export class SupervisorPool {
   close(): void {
     this.closed = true;
     for (const handle of this.handles) {
-      if (handle.containers.size === 0) this.send(handle, { type: 'shutdown' });
+      if (handle.containers.size + handle.warm.size === 0) this.send(handle, { type: 'shutdown' });
       else if (handle.child.connected) handle.child.disconnect();
     }
   }
@@ -132,8 +197,9 @@ export class SupervisorPool {
   private pick(): Handle {
     let best: Handle | undefined;
     for (const handle of this.handles) {
-      if (!handle.child.connected || handle.containers.size >= this.options.perSupervisor) continue;
-      if (!best || handle.containers.size < best.containers.size) best = handle;
+      const load = handle.containers.size + handle.warm.size;
+      if (!handle.child.connected || load >= this.options.perSupervisor) continue;
+      if (!best || load < best.containers.size + best.warm.size) best = handle;
     }
     return best ?? this.spawnSupervisor();
   }
@@ -164,7 +230,13 @@ export class SupervisorPool {
     } finally {
       closeSync(log);
     }
-    const handle: Handle = { child, containers: new Set(), pending: new Map() };
+    const handle: Handle = {
+      child,
+      containers: new Set(),
+      pending: new Map(),
+      warm: new Set(),
+      warmPending: new Map(),
+    };
     this.handles.add(handle);
     child.unref();
     child.channel?.unref();
@@ -180,6 +252,14 @@ export class SupervisorPool {
         this.events.emit(id, undefined);
       }
       handle.containers.clear();
+      const lost = new Error('the supervisor process ended unexpectedly');
+      for (const pending of handle.warmPending.values()) pending.reject(lost);
+      handle.warmPending.clear();
+      for (const id of handle.warm) {
+        this.byWarm.delete(id);
+        this.warmLost(id);
+      }
+      handle.warm.clear();
     };
     child.once('exit', gone);
     child.once('error', gone);
@@ -199,15 +279,29 @@ export class SupervisorPool {
     } else if (message.type === 'exited') {
       this.release(handle, message.id);
       this.events.emit(message.id, message.exit);
+    } else if (message.type === 'prepared') {
+      handle.warmPending.get(message.id)?.resolve();
+      handle.warmPending.delete(message.id);
+    } else if (message.type === 'warm-gone') {
+      const waiter = handle.warmPending.get(message.id);
+      handle.warmPending.delete(message.id);
+      if (message.discarded) waiter?.resolve();
+      else waiter?.reject(new SupervisorStartError(message.detail ?? 'its chain ended'));
+      if (handle.warm.delete(message.id)) {
+        if (this.byWarm.get(message.id) === handle) this.byWarm.delete(message.id);
+        if (!message.discarded) this.warmLost(message.id);
+        this.release(handle, message.id);
+      }
     }
   }
 
   private release(handle: Handle, id: string): void {
     if (this.byContainer.get(id) === handle) this.byContainer.delete(id);
     handle.containers.delete(id);
-    if (handle.containers.size > 0 || handle.pending.size > 0) return;
+    if (handle.containers.size + handle.warm.size > 0 || handle.pending.size > 0) return;
+    if (handle.warmPending.size > 0) return;
     let idle = 0;
-    for (const other of this.handles) if (other.containers.size === 0) idle++;
+    for (const other of this.handles) if (other.containers.size + other.warm.size === 0) idle++;
     if (this.closed || idle > this.options.maxIdle || !handle.child.connected) {
       this.handles.delete(handle);
       this.send(handle, { type: 'shutdown' });

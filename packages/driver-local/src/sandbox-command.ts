@@ -44,8 +44,11 @@ export interface FilesystemPlan {
   readOnly: boolean;
   mounts: BindMount[];
   overlays: DirectoryOverlay[];
-  /** Host directories that stay writable at the same path (the container's own work dir). */
-  writable: string[];
+  /**
+   * Host directories that stay writable (the container's own work dir), seen at `target`; the
+   * source differs only for a warm sandbox, made before its directory was moved into place.
+   */
+  writable: { source: string; target: string }[];
   /** Host directories masked by an empty, read-only tmpfs (the driver's state). */
   hidden: string[];
   /** No network named: give the process an empty network namespace. */
@@ -125,7 +128,7 @@ function bwrapArgs(plan: SandboxPlan, fs: FilesystemPlan, tools: SandboxTools): 
     populate(overlay.dir, overlay.entries, new Set());
   }
   for (const hidden of fs.hidden) args.push('--tmpfs', hidden);
-  for (const dir of fs.writable) args.push('--bind', dir, dir);
+  for (const dir of fs.writable) args.push('--bind', dir.source, dir.target);
   for (const mount of fs.mounts) args.push(bind(mount.readOnly), mount.source, mount.target);
   for (const hidden of fs.hidden) args.push('--remount-ro', hidden);
   if (fs.readOnly) for (const overlay of fs.overlays) args.push('--remount-ro', overlay.dir);
@@ -198,4 +201,49 @@ export function buildSandboxCommand(plan: SandboxPlan, tools: SandboxTools): str
   }
   argv.push(...plan.command);
   return argv;
+}
+
+/** What a warm stub prints once it runs inside the finished chain, ready for its script. */
+export const WARM_READY_LINE = 'berth-warm-ready\n';
+
+/**
+ * What a warm sandbox runs until it is given a container: a shell reading its script from
+ * stdin, already inside the cgroups, namespaces and privileges the container's program gets.
+ */
+export function warmStub(tools: SandboxTools): string[] {
+  // Says it is ready on stdout (nothing has to poll for the chain to be set up), then becomes
+  // the shell that reads the script.
+  const ready = WARM_READY_LINE.trimEnd();
+  return [tools.sh, '-c', `echo ${ready}; exec "$0" -s`, tools.sh];
+}
+
+// Names the shell itself gives a meaning to: exporting one could change how it runs the script.
+const SHELL_VARIABLES = new Set(['ENV', 'IFS', 'OPTIND', 'PPID', 'PS1', 'PS2', 'PS4', 'LINENO']);
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * The script that turns a warm stub into the container's program: export exactly the
+ * container's environment, then exec the program with stdin from /dev/null. Every value is
+ * single-quoted, inside which a POSIX shell gives no character a meaning but the quote itself,
+ * which is closed, escaped and reopened; nothing is expanded, split or globbed. Undefined when
+ * the shell cannot carry the values faithfully (a NUL byte, a name it cannot export, a name it
+ * treats specially): the container then takes the cold path, which passes them to exec as is.
+ */
+export function warmStartScript(
+  command: string[],
+  env: Record<string, string>,
+): string | undefined {
+  const values = [...command, ...Object.entries(env).flat()];
+  if (command.length === 0 || values.some((v) => v.includes('\0'))) return undefined;
+  const lines: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (!VARIABLE_NAME.test(name) || SHELL_VARIABLES.has(name)) return undefined;
+    lines.push(`export ${shellQuote(`${name}=${value}`)}`);
+  }
+  lines.push(`exec ${command.map(shellQuote).join(' ')} 0</dev/null`);
+  return `${lines.join('\n')}\n`;
 }

@@ -10,6 +10,15 @@ export const SPARE_CONTENTS = {
   recordDraft: 'container.json.draft',
 } as const;
 
+/** Makes `dir` (which must not exist) holding SPARE_CONTENTS, all empty. */
+export function makeContainerSkeleton(dir: string): void {
+  mkdirSync(dir, { mode: 0o711 });
+  mkdirSync(join(dir, SPARE_CONTENTS.workDir), { mode: 0o700 });
+  for (const file of [...SPARE_CONTENTS.logs, SPARE_CONTENTS.recordDraft]) {
+    closeSync(openSync(join(dir, file), 'w', 0o600));
+  }
+}
+
 const READY = 'ready-';
 const MAKING = 'making-';
 
@@ -90,11 +99,7 @@ export class SpareDirectories {
       const token = randomUUID();
       const making = join(this.#root, `${MAKING}${token}`);
       try {
-        mkdirSync(making, { mode: 0o711 });
-        mkdirSync(join(making, SPARE_CONTENTS.workDir), { mode: 0o700 });
-        for (const file of [...SPARE_CONTENTS.logs, SPARE_CONTENTS.recordDraft]) {
-          closeSync(openSync(join(making, file), 'w', 0o600));
-        }
+        makeContainerSkeleton(making);
         const path = join(this.#root, `${READY}${token}`);
         renameSync(making, path);
         ready.push(path);

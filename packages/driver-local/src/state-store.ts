@@ -135,6 +135,10 @@ export class StateLayout {
   get spares(): string {
     return join(this.root, 'spares');
   }
+  /** Warm sandboxes' container directories, by the driver that made them (warm-sandboxes.ts). */
+  get warm(): string {
+    return join(this.root, 'warm');
+  }
   get supervisorLog(): string {
     return join(this.root, 'supervisor.log');
   }

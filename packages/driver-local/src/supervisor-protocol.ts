@@ -1,6 +1,7 @@
 /*
  * Messages between the driver and a supervisor process, and the records the supervisor
- * writes. Types only: the supervisor runs as its own script and must not load driver code.
+ * writes. Types and constants only: the supervisor runs as its own script and must not load
+ * driver code.
  */
 
 /** What a supervisor needs to run one container process. */
@@ -26,14 +27,42 @@ export interface RunSpec {
   };
   /** Copied into the run record as is. */
   meta: Record<string, unknown>;
+  /**
+   * Run in the warm sandbox prepared for this id instead of spawning argv: the script its stub
+   * reads on stdin. Fails with code WARM_SANDBOX_GONE when that sandbox is not there any more.
+   */
+  warmScript?: string;
 }
 
-export type DriverMessage = { type: 'run'; spec: RunSpec } | { type: 'shutdown' };
+/**
+ * A warm sandbox: the container's whole chain (cgroup join, bubblewrap, setpriv) made ahead of
+ * time around a stub that waits for its program. Its cgroups are the supervisor's to remove
+ * when it is discarded or the supervisor ends; if it dies on its own, they are the driver's.
+ */
+export interface WarmSpec {
+  id: string;
+  argv: string[];
+  cwd: string;
+  cgroupDirs: string[];
+  /** What the stub prints on stdout once it runs inside the finished chain. */
+  readyLine: string;
+}
+
+export const WARM_SANDBOX_GONE = 'WARM_SANDBOX_GONE';
+
+export type DriverMessage =
+  | { type: 'run'; spec: RunSpec }
+  | { type: 'prepare'; warm: WarmSpec }
+  | { type: 'discard'; id: string }
+  | { type: 'shutdown' };
 
 export type SupervisorMessage =
   | { type: 'started'; id: string; run: RunRecord }
   | { type: 'failed'; id: string; runNumber: number; message: string; code?: string }
-  | { type: 'exited'; id: string; exit: ExitRecord };
+  | { type: 'exited'; id: string; exit: ExitRecord }
+  | { type: 'prepared'; id: string }
+  /** A warm sandbox ended before it was given a container (discarded, or died). */
+  | { type: 'warm-gone'; id: string; discarded: boolean; detail?: string };
 
 export interface RunRecord {
   run: number;

@@ -9,7 +9,8 @@
  * runs straight from source (Node strips the types) when the package has not been built.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readlinkSync, rmdirSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { LogClock, MAX_LINE_LENGTH } from './log-format.ts';
@@ -26,13 +27,15 @@ import {
   readJsonSync,
   writeJsonAtomicSync,
 } from './state-store.ts';
-import type {
-  DriverMessage,
-  ExitRecord,
-  RunRecord,
-  RunSpec,
-  StopRecord,
-  SupervisorMessage,
+import {
+  type DriverMessage,
+  type ExitRecord,
+  type RunRecord,
+  type RunSpec,
+  type StopRecord,
+  type SupervisorMessage,
+  WARM_SANDBOX_GONE,
+  type WarmSpec,
 } from './supervisor-protocol.ts';
 
 const clock = new LogClock();
@@ -126,11 +129,12 @@ function oomCount(spec: RunSpec): number {
   return 0;
 }
 
-async function removeGroups(spec: RunSpec): Promise<void> {
-  for (const dir of spec.cgroup?.dirs ?? []) {
+async function removeGroups(dirs: string[]): Promise<void> {
+  for (const dir of dirs) {
     for (let attempt = 0; attempt < 100; attempt++) {
       try {
-        rmdirSync(dir);
+        // Off the main thread: one slow removal must not hold up the other containers.
+        await rmdir(dir);
         break;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
@@ -183,7 +187,6 @@ async function finish(
   for (const writer of writers) writer.end();
   for (const fd of fds) closeSync(fd);
   const oomKilled = oomCount(spec) > oomBaseline;
-  await removeGroups(spec);
   const exit: ExitRecord = {
     run: spec.run,
     exitCode: code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0),
@@ -197,6 +200,9 @@ async function finish(
   else if (recorded) writeJsonAtomicSync(spec.exitFile, exit);
   else if (exitFile) discardJsonAtomicSync(exitFile);
   send({ type: 'exited', id: spec.id, exit });
+  // After the report, as nothing waits for it: the kernel may take a while to let a cpu group
+  // go, and the next run has a group of its own (runCgroupName).
+  await removeGroups(spec.cgroup?.dirs ?? []);
 }
 
 function exeOf(pid: number): string | undefined {
@@ -230,8 +236,11 @@ async function sandboxReady(monitor: number): Promise<void> {
 /** This supervisor's own /proc stat (its start time goes into every run record). */
 let self: ReturnType<typeof readProcStatSync>;
 
-/** Runs one container process; resolves once it has ended and its exit is recorded. */
-function run(spec: RunSpec): Promise<void> {
+/**
+ * Runs one container process, spawned here or, given a warm sandbox, started by handing the
+ * sandbox's stub its script; resolves once it has ended and its exit is recorded.
+ */
+function run(spec: RunSpec, warmChild?: ChildProcess): Promise<void> {
   return new Promise<void>((complete) => {
     let recorded = false;
     let exitFile: ReturnType<typeof prepareJsonAtomicSync> | undefined;
@@ -241,13 +250,15 @@ function run(spec: RunSpec): Promise<void> {
     const spawned = new Promise<boolean>((resolve) => {
       spawnedResolve = resolve;
     });
-    const child = spawn(file as string, args, {
-      cwd: spec.cwd,
-      env: spec.env,
-      // Its own process group, so stop can signal the whole tree and nothing else.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child =
+      warmChild ??
+      spawn(file as string, args, {
+        cwd: spec.cwd,
+        env: spec.env,
+        // Its own process group, so stop can signal the whole tree and nothing else.
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     // The log files are opened once the program is on its way (it runs on another core while
     // they are created): its output is read only after this returns, so none of it is missed.
     let fds: number[];
@@ -276,12 +287,13 @@ function run(spec: RunSpec): Promise<void> {
       });
       complete();
     });
-    child.once('spawn', async () => {
+    const onSpawned = async () => {
       try {
         const pid = child.pid as number;
         // Report the start only once the program itself runs: until then a stop would find
-        // nothing but bubblewrap setting up, and an exec would join half-made namespaces.
-        if (spec.sandboxed) await sandboxReady(pid);
+        // nothing but bubblewrap setting up, and an exec would join half-made namespaces. A
+        // warm sandbox was ready before it was offered.
+        if (spec.sandboxed && !warmChild) await sandboxReady(pid);
         const stat = readProcStatSync(pid);
         self ??= readProcStatSync(process.pid);
         const record: RunRecord = {
@@ -312,7 +324,13 @@ function run(spec: RunSpec): Promise<void> {
       } finally {
         spawnedResolve(true);
       }
-    });
+    };
+    if (warmChild) {
+      warmChild.stdin?.end(spec.warmScript);
+      void onSpawned();
+    } else {
+      child.once('spawn', onSpawned);
+    }
     child.once('exit', (code, signal) => {
       void spawned
         .then(() =>
@@ -324,19 +342,133 @@ function run(spec: RunSpec): Promise<void> {
   });
 }
 
+interface WarmSandbox {
+  spec: WarmSpec;
+  child: ChildProcess;
+  ready: boolean;
+  /** What the chain printed while setting up: only ever an error, kept for the report. */
+  output: string;
+  detach: () => void;
+}
+
+/** Warm sandboxes waiting for a container, by the container id each was made for. */
+const warm = new Map<string, WarmSandbox>();
+
+function prepare(spec: WarmSpec): void {
+  const [file, ...args] = spec.argv;
+  const child = spawn(file as string, args, {
+    cwd: spec.cwd,
+    // The stub gets nothing: the script exports the container's environment, all of it.
+    env: {},
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const sandbox: WarmSandbox = { spec, child, ready: false, output: '', detach: () => undefined };
+  // The stub's first words on stdout are the ready line, said once the whole chain is set up:
+  // anything else is an error from some part of the chain, kept for the report.
+  let said = '';
+  const collect = (chunk: Buffer) => {
+    if (sandbox.output.length < 4096) sandbox.output += chunk.toString();
+  };
+  const listen = (chunk: Buffer) => {
+    said += chunk.toString();
+    if (said.length < spec.readyLine.length && spec.readyLine.startsWith(said)) return;
+    child.stdout?.off('data', listen);
+    if (said !== spec.readyLine) return collect(Buffer.from(said));
+    if (warm.get(spec.id) !== sandbox || child.exitCode !== null || child.signalCode !== null)
+      return;
+    sandbox.ready = true;
+    child.stdout?.on('data', collect);
+    send({ type: 'prepared', id: spec.id });
+  };
+  const ended = (code: number | null, signal: NodeJS.Signals | null) => {
+    if (warm.get(spec.id) !== sandbox) return;
+    warm.delete(spec.id);
+    const detail = `its chain ended (${signal ?? `exit ${code}`}) ${sandbox.output.trim()}`.trim();
+    report(`warm sandbox ${spec.id}: ${detail}`);
+    send({ type: 'warm-gone', id: spec.id, discarded: false, detail });
+  };
+  const failed = (error: Error) => {
+    if (child.pid === undefined) ended(null, null);
+    else report(error);
+  };
+  child.stdin?.on('error', () => undefined);
+  child.stdout?.on('data', listen);
+  child.stderr?.on('data', collect);
+  child.once('exit', ended);
+  child.once('error', failed);
+  sandbox.detach = () => {
+    child.stdout?.off('data', listen);
+    child.stdout?.off('data', collect);
+    child.stderr?.off('data', collect);
+    child.off('exit', ended);
+    child.off('error', failed);
+  };
+  warm.set(spec.id, sandbox);
+}
+
+/** Takes the warm sandbox made for this id, if it is still there and ready. */
+function takeWarm(id: string): ChildProcess | undefined {
+  const sandbox = warm.get(id);
+  const { child } = sandbox ?? {};
+  if (!sandbox?.ready || !child || child.exitCode !== null || child.signalCode !== null)
+    return undefined;
+  warm.delete(id);
+  sandbox.detach();
+  return child;
+}
+
+async function discardWarm(id: string): Promise<void> {
+  const sandbox = warm.get(id);
+  if (sandbox) {
+    warm.delete(id);
+    sandbox.detach();
+    const { child } = sandbox;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      if (child.pid !== undefined) signalProcess(-child.pid, 'SIGKILL');
+      await exited;
+    }
+    await removeGroups(sandbox.spec.cgroupDirs);
+  }
+  send({ type: 'warm-gone', id, discarded: true });
+}
+
 /** Containers this supervisor runs now; it serves several at once. */
 let active = 0;
+let exiting: Promise<void> | undefined;
 
 function exitIfDone(): void {
-  if (active === 0 && (disconnected || shutdownRequested)) process.exit(0);
+  if (active > 0 || !(disconnected || shutdownRequested)) return;
+  // Warm sandboxes go with their supervisor: nobody would ever give them a container.
+  exiting ??= Promise.all([...warm.keys()].map(discardWarm))
+    .then(() => undefined, report)
+    .finally(() => process.exit(0));
 }
 
 process.on('message', (message: DriverMessage) => {
-  if (message.type === 'run') {
+  if (message.type === 'prepare') {
+    if (exiting) send({ type: 'warm-gone', id: message.warm.id, discarded: true });
+    else prepare(message.warm);
+  } else if (message.type === 'discard') {
+    void discardWarm(message.id).catch(report);
+  } else if (message.type === 'run') {
+    const { spec } = message;
+    const warmChild = spec.warmScript === undefined ? undefined : takeWarm(spec.id);
+    if (spec.warmScript !== undefined && !warmChild) {
+      send({
+        type: 'failed',
+        id: spec.id,
+        runNumber: spec.run,
+        message: 'its warm sandbox is gone',
+        code: WARM_SANDBOX_GONE,
+      });
+      return;
+    }
     active++;
     let started: Promise<void>;
     try {
-      started = run(message.spec);
+      started = run(spec, warmChild);
     } catch (error) {
       started = Promise.reject(error);
     }

@@ -83,7 +83,7 @@ describe('sandbox command', () => {
     const fs = {
       readOnly: true,
       overlays: [],
-      writable: ['/state/c/work'],
+      writable: [{ source: '/state/c/work', target: '/state/c/work' }],
       hidden: ['/state'],
       isolateNetwork: true,
       hostname: 'c1',
