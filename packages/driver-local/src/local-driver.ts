@@ -423,8 +423,9 @@ export class LocalDriver implements ContainerDriver {
   ): WarmSandbox | undefined {
     if (!host.warmStart || !this.warm.enabled) return undefined;
     if (config.name !== undefined || config.volumes.length > 0) return undefined;
-    if (warmScriptOf(recordFor(PLACEHOLDER_ID)) === undefined) return undefined;
-    const user = recordFor(PLACEHOLDER_ID).user;
+    const sample = recordFor(PLACEHOLDER_ID);
+    if (warmScriptOf(sample) === undefined) return undefined;
+    const { user } = sample;
     const warm = this.warm.claim({
       cgroups: host.cgroups,
       limits: limitsOf(host, config),
@@ -556,7 +557,11 @@ export class LocalDriver implements ContainerDriver {
             },
           }
         : {}),
-      meta: group ? { cgroup: group } : {},
+      // warm: for diagnostics, which path the run took.
+      meta: {
+        ...(group ? { cgroup: group } : {}),
+        ...(warmScript !== undefined ? { warm: true } : {}),
+      },
       ...(warmScript !== undefined ? { warmScript } : {}),
     };
     const running = this.pool.run(spec);

@@ -239,6 +239,8 @@ export function warmStartScript(
 ): string | undefined {
   const values = [...command, ...Object.entries(env).flat()];
   if (command.length === 0 || values.some((v) => v.includes('\0'))) return undefined;
+  // The shell's exec would take a leading dash for an option of its own.
+  if (command[0]?.startsWith('-')) return undefined;
   const lines: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (!VARIABLE_NAME.test(name) || SHELL_VARIABLES.has(name)) return undefined;
