@@ -7,7 +7,11 @@
  *    baseline spawns the very command line the driver builds for the container (cgroup join,
  *    bubblewrap, setpriv; made by the package's own planProcess and buildSandboxCommand), so
  *    the table shows the overhead of supervision over the same sandbox as well.
- * 2. 200 containers started concurrently and stopped, checking that none is lost.
+ *    The driver keeps sandboxes built ahead of time (warm sandboxes) by default; a fourth level
+ *    builds every sandbox on start (warmSandboxes: 0), for comparison.
+ * 2. Sustained: lifecycles back to back with nothing in between, against spawns back to back.
+ *    Here the warm sandboxes are rebuilt while the next lifecycles run, not in idle time.
+ * 3. 200 containers started concurrently and stopped, checking that none is lost.
  *
  * Run: pnpm --filter @berth/driver-local bench  (after a build; `pnpm bench` at the root builds)
  */
@@ -79,6 +83,7 @@ async function lifecycleOnce(driver: LocalDriver, config: ContainerConfigInput):
 
 interface Level {
   label: string;
+  dir: string;
   options: LocalDriverOptions;
   config: Partial<ContainerConfigInput>;
 }
@@ -86,6 +91,7 @@ interface Level {
 const LEVELS: Level[] = [
   {
     label: 'supervision only (no isolation)',
+    dir: 'supervision',
     options: {
       enforcement: 'best-effort',
       isolation: { cgroups: false, bubblewrap: false, setpriv: false },
@@ -94,10 +100,17 @@ const LEVELS: Level[] = [
   },
   {
     label: 'cgroup limits (cpu, memory, pids)',
+    dir: 'cgroup',
     options: { isolation: { bubblewrap: false, setpriv: false }, enforcement: 'best-effort' },
     config: {},
   },
-  { label: 'secure defaults (cgroups, bwrap, setpriv)', options: {}, config: {} },
+  { label: 'secure defaults (cgroups, bwrap, setpriv)', dir: 'secure', options: {}, config: {} },
+  {
+    label: 'secure defaults, no warm sandboxes (built on start)',
+    dir: 'cold',
+    options: { warmSandboxes: 0 },
+    config: {},
+  },
 ];
 
 /**
@@ -141,7 +154,7 @@ async function compare(stateRoot: string): Promise<void> {
   for (const level of LEVELS) {
     const driver = new LocalDriver({
       ...level.options,
-      stateDir: join(stateRoot, level.label.split(' ')[0] as string),
+      stateDir: join(stateRoot, level.dir),
     });
     const config: ContainerConfigInput = {
       sessionId: 'bench',
@@ -181,6 +194,27 @@ async function compare(stateRoot: string): Promise<void> {
       );
     }
   }
+}
+
+async function sustained(stateRoot: string): Promise<void> {
+  const driver = new LocalDriver({ stateDir: join(stateRoot, 'sustained') });
+  const config: ContainerConfigInput = { sessionId: 'bench', image: 'host', command: PROGRAM };
+  for (let i = 0; i < WARMUP; i++) await lifecycleOnce(driver, config);
+  const runs = async (once: () => Promise<number>): Promise<number> => {
+    const started = performance.now();
+    for (let i = 0; i < ITERATIONS; i++) await once();
+    return (performance.now() - started) / ITERATIONS;
+  };
+  const spawnMs = await runs(() => spawnOnce());
+  const driverMs = await runs(() => lifecycleOnce(driver, config));
+  await driver.close();
+  console.log('');
+  console.log(
+    `sustained: ${ITERATIONS} lifecycles back to back (secure defaults), mean per lifecycle`,
+  );
+  console.log(
+    `  spawn ${spawnMs.toFixed(2)} ms, driver ${driverMs.toFixed(2)} ms: ${(driverMs / spawnMs).toFixed(2)}×`,
+  );
 }
 
 async function concurrent(stateRoot: string): Promise<void> {
@@ -227,6 +261,7 @@ async function concurrent(stateRoot: string): Promise<void> {
 const stateRoot = await mkdtemp(join(tmpdir(), 'berth-local-bench-'));
 try {
   await compare(stateRoot);
+  await sustained(stateRoot);
   await concurrent(stateRoot);
 } finally {
   await rm(stateRoot, { recursive: true, force: true });
