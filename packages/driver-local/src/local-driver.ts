@@ -490,6 +490,7 @@ export class LocalDriver implements ContainerDriver {
     if (warm && script !== undefined) {
       try {
         run = await this.runOnce(host, record, next, warm.group, script);
+        this.pool.onExit(id, () => this.warm.refillSoon());
       } catch (error) {
         // Its stub died before it got the program: start cold, in the same cgroup.
         const gone = error instanceof SupervisorStartError && error.code === WARM_SANDBOX_GONE;
@@ -539,8 +540,9 @@ export class LocalDriver implements ContainerDriver {
     const spec: RunSpec = {
       id,
       run: next,
-      argv: buildSandboxCommand(plan, host.tools),
-      env,
+      // A warm start has its chain running already and its environment in the script.
+      argv: warmScript === undefined ? buildSandboxCommand(plan, host.tools) : [],
+      env: warmScript === undefined ? env : {},
       cwd: spawnCwd,
       stdoutLog: this.layout.logFile(id, 'stdout'),
       stderrLog: this.layout.logFile(id, 'stderr'),
@@ -567,8 +569,8 @@ export class LocalDriver implements ContainerDriver {
     const running = this.pool.run(spec);
     // The run is on its way to the supervisor, which spawns it before it opens the log files:
     // creating them here meanwhile (on another core) leaves it only opening them. Either
-    // side's open creates them if they are still missing.
-    for (const log of [spec.stdoutLog, spec.stderrLog]) {
+    // side's open creates them if they are still missing. A warm sandbox's came with it.
+    for (const log of warmScript === undefined ? [spec.stdoutLog, spec.stderrLog] : []) {
       try {
         closeSync(openSync(log, 'a', 0o600));
       } catch {

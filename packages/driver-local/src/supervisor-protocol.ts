@@ -9,6 +9,7 @@ export interface RunSpec {
   id: string;
   /** Increases with every start, so records of an earlier run are never mistaken for this one. */
   run: number;
+  /** The chain to spawn, and its environment; both empty for a warm start. */
   argv: string[];
   env: Record<string, string>;
   /** Host directory the first process of the chain starts in. */

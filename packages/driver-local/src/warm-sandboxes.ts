@@ -60,8 +60,11 @@ function signatureOf(template: WarmTemplate): string {
   return shapeOf(template, { id, dir: '/', group, shape: '', state: 'gone' });
 }
 
-/** How long a refill waits after a claim that left another sandbox ready. */
-const REFILL_DELAY_MS = 10;
+/**
+ * How long a refill waits after a claim that left another sandbox ready, unless the claimed
+ * sandbox's program ends first (see refillSoon).
+ */
+const REFILL_DELAY_MS = 50;
 
 /** Consecutive failures to prepare after which no more are tried until the template changes. */
 const MAX_FAILURES = 3;
@@ -120,9 +123,11 @@ export class WarmSandboxes {
   claim(template: WarmTemplate): WarmSandbox | undefined {
     if (!this.enabled) return undefined;
     // Failures count against one shape only: a new one deserves its own tries.
-    const signature = signatureOf(template);
-    if (signature !== this.#signature) this.#failures = 0;
-    this.#signature = signature;
+    if (this.#failures > 0) {
+      const signature = signatureOf(template);
+      if (signature !== this.#signature) this.#failures = 0;
+      this.#signature = signature;
+    }
     this.#template = template;
     let found: WarmSandbox | undefined;
     for (const sandbox of this.#waiting.values()) {
@@ -135,11 +140,17 @@ export class WarmSandboxes {
       this.#waiting.delete(found.id);
       found.state = 'claimed';
     }
-    // Building a sandbox takes both cores for a few milliseconds: while another one is ready,
-    // wait until the claimed one's container is likely running rather than slow its start.
+    // Building a sandbox keeps a core busy for several milliseconds: while another one is
+    // ready, build it once the claimed one's program has ended or had time to get going,
+    // rather than while it starts.
     const ready = [...this.#waiting.values()].some((s) => s.state === 'ready');
     this.#schedule(ready ? REFILL_DELAY_MS : 0);
     return found;
+  }
+
+  /** A claimed sandbox's program ended: a good moment to build the next one. */
+  refillSoon(): void {
+    this.#schedule();
   }
 
   /** Gives up a claimed sandbox that will not be used: its stub and cgroup go, its dir stays. */
@@ -229,6 +240,7 @@ export class WarmSandboxes {
         for (const result of results) {
           this.#failures = result.status === 'fulfilled' ? 0 : this.#failures + 1;
         }
+        if (this.#failures > 0) this.#signature = signatureOf(template);
       }
     } finally {
       this.#filling = false;
