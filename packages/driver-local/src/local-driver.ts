@@ -105,6 +105,7 @@ import {
   type RunSpec,
   type StopRecord,
   WARM_SANDBOX_GONE,
+  type WarmProcess,
 } from './supervisor-protocol.js';
 import { resolveUser } from './user-spec.js';
 import { VolumeStore } from './volume-store.js';
@@ -487,12 +488,12 @@ export class LocalDriver implements ContainerDriver {
     // Only an earlier run can have left a stop record (readers match its run number anyway).
     if (previous > 0) rmSync(this.layout.stopFile(id), { force: true });
     let run: RunRecord | undefined;
-    if (warm && script !== undefined) {
+    if (warm?.process && script !== undefined) {
       try {
-        run = await this.runOnce(host, record, next, warm.group, script);
+        run = this.startWarm(host, record, next, warm, warm.process, script);
         this.pool.onExit(id, () => this.warm.refillSoon());
       } catch (error) {
-        // Its stub died before it got the program: start cold, in the same cgroup.
+        // Its stub died before it was given the program: start cold, in the same cgroup.
         const gone = error instanceof SupervisorStartError && error.code === WARM_SANDBOX_GONE;
         if (!gone) throw await this.startFailure(record, next, warm.group, error);
       }
@@ -521,14 +522,60 @@ export class LocalDriver implements ContainerDriver {
     if (record.config.healthcheck) this.watchHealth(record, run.run, Date.parse(run.startedAt));
   }
 
-  /** Has a supervisor run the container's program (in its warm sandbox, given its script). */
+  /**
+   * Starts the container in its warm sandbox: its process is the sandbox's, so its run record
+   * is written here, and the supervisor holding the sandbox is told to hand the stub its
+   * script. Nothing to wait for: the process runs already, inside its sandbox.
+   */
+  private startWarm(
+    host: HostFingerprint,
+    record: ContainerRecord,
+    next: number,
+    warm: WarmSandbox,
+    process: WarmProcess,
+    script: string,
+  ): RunRecord {
+    const spec = this.runSpec(host, record, next, warm.group, script);
+    const run: RunRecord = {
+      run: next,
+      ...process,
+      startedAt: new Date().toISOString(),
+      sandboxed: spec.sandboxed,
+      meta: spec.meta,
+    };
+    this.pool.adopt(spec, () => writeJsonAtomicSync(spec.runFile, run));
+    return run;
+  }
+
+  /** Has a supervisor run the container's program; resolves once it runs. */
   private async runOnce(
     host: HostFingerprint,
     record: ContainerRecord,
     next: number,
     group: ContainerCgroup | undefined,
-    warmScript?: string,
   ): Promise<RunRecord> {
+    const spec = this.runSpec(host, record, next, group);
+    const running = this.pool.run(spec);
+    // The run is on its way to the supervisor, which spawns it before it opens the log files:
+    // creating them here meanwhile (on another core) leaves it only opening them. Either
+    // side's open creates them if they are still missing.
+    for (const log of [spec.stdoutLog, spec.stderrLog]) {
+      try {
+        closeSync(openSync(log, 'a', 0o600));
+      } catch {
+        // The supervisor's own open reports what is wrong.
+      }
+    }
+    return running;
+  }
+
+  private runSpec(
+    host: HostFingerprint,
+    record: ContainerRecord,
+    next: number,
+    group: ContainerCgroup | undefined,
+    warmScript?: string,
+  ): RunSpec {
     const { id } = record;
     const context = { host, stateDir: this.layout.root, workDir: this.layout.workDir(id) };
     const { plan, spawnCwd, env } = planProcess(record, context, {
@@ -537,7 +584,7 @@ export class LocalDriver implements ContainerDriver {
     });
     const oom = group ? oomCounter(group) : undefined;
     const members = group ? memberListFile(group) : undefined;
-    const spec: RunSpec = {
+    return {
       id,
       run: next,
       // A warm start has its chain running already and its environment in the script.
@@ -566,18 +613,6 @@ export class LocalDriver implements ContainerDriver {
       },
       ...(warmScript !== undefined ? { warmScript } : {}),
     };
-    const running = this.pool.run(spec);
-    // The run is on its way to the supervisor, which spawns it before it opens the log files:
-    // creating them here meanwhile (on another core) leaves it only opening them. Either
-    // side's open creates them if they are still missing. A warm sandbox's came with it.
-    for (const log of warmScript === undefined ? [spec.stdoutLog, spec.stderrLog] : []) {
-      try {
-        closeSync(openSync(log, 'a', 0o600));
-      } catch {
-        // The supervisor's own open reports what is wrong.
-      }
-    }
-    return running;
   }
 
   /** Cleans up after a start that failed; returns the error that says why. */

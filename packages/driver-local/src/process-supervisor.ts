@@ -9,6 +9,7 @@ import {
   type RunSpec,
   type SupervisorMessage,
   WARM_SANDBOX_GONE,
+  type WarmProcess,
   type WarmSpec,
 } from './supervisor-protocol.js';
 
@@ -45,7 +46,10 @@ interface Handle {
   /** Warm sandboxes it holds, by the container id each was made for. */
   warm: Set<string>;
   /** Waiting for a warm sandbox to be prepared (resolve) or to be gone (resolve on discard). */
-  warmPending: Map<string, { resolve: () => void; reject: (error: Error) => void }>;
+  warmPending: Map<
+    string,
+    { resolve: (process?: WarmProcess) => void; reject: (error: Error) => void }
+  >;
 }
 
 export interface SupervisorPoolOptions {
@@ -86,21 +90,11 @@ export class SupervisorPool {
     };
   }
 
-  /**
-   * Runs the spec in a supervisor; resolves once the process runs and its record is on disk.
-   * With a warm script, in the supervisor holding that warm sandbox, which it uses up.
-   */
+  /** Runs the spec in a supervisor; resolves once the process runs and its record is on disk. */
   async run(spec: RunSpec): Promise<RunRecord> {
     const release = this.hold();
     try {
-      const handle = spec.warmScript === undefined ? this.pick() : this.byWarm.get(spec.id);
-      if (!handle?.child.connected) {
-        throw new SupervisorStartError('its warm sandbox is gone', WARM_SANDBOX_GONE);
-      }
-      if (this.byWarm.get(spec.id) === handle) {
-        this.byWarm.delete(spec.id);
-        handle.warm.delete(spec.id);
-      }
+      const handle = this.pick();
       handle.containers.add(spec.id);
       this.byContainer.set(spec.id, handle);
       return await new Promise<RunRecord>((resolve, reject) => {
@@ -127,12 +121,34 @@ export class SupervisorPool {
     }
   }
 
-  /** Has a supervisor make a warm sandbox; resolves once its stub waits for a container. */
-  async prepare(spec: WarmSpec): Promise<void> {
+  /**
+   * Runs a spec with a warm script in the supervisor holding that warm sandbox, which it uses
+   * up. Returns at once: `record` (the caller writes the run record) is called first, and
+   * nothing is sent when the sandbox is known to be gone (a SupervisorStartError with code
+   * WARM_SANDBOX_GONE).
+   */
+  adopt(spec: RunSpec, record: () => void): void {
+    const handle = this.byWarm.get(spec.id);
+    if (!handle?.child.connected) {
+      throw new SupervisorStartError('its warm sandbox is gone', WARM_SANDBOX_GONE);
+    }
+    record();
+    this.byWarm.delete(spec.id);
+    handle.warm.delete(spec.id);
+    handle.containers.add(spec.id);
+    this.byContainer.set(spec.id, handle);
+    this.send(handle, { type: 'run', spec });
+  }
+
+  /**
+   * Has a supervisor make a warm sandbox; resolves with the process its container will have,
+   * once its stub waits for a container.
+   */
+  async prepare(spec: WarmSpec): Promise<WarmProcess> {
     const handle = this.pick();
     handle.warm.add(spec.id);
     this.byWarm.set(spec.id, handle);
-    await new Promise<void>((resolve, reject) => {
+    return new Promise<WarmProcess>((resolve, reject) => {
       const timer = setTimeout(() => {
         handle.warmPending.delete(spec.id);
         this.discard(spec.id).catch(() => undefined);
@@ -140,9 +156,10 @@ export class SupervisorPool {
       }, START_TIMEOUT_MS);
       timer.unref();
       handle.warmPending.set(spec.id, {
-        resolve: () => {
+        resolve: (process) => {
           clearTimeout(timer);
-          resolve();
+          if (process) resolve(process);
+          else reject(new SupervisorStartError('discarded'));
         },
         reject: (error) => {
           clearTimeout(timer);
@@ -164,7 +181,7 @@ export class SupervisorPool {
     const release = this.hold();
     return new Promise<void>((resolve) => {
       handle.warmPending.get(id)?.reject(new SupervisorStartError('discarded'));
-      handle.warmPending.set(id, { resolve, reject: () => resolve() });
+      handle.warmPending.set(id, { resolve: () => resolve(), reject: () => resolve() });
       this.send(handle, { type: 'discard', id });
     }).finally(release);
   }
@@ -280,7 +297,7 @@ export class SupervisorPool {
       this.release(handle, message.id);
       this.events.emit(message.id, message.exit);
     } else if (message.type === 'prepared') {
-      handle.warmPending.get(message.id)?.resolve();
+      handle.warmPending.get(message.id)?.resolve(message.process);
       handle.warmPending.delete(message.id);
     } else if (message.type === 'warm-gone') {
       const waiter = handle.warmPending.get(message.id);

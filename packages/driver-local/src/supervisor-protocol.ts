@@ -30,7 +30,8 @@ export interface RunSpec {
   meta: Record<string, unknown>;
   /**
    * Run in the warm sandbox prepared for this id instead of spawning argv: the script its stub
-   * reads on stdin. Fails with code WARM_SANDBOX_GONE when that sandbox is not there any more.
+   * reads on stdin. The driver has written the run record already and waits for no reply; if
+   * the sandbox is gone, the supervisor records the run as ended (lost, exit code 255).
    */
   warmScript?: string;
 }
@@ -49,6 +50,14 @@ export interface WarmSpec {
   readyLine: string;
 }
 
+/** The process a warm sandbox's container will have: what its run record names. */
+export interface WarmProcess {
+  pid: number;
+  pidStartTime: number;
+  supervisorPid: number;
+  supervisorStartTime: number;
+}
+
 export const WARM_SANDBOX_GONE = 'WARM_SANDBOX_GONE';
 
 export type DriverMessage =
@@ -61,7 +70,7 @@ export type SupervisorMessage =
   | { type: 'started'; id: string; run: RunRecord }
   | { type: 'failed'; id: string; runNumber: number; message: string; code?: string }
   | { type: 'exited'; id: string; exit: ExitRecord }
-  | { type: 'prepared'; id: string }
+  | { type: 'prepared'; id: string; process: WarmProcess }
   /** A warm sandbox ended before it was given a container (discarded, or died). */
   | { type: 'warm-gone'; id: string; discarded: boolean; detail?: string };
 

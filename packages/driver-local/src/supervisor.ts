@@ -27,15 +27,14 @@ import {
   readJsonSync,
   writeJsonAtomicSync,
 } from './state-store.ts';
-import {
-  type DriverMessage,
-  type ExitRecord,
-  type RunRecord,
-  type RunSpec,
-  type StopRecord,
-  type SupervisorMessage,
-  WARM_SANDBOX_GONE,
-  type WarmSpec,
+import type {
+  DriverMessage,
+  ExitRecord,
+  RunRecord,
+  RunSpec,
+  StopRecord,
+  SupervisorMessage,
+  WarmSpec,
 } from './supervisor-protocol.ts';
 
 const clock = new LogClock();
@@ -236,11 +235,8 @@ async function sandboxReady(monitor: number): Promise<void> {
 /** This supervisor's own /proc stat (its start time goes into every run record). */
 let self: ReturnType<typeof readProcStatSync>;
 
-/**
- * Runs one container process, spawned here or, given a warm sandbox, started by handing the
- * sandbox's stub its script; resolves once it has ended and its exit is recorded.
- */
-function run(spec: RunSpec, warmChild?: ChildProcess): Promise<void> {
+/** Runs one container process; resolves once it has ended and its exit is recorded. */
+function run(spec: RunSpec): Promise<void> {
   return new Promise<void>((complete) => {
     let recorded = false;
     let exitFile: ReturnType<typeof prepareJsonAtomicSync> | undefined;
@@ -250,15 +246,13 @@ function run(spec: RunSpec, warmChild?: ChildProcess): Promise<void> {
     const spawned = new Promise<boolean>((resolve) => {
       spawnedResolve = resolve;
     });
-    const child =
-      warmChild ??
-      spawn(file as string, args, {
-        cwd: spec.cwd,
-        env: spec.env,
-        // Its own process group, so stop can signal the whole tree and nothing else.
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+    const child = spawn(file as string, args, {
+      cwd: spec.cwd,
+      env: spec.env,
+      // Its own process group, so stop can signal the whole tree and nothing else.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     // The log files are opened once the program is on its way (it runs on another core while
     // they are created): its output is read only after this returns, so none of it is missed.
     let fds: number[];
@@ -291,9 +285,8 @@ function run(spec: RunSpec, warmChild?: ChildProcess): Promise<void> {
       try {
         const pid = child.pid as number;
         // Report the start only once the program itself runs: until then a stop would find
-        // nothing but bubblewrap setting up, and an exec would join half-made namespaces. A
-        // warm sandbox was ready before it was offered.
-        if (spec.sandboxed && !warmChild) await sandboxReady(pid);
+        // nothing but bubblewrap setting up, and an exec would join half-made namespaces.
+        if (spec.sandboxed) await sandboxReady(pid);
         const stat = readProcStatSync(pid);
         self ??= readProcStatSync(process.pid);
         const record: RunRecord = {
@@ -325,12 +318,7 @@ function run(spec: RunSpec, warmChild?: ChildProcess): Promise<void> {
         spawnedResolve(true);
       }
     };
-    if (warmChild) {
-      warmChild.stdin?.end(spec.warmScript);
-      void onSpawned();
-    } else {
-      child.once('spawn', onSpawned);
-    }
+    child.once('spawn', onSpawned);
     child.once('exit', (code, signal) => {
       void spawned
         .then(() =>
@@ -339,6 +327,67 @@ function run(spec: RunSpec, warmChild?: ChildProcess): Promise<void> {
         .catch(report)
         .finally(complete);
     });
+  });
+}
+
+/**
+ * Runs a container in the warm sandbox made for it. The driver wrote its run record before it
+ * sent the run (it knew the sandbox's process from 'prepared'), so what is left is to hand the
+ * stub its script and record the end, as run does. A sandbox that is gone, or whose stub died
+ * before it got the script, still gets the end recorded: the driver's record says it started.
+ */
+function adopt(spec: RunSpec, sandbox: WarmSandbox | undefined): Promise<void> {
+  return new Promise<void>((complete) => {
+    if (!sandbox) {
+      const exit: ExitRecord = {
+        run: spec.run,
+        exitCode: 255,
+        signal: null,
+        oomKilled: false,
+        finishedAt: new Date().toISOString(),
+        lost: true,
+      };
+      try {
+        writeJsonAtomicSync(spec.exitFile, exit);
+      } catch (error) {
+        report(error);
+      }
+      send({ type: 'exited', id: spec.id, exit });
+      complete();
+      return;
+    }
+    const { child } = sandbox;
+    const oomBaseline = oomCount(spec);
+    let fds: number[] = [];
+    try {
+      fds = [openSync(spec.stdoutLog, 'a', 0o600), openSync(spec.stderrLog, 'a', 0o600)];
+    } catch (error) {
+      // Without its logs it must not run; its end is still recorded below.
+      report(error);
+      for (const fd of fds) closeSync(fd);
+      fds = [];
+      if (child.pid !== undefined) signalProcess(-child.pid, 'SIGKILL');
+    }
+    const writers = fds.map((fd) => new LineWriter(fd));
+    child.stdout?.on('data', (chunk: Buffer) => writers[0]?.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => writers[1]?.push(chunk));
+    let exitFile: ReturnType<typeof prepareJsonAtomicSync> | undefined;
+    try {
+      exitFile = prepareJsonAtomicSync(spec.exitFile);
+    } catch {
+      // Written the usual way at the end instead.
+    }
+    const end = (code: number | null, signal: NodeJS.Signals | null) => {
+      finish(spec, child, writers, fds, oomBaseline, code, signal, true, exitFile)
+        .catch(report)
+        .finally(complete);
+    };
+    if (child.exitCode !== null || child.signalCode !== null) {
+      end(child.exitCode, child.signalCode);
+    } else {
+      child.once('exit', end);
+      child.stdin?.end(spec.warmScript);
+    }
   });
 }
 
@@ -379,14 +428,31 @@ function prepare(spec: WarmSpec): void {
       return;
     sandbox.ready = true;
     child.stdout?.on('data', collect);
-    send({ type: 'prepared', id: spec.id });
+    const stat = readProcStatSync(child.pid as number);
+    self ??= readProcStatSync(process.pid);
+    send({
+      type: 'prepared',
+      id: spec.id,
+      process: {
+        pid: child.pid as number,
+        pidStartTime: stat?.startTime ?? 0,
+        supervisorPid: process.pid,
+        supervisorStartTime: self?.startTime ?? 0,
+      },
+    });
   };
   const ended = (code: number | null, signal: NodeJS.Signals | null) => {
-    if (warm.get(spec.id) !== sandbox) return;
-    warm.delete(spec.id);
-    const detail = `its chain ended (${signal ?? `exit ${code}`}) ${sandbox.output.trim()}`.trim();
-    report(`warm sandbox ${spec.id}: ${detail}`);
-    send({ type: 'warm-gone', id: spec.id, discarded: false, detail });
+    // A run sent for it before it died is already in this batch of events: let it take the
+    // sandbox first (and record the end as that container's).
+    setImmediate(() => {
+      if (warm.get(spec.id) !== sandbox) return;
+      warm.delete(spec.id);
+      sandbox.detach();
+      const detail =
+        `its chain ended (${signal ?? `exit ${code}`}) ${sandbox.output.trim()}`.trim();
+      report(`warm sandbox ${spec.id}: ${detail}`);
+      send({ type: 'warm-gone', id: spec.id, discarded: false, detail });
+    });
   };
   const failed = (error: Error) => {
     if (child.pid === undefined) ended(null, null);
@@ -407,15 +473,13 @@ function prepare(spec: WarmSpec): void {
   warm.set(spec.id, sandbox);
 }
 
-/** Takes the warm sandbox made for this id, if it is still there and ready. */
-function takeWarm(id: string): ChildProcess | undefined {
+/** Takes the warm sandbox made for this id, if it was ready (its stub may have died since). */
+function takeWarm(id: string): WarmSandbox | undefined {
   const sandbox = warm.get(id);
-  const { child } = sandbox ?? {};
-  if (!sandbox?.ready || !child || child.exitCode !== null || child.signalCode !== null)
-    return undefined;
+  if (!sandbox?.ready) return undefined;
   warm.delete(id);
   sandbox.detach();
-  return child;
+  return sandbox;
 }
 
 async function discardWarm(id: string): Promise<void> {
@@ -454,21 +518,10 @@ process.on('message', (message: DriverMessage) => {
     void discardWarm(message.id).catch(report);
   } else if (message.type === 'run') {
     const { spec } = message;
-    const warmChild = spec.warmScript === undefined ? undefined : takeWarm(spec.id);
-    if (spec.warmScript !== undefined && !warmChild) {
-      send({
-        type: 'failed',
-        id: spec.id,
-        runNumber: spec.run,
-        message: 'its warm sandbox is gone',
-        code: WARM_SANDBOX_GONE,
-      });
-      return;
-    }
     active++;
     let started: Promise<void>;
     try {
-      started = run(spec, warmChild);
+      started = spec.warmScript === undefined ? run(spec) : adopt(spec, takeWarm(spec.id));
     } catch (error) {
       started = Promise.reject(error);
     }

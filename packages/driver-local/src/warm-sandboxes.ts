@@ -15,6 +15,7 @@ import { readProcStatSync } from './process-identity.js';
 import type { SupervisorPool } from './process-supervisor.js';
 import { WARM_READY_LINE } from './sandbox-command.js';
 import { makeContainerSkeleton, SPARE_CONTENTS } from './spare-dirs.js';
+import type { WarmProcess } from './supervisor-protocol.js';
 
 /** What warm sandboxes are made like: taken from the latest container that could use one. */
 export interface WarmTemplate {
@@ -37,6 +38,8 @@ export interface WarmSandbox {
   /** Its container directory (work dir, logs, record draft), to be renamed into place. */
   readonly dir: string;
   group: ContainerCgroup | undefined;
+  /** Its stub's process, once ready: the one its container's run record names. */
+  process?: WarmProcess;
   /** Everything its chain depends on: two sandboxes of equal shape are interchangeable. */
   shape: string;
   state: 'preparing' | 'ready' | 'claimed' | 'gone';
@@ -269,7 +272,7 @@ export class WarmSandboxes {
       }
       sandbox.shape = shapeOf(template, sandbox);
       const chain = template.chain(id, join(sandbox.dir, SPARE_CONTENTS.workDir), sandbox.group);
-      await this.#pool.prepare({
+      sandbox.process = await this.#pool.prepare({
         id,
         argv: chain.argv,
         cwd: chain.cwd,

@@ -228,6 +228,27 @@ describe('warm sandboxes', () => {
     await until(() => stubProcesses([held]).length === 0 && cgroupDirsNamed([held]).length === 0);
   });
 
+  it('held by a created container but dead by its start leave it to start cold', async () => {
+    const driver = await makeDriver();
+    await startWarm(driver, shell('true'));
+    const held = await eventually(async () => {
+      const c = await driver.createContainer(shell('echo started; id -u'));
+      if (stubProcesses([c.id]).length > 0) return c.id;
+      await driver.removeContainer(c.id);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return undefined;
+    });
+    for (const pid of stubProcesses([held])) process.kill(pid, 'SIGKILL');
+    await until(() => stubProcesses([held]).length === 0);
+    // Its supervisor reports the loss; the start after that builds the chain afresh.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await driver.startContainer(held);
+    expect(runRecord(driver, held).meta.warm).toBeUndefined();
+    expect(await driver.waitContainer(held)).toEqual({ exitCode: 0, oomKilled: false });
+    const uid = process.getuid?.() === 0 ? '65534' : String(process.getuid?.());
+    expect(await driver.getContainerLogs(held)).toBe(`started\n${uid}\n`);
+  });
+
   it('whose stub dies are cleaned up and replaced', async () => {
     const driver = await makeDriver();
     await startWarm(driver, shell('true'));
