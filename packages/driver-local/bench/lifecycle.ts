@@ -2,7 +2,8 @@
  * Benchmark (not a test): what a container costs over running the same process directly.
  *
  * 1. One lifecycle — create, start, wait, logs, remove — against child_process.spawn of the
- *    same program collecting its output, interleaved so both see the same machine, reported as
+ *    same program collecting its output, interleaved so both see the same machine (with a short
+ *    idle gap after each run, see GAP_MS), reported as
  *    medians and their ratio, for three isolation levels. For the isolated levels a second
  *    baseline spawns the very command line the driver builds for the container (cgroup join,
  *    bubblewrap, setpriv; made by the package's own planProcess and buildSandboxCommand), so
@@ -30,6 +31,12 @@ const ITERATIONS = Number(process.env.BERTH_BENCH_ITERATIONS ?? 60);
 const WARMUP = 5;
 const CONCURRENT = Number(process.env.BERTH_BENCH_CONCURRENT ?? 200);
 const PROGRAM = ['sh', '-c', 'echo hello; echo world >&2'];
+/**
+ * Idle time after each measured run, so that what one leaves running in the background (the
+ * driver rebuilding a warm sandbox, deleting trash) is over before the next is timed, and no
+ * side is timed while the other's leftovers use the CPU. Back-to-back load is measured apart.
+ */
+const GAP_MS = Number(process.env.BERTH_BENCH_GAP_MS ?? 40);
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -177,8 +184,10 @@ async function compare(stateRoot: string): Promise<void> {
     spawnTimes.length = sandboxTimes.length = driverTimes.length = 0;
     for (let i = 0; i < ITERATIONS; i++) {
       // Rotate which goes first, so none always runs on a warmer machine.
-      for (let j = 0; j < runs.length; j++)
+      for (let j = 0; j < runs.length; j++) {
         await (runs[(i + j) % runs.length] as () => Promise<void>)();
+        await new Promise((resolve) => setTimeout(resolve, GAP_MS));
+      }
     }
     await sandbox?.release();
     await driver.close();
@@ -233,6 +242,17 @@ async function concurrent(stateRoot: string): Promise<void> {
   await Promise.all(created.map((c) => driver.startContainer(c.id)));
   const startedMs = performance.now() - started;
   const running = await driver.listContainers({ sessionId: 'bench-concurrent', status: 'running' });
+  // Started means running, not yet printed: a stop right away may beat the first line, as with
+  // any container engine. Each is given until its line is out (10 s at most) before the stop.
+  const printedBy = performance.now() + 10_000;
+  for (const [i, c] of created.entries()) {
+    while (
+      performance.now() < printedBy &&
+      !(await driver.getContainerLogs(c.id)).startsWith(`ready ${i}\n`)
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
   const stopStarted = performance.now();
   await Promise.all(created.map((c) => driver.stopContainer(c.id, { timeout: 10 })));
   const stopMs = performance.now() - stopStarted;
@@ -241,7 +261,9 @@ async function concurrent(stateRoot: string): Promise<void> {
   let withLogs = 0;
   for (const c of created) {
     const i = Number((await driver.getContainer(c.id))?.name.slice(1));
-    if ((await driver.getContainerLogs(c.id)) === `ready ${i}\n`) withLogs++;
+    const logs = await driver.getContainerLogs(c.id);
+    if (logs === `ready ${i}\n`) withLogs++;
+    else console.log(`  c${i}: logs ${JSON.stringify(logs)}`);
   }
   await driver.cleanup({ sessionId: 'bench-concurrent' });
   await driver.close();
