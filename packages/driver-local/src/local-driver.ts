@@ -93,7 +93,7 @@ import { SupervisorPool, SupervisorStartError } from './process-supervisor.js';
 import { buildSandboxCommand, warmStartScript, warmStub } from './sandbox-command.js';
 import { SPARE_CONTENTS, SpareDirectories } from './spare-dirs.js';
 import {
-  commitJsonAtomicSync,
+  commitDraftSync,
   readJsonSync,
   StateLayout,
   writeJsonAtomic,
@@ -400,11 +400,7 @@ export class LocalDriver implements ContainerDriver {
     }
     if (fromSpare) {
       const draft = join(this.layout.containerDir(id), SPARE_CONTENTS.recordDraft);
-      commitJsonAtomicSync(
-        { fd: openSync(draft, 'r+'), temp: draft },
-        this.layout.containerFile(id),
-        record,
-      );
+      commitDraftSync(draft, this.layout.containerFile(id), record);
     } else {
       writeJsonAtomicSync(this.layout.containerFile(id), record);
     }
@@ -543,7 +539,7 @@ export class LocalDriver implements ContainerDriver {
       sandboxed: spec.sandboxed,
       meta: spec.meta,
     };
-    this.pool.adopt(spec, () => writeJsonAtomicSync(spec.runFile, run));
+    this.pool.adopt(spec, () => commitDraftSync(spec.runDraft, spec.runFile, run));
     return run;
   }
 
@@ -594,6 +590,7 @@ export class LocalDriver implements ContainerDriver {
       stdoutLog: this.layout.logFile(id, 'stdout'),
       stderrLog: this.layout.logFile(id, 'stderr'),
       runFile: this.layout.runFile(id),
+      runDraft: join(this.layout.containerDir(id), SPARE_CONTENTS.runDraft),
       exitFile: this.layout.exitFile(id),
       stopFile: this.layout.stopFile(id),
       sandboxed: plan.filesystem !== undefined,

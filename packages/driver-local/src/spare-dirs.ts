@@ -8,13 +8,19 @@ export const SPARE_CONTENTS = {
   logs: ['stdout.log', 'stderr.log'],
   /** An empty file the first container.json is written into and renamed from. */
   recordDraft: 'container.json.draft',
+  /** The same for the first run.json. */
+  runDraft: 'run.json.draft',
 } as const;
 
 /** Makes `dir` (which must not exist) holding SPARE_CONTENTS, all empty. */
 export function makeContainerSkeleton(dir: string): void {
   mkdirSync(dir, { mode: 0o711 });
   mkdirSync(join(dir, SPARE_CONTENTS.workDir), { mode: 0o700 });
-  for (const file of [...SPARE_CONTENTS.logs, SPARE_CONTENTS.recordDraft]) {
+  for (const file of [
+    ...SPARE_CONTENTS.logs,
+    SPARE_CONTENTS.recordDraft,
+    SPARE_CONTENTS.runDraft,
+  ]) {
     closeSync(openSync(join(dir, file), 'w', 0o600));
   }
 }

@@ -17,6 +17,8 @@ export interface RunSpec {
   stdoutLog: string;
   stderrLog: string;
   runFile: string;
+  /** An empty file made ahead of time to write the run record through, if it is there. */
+  runDraft: string;
   exitFile: string;
   stopFile: string;
   /** The main process is bubblewrap's monitor, which stop must not SIGTERM (see stop). */

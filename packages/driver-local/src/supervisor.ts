@@ -21,6 +21,7 @@ import {
   signalProcess,
 } from './process-identity.ts';
 import {
+  commitDraftSync,
   commitJsonAtomicSync,
   discardJsonAtomicSync,
   prepareJsonAtomicSync,
@@ -299,7 +300,7 @@ function run(spec: RunSpec): Promise<void> {
           sandboxed: spec.sandboxed,
           meta: spec.meta,
         };
-        writeJsonAtomicSync(spec.runFile, record);
+        commitDraftSync(spec.runDraft, spec.runFile, record);
         recorded = true;
         send({ type: 'started', id: spec.id, run: record });
         // The exit record's file is made while the program runs, off the path from its end to
@@ -358,6 +359,10 @@ function adopt(spec: RunSpec, sandbox: WarmSandbox | undefined): Promise<void> {
     }
     const { child } = sandbox;
     const oomBaseline = oomCount(spec);
+    const alive = child.exitCode === null && child.signalCode === null;
+    // The program first: the files below are opened while it starts on another core. Its
+    // output waits in the pipe until the listeners below, attached before this returns.
+    if (alive) child.stdin?.end(spec.warmScript);
     let fds: number[] = [];
     try {
       fds = [openSync(spec.stdoutLog, 'a', 0o600), openSync(spec.stderrLog, 'a', 0o600)];
@@ -382,12 +387,8 @@ function adopt(spec: RunSpec, sandbox: WarmSandbox | undefined): Promise<void> {
         .catch(report)
         .finally(complete);
     };
-    if (child.exitCode !== null || child.signalCode !== null) {
-      end(child.exitCode, child.signalCode);
-    } else {
-      child.once('exit', end);
-      child.stdin?.end(spec.warmScript);
-    }
+    if (alive) child.once('exit', end);
+    else end(child.exitCode, child.signalCode);
   });
 }
 

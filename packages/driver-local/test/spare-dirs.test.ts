@@ -12,7 +12,8 @@ const config = {
 describe('ready-made container directories', () => {
   it('are made after a create, and the next container is built from one', async () => {
     const stateDir = await tempDir('spares-');
-    const driver = await makeDriver({ stateDir });
+    // Without warm sandboxes, which bring their own directories.
+    const driver = await makeDriver({ stateDir, warmSandboxes: 0 });
     const spares = join(stateDir, 'spares');
     const first = await driver.createContainer(config);
     await until(
@@ -26,12 +27,20 @@ describe('ready-made container directories', () => {
     const after = new Set(readdirSync(spares));
     expect(before.filter((name) => !after.has(name))).toHaveLength(1);
     const dir = join(stateDir, 'containers', second.id);
-    // Built from a spare: no draft left behind, the record in place, the work dir private.
-    expect(readdirSync(dir).sort()).toEqual(['container.json', 'stderr.log', 'stdout.log', 'work']);
+    // Built from a spare: the record in place, the work dir private, the run record's draft
+    // waiting for the first start.
+    expect(readdirSync(dir).sort()).toEqual([
+      'container.json',
+      'run.json.draft',
+      'stderr.log',
+      'stdout.log',
+      'work',
+    ]);
     expect(statSync(join(dir, 'work')).mode & 0o777).toBe(0o700);
     await driver.startContainer(second.id);
     expect(await driver.waitContainer(second.id)).toEqual({ exitCode: 0, oomKilled: false });
     expect(await driver.getContainerLogs(second.id)).toBe(`from-spare\n${join(dir, 'work')}\n`);
+    expect(readdirSync(dir).filter((name) => name.endsWith('.draft'))).toEqual([]);
     await driver.removeContainer(first.id);
     await driver.removeContainer(second.id);
     await driver.close();
