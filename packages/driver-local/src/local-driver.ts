@@ -477,7 +477,7 @@ export class LocalDriver implements ContainerDriver {
           { retryable: false },
         );
       }
-      if (warm && warm.state === 'claimed' && next === 1) script = warmScriptOf(record);
+      if (warm?.state === 'claimed' && warm.process && next === 1) script = warmScriptOf(record);
     } finally {
       if (warm && script === undefined) void this.warm.release(warm);
     }
@@ -491,7 +491,10 @@ export class LocalDriver implements ContainerDriver {
       } catch (error) {
         // Its stub died before it was given the program: start cold, in the same cgroup.
         const gone = error instanceof SupervisorStartError && error.code === WARM_SANDBOX_GONE;
-        if (!gone) throw await this.startFailure(record, next, warm.group, error);
+        if (!gone) {
+          await this.warm.release(warm);
+          throw await this.startFailure(record, next, warm.group, error);
+        }
       }
     }
     if (!run) {

@@ -35,7 +35,7 @@ export interface WarmTemplate {
 export interface WarmSandbox {
   /** The id of the container it was made for: its hostname, cgroup and paths are that one's. */
   readonly id: string;
-  /** Its container directory (work dir, logs, record draft), to be renamed into place. */
+  /** Its container directory (work dir, logs, record drafts), to be renamed into place. */
   readonly dir: string;
   group: ContainerCgroup | undefined;
   /** Its stub's process, once ready: the one its container's run record names. */
