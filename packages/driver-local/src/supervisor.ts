@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { rmdir } from 'node:fs/promises';
 import { constants } from 'node:os';
+import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { LogClock, MAX_LINE_LENGTH } from './log-format.ts';
 import {
@@ -493,6 +494,16 @@ async function discardWarm(id: string): Promise<void> {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       if (child.pid !== undefined) signalProcess(-child.pid, 'SIGKILL');
       await exited;
+    }
+    // Anything of the chain that left the process group is still in the cgroup.
+    for (const dir of sandbox.spec.cgroupDirs) {
+      try {
+        for (const line of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) {
+          if (line.trim()) signalProcess(Number(line), 'SIGKILL');
+        }
+      } catch {
+        // No such group (any more).
+      }
     }
     await removeGroups(sandbox.spec.cgroupDirs);
   }
