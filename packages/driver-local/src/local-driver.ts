@@ -61,6 +61,7 @@ import {
   cgroupDirs,
   cgroupMembers,
   cgroupProcsFiles,
+  containerCgroupOf,
   createContainerCgroup,
   killCgroup,
   memberListFile,
@@ -789,7 +790,12 @@ export class LocalDriver implements ContainerDriver {
       const warm = this.claimed.get(cid);
       this.claimed.delete(cid);
       if (warm) await this.warm.release(warm);
-      const group = snapshot.run?.meta.cgroup as ContainerCgroup | undefined;
+      // Never started: a warm sandbox it held may have left its first run's (empty) group,
+      // if its driver and supervisor were both killed.
+      const { host } = await this.init();
+      const group = snapshot.run
+        ? (snapshot.run.meta.cgroup as ContainerCgroup | undefined)
+        : containerCgroupOf(host.cgroups, runCgroupName(cid, 1));
       if (group) {
         const removal = killCgroup(group)
           .then(() => removeContainerCgroup(group))

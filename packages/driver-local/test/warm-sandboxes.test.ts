@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerConfigInput } from '@berth/core';
 import { describe, expect, it } from 'vitest';
+import { containerCgroupOf, runCgroupName } from '../src/cgroups.js';
 import type { LocalDriver } from '../src/index.js';
 import { warmStartScript } from '../src/sandbox-command.js';
 import { eventually, isAlive, makeDriver, procStatus, shell, tempDir, until } from './helpers.js';
@@ -247,6 +248,19 @@ describe('warm sandboxes', () => {
     expect(await driver.waitContainer(held)).toEqual({ exitCode: 0, oomKilled: false });
     const uid = process.getuid?.() === 0 ? '65534' : String(process.getuid?.());
     expect(await driver.getContainerLogs(held)).toBe(`started\n${uid}\n`);
+  });
+
+  it("left behind by killed drivers are removed with the never-started container's cgroup", async () => {
+    const driver = await makeDriver({ warmSandboxes: 0 });
+    const c = await driver.createContainer(shell('true'));
+    // What a killed driver and supervisor leave of a claimed sandbox: its empty first-run group.
+    const { cgroups } = await driver.hostFingerprint();
+    const group = containerCgroupOf(cgroups, runCgroupName(c.id, 1));
+    const dirs = [...new Set(Object.values(group?.dirs ?? {}))];
+    expect(dirs.length).toBeGreaterThan(0);
+    for (const dir of dirs) mkdirSync(dir, { recursive: true });
+    await driver.removeContainer(c.id);
+    expect(dirs.filter((dir) => existsSync(dir))).toEqual([]);
   });
 
   it('whose stub dies are cleaned up and replaced', async () => {
