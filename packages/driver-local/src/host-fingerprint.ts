@@ -237,7 +237,8 @@ export async function fingerprintHost(
 
 /**
  * Whether this host's shell runs a warm start's script faithfully: the program gets exactly the
- * exported environment (a bash as sh would add SHLVL and _) and its arguments untouched.
+ * exported environment (a bash as sh would add SHLVL and _), awkward characters and all; the
+ * arguments go through the same quoting.
  */
 async function probeWarmStart(execa: typeof Execa, tools: SandboxTools): Promise<boolean> {
   const env = await findExecutable('env', undefined);
