@@ -191,34 +191,17 @@ export async function createContainerCgroup(
   name: string,
   limits: CgroupLimits,
 ): Promise<ContainerCgroup> {
+  const group = containerCgroupOf(layout, name);
+  if (!group) throw new Error('no cgroup hierarchy on this host');
   if (layout.version === 2) {
     const mount = layout.mounts.unified as string;
     const parentDir = join(mount, layout.parent);
     mkdirSync(parentDir, { recursive: true });
     enableV2Controllers(mount, parentDir);
-    const dir = join(parentDir, name);
-    mkdirSync(dir, { recursive: true });
-    const group: ContainerCgroup = {
-      version: 2,
-      dirs: { cpu: dir, cpuacct: dir, memory: dir, pids: dir },
-    };
-    await applyLimits(group, limits);
-    return group;
   }
-  if (layout.version === 1) {
-    const dirs: ContainerCgroup['dirs'] = {};
-    for (const controller of ['cpu', 'cpuacct', 'memory', 'pids'] as const) {
-      const mount = layout.mounts[controller];
-      if (!mount) continue;
-      const dir = join(mount, layout.parent, name);
-      mkdirSync(dir, { recursive: true });
-      dirs[controller] = dir;
-    }
-    const group: ContainerCgroup = { version: 1, dirs };
-    await applyLimits(group, limits);
-    return group;
-  }
-  throw new Error('no cgroup hierarchy on this host');
+  for (const dir of cgroupDirs(group)) mkdirSync(dir, { recursive: true });
+  await applyLimits(group, limits);
+  return group;
 }
 
 /** The group createContainerCgroup makes of this name, whether or not it exists now. */

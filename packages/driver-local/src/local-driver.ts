@@ -487,7 +487,7 @@ export class LocalDriver implements ContainerDriver {
     let run: RunRecord | undefined;
     if (warm?.process && script !== undefined) {
       try {
-        run = this.startWarm(host, record, next, warm, warm.process, script);
+        run = this.startWarm(host, record, next, warm.group, warm.process, script);
         this.pool.onExit(id, () => this.warm.refillSoon());
       } catch (error) {
         // Its stub died before it was given the program: start cold, in the same cgroup.
@@ -531,14 +531,14 @@ export class LocalDriver implements ContainerDriver {
     host: HostFingerprint,
     record: ContainerRecord,
     next: number,
-    warm: WarmSandbox,
-    process: WarmProcess,
+    group: ContainerCgroup | undefined,
+    stub: WarmProcess,
     script: string,
   ): RunRecord {
-    const spec = this.runSpec(host, record, next, warm.group, script);
+    const spec = this.runSpec(host, record, next, group, script);
     const run: RunRecord = {
       run: next,
-      ...process,
+      ...stub,
       startedAt: new Date().toISOString(),
       sandboxed: spec.sandboxed,
       meta: spec.meta,

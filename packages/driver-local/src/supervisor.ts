@@ -234,6 +234,26 @@ async function sandboxReady(monitor: number): Promise<void> {
   }
 }
 
+/** Opens the run's stdout and stderr logs for appending; all or none. */
+function openLogs(spec: RunSpec): number[] {
+  const fds: number[] = [];
+  try {
+    for (const log of [spec.stdoutLog, spec.stderrLog]) fds.push(openSync(log, 'a', 0o600));
+  } catch (error) {
+    for (const fd of fds) closeSync(fd);
+    throw error;
+  }
+  return fds;
+}
+
+/** Timestamps the child's output, line by line, into the log files. */
+function writeLogs(child: ChildProcess, fds: number[]): LineWriter[] {
+  const writers = fds.map((fd) => new LineWriter(fd));
+  child.stdout?.on('data', (chunk: Buffer) => writers[0]?.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => writers[1]?.push(chunk));
+  return writers;
+}
+
 /** This supervisor's own /proc stat (its start time goes into every run record). */
 let self: ReturnType<typeof readProcStatSync>;
 
@@ -259,7 +279,7 @@ function run(spec: RunSpec): Promise<void> {
     // they are created): its output is read only after this returns, so none of it is missed.
     let fds: number[];
     try {
-      fds = [openSync(spec.stdoutLog, 'a', 0o600), openSync(spec.stderrLog, 'a', 0o600)];
+      fds = openLogs(spec);
     } catch (error) {
       // Without its logs it must not run: nothing is recorded for it, nothing reported started.
       if (child.pid !== undefined) signalProcess(-child.pid, 'SIGKILL');
@@ -267,9 +287,7 @@ function run(spec: RunSpec): Promise<void> {
       child.once('error', () => undefined);
       throw error;
     }
-    const writers = fds.map((fd) => new LineWriter(fd));
-    child.stdout?.on('data', (chunk: Buffer) => writers[0]?.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => writers[1]?.push(chunk));
+    const writers = writeLogs(child, fds);
     child.once('error', (error: NodeJS.ErrnoException) => {
       spawnedResolve(false);
       if (child.pid !== undefined) return report(error);
@@ -366,17 +384,13 @@ function adopt(spec: RunSpec, sandbox: WarmSandbox | undefined): Promise<void> {
     if (alive) child.stdin?.end(spec.warmScript);
     let fds: number[] = [];
     try {
-      fds = [openSync(spec.stdoutLog, 'a', 0o600), openSync(spec.stderrLog, 'a', 0o600)];
+      fds = openLogs(spec);
     } catch (error) {
       // Without its logs it must not run; its end is still recorded below.
       report(error);
-      for (const fd of fds) closeSync(fd);
-      fds = [];
       if (child.pid !== undefined) signalProcess(-child.pid, 'SIGKILL');
     }
-    const writers = fds.map((fd) => new LineWriter(fd));
-    child.stdout?.on('data', (chunk: Buffer) => writers[0]?.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => writers[1]?.push(chunk));
+    const writers = writeLogs(child, fds);
     let exitFile: ReturnType<typeof prepareJsonAtomicSync> | undefined;
     try {
       exitFile = prepareJsonAtomicSync(spec.exitFile);
