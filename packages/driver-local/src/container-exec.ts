@@ -6,13 +6,14 @@ import { planProcess, programExists } from './container-plan.js';
 import type { ContainerSnapshot } from './container-record.js';
 import type { HostFingerprint } from './host-fingerprint.js';
 import { childrenOf, isSameLiveProcess, signalProcess } from './process-identity.js';
-import { buildSandboxCommand } from './sandbox-command.js';
-import { resolveUser } from './user-spec.js';
+import { buildSandboxCommand, spawnEnvironment } from './sandbox-command.js';
+import type { ResolvedUser } from './user-spec.js';
 
 export interface InContainerOptions {
   env?: Record<string, string>;
   cwd?: string;
-  user?: string;
+  /** Resolved and checked by the caller (never root). */
+  user?: ResolvedUser;
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -23,6 +24,8 @@ export interface ExecContext {
   /** The container's own work directory on the host. */
   workDir: string;
   execa: typeof Execa;
+  /** The sandbox's /etc/passwd and /etc/group (exec joins a sandbox, so only for the record). */
+  accounts?: { passwd: string; group: string };
   /** Keeps the driver's process alive while the exec runs. */
   hold: () => () => void;
 }
@@ -42,7 +45,7 @@ export async function runInContainer(
   const { host } = context;
   const { record } = snapshot;
   const group = snapshot.run?.meta.cgroup as ContainerCgroup | undefined;
-  const user = options.user ? await resolveUser(options.user) : undefined;
+  const { user } = options;
   const run = snapshot.run;
   const inner =
     run?.sandboxed && host.tools.nsenter
@@ -50,7 +53,12 @@ export async function runInContainer(
       : undefined;
   const { plan, spawnCwd, env } = planProcess(
     record,
-    { host, stateDir: context.stateDir, workDir: context.workDir },
+    {
+      host,
+      stateDir: context.stateDir,
+      workDir: context.workDir,
+      ...(context.accounts ? { accounts: context.accounts } : {}),
+    },
     {
       command,
       ...(options.cwd ? { cwd: options.cwd } : {}),
@@ -60,7 +68,11 @@ export async function runInContainer(
       cgroupProcs: group ? cgroupProcsFiles(group) : [],
     },
   );
-  if (!(await programExists(command[0] as string, env, plan.cwd, record.mounts))) {
+  const lookup = {
+    mounts: record.mounts,
+    ...(plan.filesystem ? { sandbox: { view: host.tools.view, workDir: context.workDir } } : {}),
+  };
+  if (!(await programExists(command[0] as string, env, plan.cwd, lookup))) {
     return { exitCode: 127, stdout: '', stderr: `executable '${command[0]}' was not found\n` };
   }
   if (!plan.filesystem) {
@@ -77,7 +89,8 @@ export async function runInContainer(
   const [file, ...args] = buildSandboxCommand(plan, host.tools);
   const release = context.hold();
   const child = context.execa(file as string, args, {
-    env,
+    // Empty where a chain runs first: its last step sets the environment (see buildSandboxCommand).
+    env: spawnEnvironment(plan, host.tools),
     extendEnv: false,
     cwd: spawnCwd,
     reject: false,
@@ -132,9 +145,15 @@ async function sandboxedProcess(
 ): Promise<number | undefined> {
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline && (await isSameLiveProcess(monitor, startTime))) {
-    for (const child of await childrenOf(monitor)) {
-      const exe = await readlink(`/proc/${child}/exe`).catch(() => undefined);
-      if (exe !== undefined && exe !== bwrap) return child;
+    // With a pid namespace of its own, bubblewrap's init sits between the monitor and the
+    // program: the program is the first process below the monitor that is not bubblewrap.
+    const queue = await childrenOf(monitor);
+    for (let depth = 0; depth < 2 && queue.length > 0; depth++) {
+      for (const child of queue.splice(0)) {
+        const exe = await readlink(`/proc/${child}/exe`).catch(() => undefined);
+        if (exe !== undefined && exe !== bwrap) return child;
+        if (exe === bwrap) queue.push(...(await childrenOf(child)));
+      }
     }
     await sleep(10);
   }

@@ -3,6 +3,7 @@ import { isAbsolute, join, sep } from 'node:path';
 import type { ContainerRecord } from './container-record.js';
 import type { HostFingerprint } from './host-fingerprint.js';
 import type { BindMount, SandboxPlan } from './sandbox-command.js';
+import { boundHostDirs, type HostView, isInsideAny, visibleThroughView } from './sandbox-view.js';
 import type { ResolvedUser } from './user-spec.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -33,6 +34,8 @@ export interface PlanContext {
   host: HostFingerprint;
   stateDir: string;
   workDir: string;
+  /** The sandbox's /etc/passwd and /etc/group, written once per driver. */
+  accounts?: { passwd: string; group: string };
   /** Where the work directory is on the host now, if not yet at workDir (a warm sandbox). */
   workDirSource?: string;
 }
@@ -45,6 +48,8 @@ export interface ProcessOverrides {
   cgroupProcs: string[];
   /** A process inside the running container's sandbox, to join rather than build a new one. */
   joinNamespacesOf?: number;
+  /** Descriptor numbers the mounts' sources will have in the chain (a cold start). */
+  mountFds?: number[];
 }
 
 /** How one process of the container is isolated, given what this host can enforce. */
@@ -57,11 +62,10 @@ export function planProcess(
   const { security } = record.config;
   const cwd = overrides.cwd ?? record.cwd;
   const env = { ...record.env, ...(overrides.env ?? {}), PWD: cwd };
-  const isolateNetwork = record.config.network === undefined;
-  const needsFilesystem = security.readOnly || record.mounts.length > 0 || isolateNetwork;
   const plan: SandboxPlan = {
     command: overrides.command,
     cwd,
+    env,
     noNewPrivileges: security.noNewPrivileges && host.setpriv.noNewPrivileges,
     cgroupProcs: overrides.cgroupProcs,
   };
@@ -70,14 +74,21 @@ export function planProcess(
   if (host.setpriv.capabilities && (drop.length > 0 || add.length > 0)) {
     plan.capabilities = { drop, add };
   }
-  if (host.bubblewrap.works && needsFilesystem) {
+  // Every container gets a sandbox where bubblewrap runs, whatever its config asks for: the pid
+  // namespace and the minimal view of the host are not options.
+  if (host.bubblewrap.works) {
+    const bound = boundHostDirs(host.tools.view);
     plan.filesystem = {
       readOnly: security.readOnly,
       mounts: record.mounts,
+      ...(overrides.mountFds ? { mountFds: overrides.mountFds } : {}),
       overlays: record.overlays,
       writable: [{ source: context.workDirSource ?? context.workDir, target: context.workDir }],
-      hidden: [context.stateDir],
-      isolateNetwork,
+      // Only where the state directory would show through a bound host directory.
+      hidden: isInsideAny(context.stateDir, bound) ? [context.stateDir] : [],
+      isolateNetwork: record.config.network === undefined || record.netns !== undefined,
+      ...(record.netns !== undefined ? { netns: record.netns } : {}),
+      ...(context.accounts ? { accounts: context.accounts } : {}),
       hostname: record.name,
     };
     if (overrides.joinNamespacesOf !== undefined)
@@ -117,19 +128,33 @@ function isExecutableFile(path: string): boolean {
   }
 }
 
+/** Where a container's processes look for files: its mounts, its work dir, the host view. */
+export interface ProgramLookup {
+  mounts: BindMount[];
+  /** Present when the process runs in a sandbox: then only this much of the host is there. */
+  sandbox?: { view: HostView; workDir: string };
+}
+
+function visibleInSandbox(path: string, lookup: ProgramLookup): boolean {
+  const { sandbox } = lookup;
+  if (!sandbox) return true;
+  if (inside(path, sandbox.workDir)) return true;
+  if (lookup.mounts.some((m) => inside(path, m.target))) return true;
+  return visibleThroughView(path, sandbox.view);
+}
+
 /** Whether the program would be found, looked up the way execvp will inside the container. */
 export async function programExists(
   program: string,
   env: Record<string, string>,
   cwd: string,
-  mounts: BindMount[],
+  lookup: ProgramLookup,
 ): Promise<boolean> {
-  if (program.includes('/')) {
-    const path = isAbsolute(program) ? program : join(cwd, program);
-    return isExecutableFile(hostPathOf(path, mounts));
-  }
+  const found = (path: string) =>
+    visibleInSandbox(path, lookup) && isExecutableFile(hostPathOf(path, lookup.mounts));
+  if (program.includes('/')) return found(isAbsolute(program) ? program : join(cwd, program));
   for (const dir of (env.PATH ?? DEFAULT_PATH).split(':')) {
-    if (dir && isExecutableFile(hostPathOf(join(dir, program), mounts))) return true;
+    if (dir && found(join(dir, program))) return true;
   }
   return false;
 }

@@ -33,6 +33,10 @@ export interface ContainerRecord {
   cwd: string;
   env: Record<string, string>;
   user: ResolvedUser;
+  /** The user is an identity of the container's own, handed out by the driver (and given back on removal). */
+  ownIdentity?: boolean;
+  /** The network namespace of its internal network, when it is on one. */
+  netns?: string;
   mounts: BindMount[];
   overlays: DirectoryOverlay[];
   unenforced: UnsupportedFeature[];

@@ -4,7 +4,9 @@ import { arch, platform, release } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { DriverCapabilities } from '@berth/core';
 import type { execa as Execa } from 'execa';
+import { randomBytes } from 'node:crypto';
 import { type CgroupLayout, detectCgroupLayout } from './cgroups.js';
+import { makeNamespace, runIp } from './network-store.js';
 import {
   buildSandboxCommand,
   type RootEntry,
@@ -13,6 +15,7 @@ import {
   warmStartScript,
   warmStub,
 } from './sandbox-command.js';
+import { readHostView } from './sandbox-view.js';
 
 /** Which host mechanisms the driver may use; each defaults to "if this host has it". */
 export interface IsolationSettings {
@@ -36,6 +39,8 @@ export interface HostFingerprint {
     reason?: string;
   };
   bubblewrap: { path?: string; works: boolean; flags: string[]; reason?: string };
+  /** Internal networks as network namespaces of their own (iproute2, as root), checked to hold nothing but loopback. */
+  networks: { isolated: boolean; ip?: string; reason?: string };
   /** The shell hands a script's exports and exec to a program exactly (see warmStartScript). */
   warmStart: boolean;
   tools: SandboxTools;
@@ -58,25 +63,6 @@ export async function findExecutable(
     }
   }
   return undefined;
-}
-
-async function readRootEntries(): Promise<RootEntry[]> {
-  const entries: RootEntry[] = [];
-  for (const name of await readdir('/')) {
-    try {
-      const stat = await lstat(`/${name}`);
-      if (stat.isSymbolicLink()) {
-        entries.push({ name, kind: 'symlink', target: await readlink(`/${name}`) });
-      } else if (stat.isDirectory()) {
-        entries.push({ name, kind: 'dir' });
-      } else if (stat.isFile()) {
-        entries.push({ name, kind: 'file' });
-      }
-    } catch {
-      // Vanished while listing: nothing to bind.
-    }
-  }
-  return entries;
 }
 
 async function probe(execa: typeof Execa, argv: string[]): Promise<string | undefined> {
@@ -107,10 +93,12 @@ export async function fingerprintHost(
   const isRoot = uid === 0;
   const sh = (await findExecutable('sh', process.env.PATH)) ?? '/bin/sh';
   const linux = platform() === 'linux';
+  const env = await findExecutable('env', undefined);
   const tools: SandboxTools = {
     sh,
     bwrapFlags: [],
-    rootEntries: linux ? await readRootEntries() : [],
+    ...(env ? { env } : {}),
+    view: linux ? await readHostView() : { system: [], etc: [] },
   };
 
   const cgroups =
@@ -220,6 +208,7 @@ export async function fingerprintHost(
     const nsenter = await findExecutable('nsenter', process.env.PATH);
     if (nsenter) tools.nsenter = nsenter;
   }
+  const networks = await probeNetworks(execa, tools);
 
   return {
     platform: platform(),
@@ -230,9 +219,47 @@ export async function fingerprintHost(
     cgroups,
     setpriv,
     bubblewrap,
+    networks,
     warmStart: linux && (await probeWarmStart(execa, tools)),
     tools,
   };
+}
+
+/**
+ * Whether internal networks can be real: a fresh namespace made the way NetworkStore makes one
+ * must hold only a loopback and have no IPv4 route at all, so nothing in it reaches the host or
+ * anything beyond. Joining one needs nsenter, which the driver uses only as root.
+ */
+async function probeNetworks(
+  execa: typeof Execa,
+  tools: SandboxTools,
+): Promise<HostFingerprint['networks']> {
+  if (!tools.nsenter || !tools.bwrap) {
+    return { isolated: false, reason: 'network namespaces need root, bubblewrap and nsenter' };
+  }
+  const ip = await findExecutable('ip', undefined);
+  if (!ip) return { isolated: false, reason: 'iproute2 (ip) is not installed' };
+  const backend = { execa, ip };
+  const name = `berth-probe-${randomBytes(6).toString('hex')}`;
+  try {
+    await makeNamespace(backend, name);
+  } catch (error) {
+    return { isolated: false, reason: `cannot make a network namespace: ${(error as Error).message}` };
+  }
+  try {
+    const links = (await runIp(backend, ['-n', name, '-o', 'link', 'show'])).trim().split('\n');
+    const routes = (await runIp(backend, ['-n', name, '-4', 'route', 'show', 'table', 'all'])).trim();
+    const onlyLoopback = links.length === 1 && /^\d+: lo:/.test(links[0] ?? '');
+    const noRoute = routes.split('\n').every((r) => r === '' || /\bdev lo\b/.test(r));
+    if (!onlyLoopback || !noRoute) {
+      return { isolated: false, reason: `a fresh network namespace is not empty here: ${links.join('; ')} / ${routes}` };
+    }
+    return { isolated: true, ip };
+  } catch (error) {
+    return { isolated: false, reason: `cannot inspect a network namespace: ${(error as Error).message}` };
+  } finally {
+    await runIp(backend, ['netns', 'delete', name]).catch(() => undefined);
+  }
 }
 
 /**
@@ -241,7 +268,7 @@ export async function fingerprintHost(
  * arguments go through the same quoting.
  */
 async function probeWarmStart(execa: typeof Execa, tools: SandboxTools): Promise<boolean> {
-  const env = await findExecutable('env', undefined);
+  const env = tools.env;
   if (!env) return false;
   const expected = { PROBE: `a'b $x \`y\` "z"\n\\`, PWD: '/' };
   const script = warmStartScript([env], expected);
@@ -276,7 +303,7 @@ export function capabilitiesOf(host: HostFingerprint): DriverCapabilities {
     noNewPrivileges: host.setpriv.noNewPrivileges,
     user: host.setpriv.user,
     capabilityDrop: host.setpriv.capabilities,
-    networks: 'logical',
+    networks: host.networks.isolated ? 'isolated' : 'logical',
     // Mounting needs bubblewrap's mount namespace.
     volumes: host.bubblewrap.works,
     ports: false,

@@ -3,10 +3,12 @@ import {
   chownSync,
   closeSync,
   mkdirSync,
+  statSync,
   openSync,
   readdirSync,
   renameSync,
   rmSync,
+  writeFileSync,
 } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -28,6 +30,7 @@ import {
   type ContainerStats,
   ContainerStopError,
   checkEnforcement,
+  DEFAULT_USER,
   type DriverCapabilities,
   type DriverHealth,
   type EnforcementMode,
@@ -37,6 +40,7 @@ import {
   type LogLine,
   type Network,
   type NetworkConfigInput,
+  NetworkConfigSchema,
   NetworkNotFoundError,
   NetworkRemoveError,
   type OperationOptions,
@@ -70,6 +74,14 @@ import {
   runCgroupName,
 } from './cgroups.js';
 import { type InContainerOptions, runInContainer } from './container-exec.js';
+import { claimFile, releaseClaim } from './exclusive-claims.js';
+import {
+  checkIdentityRange,
+  DEFAULT_IDENTITY_RANGE,
+  DEFAULT_IDENTITY_REGISTRY,
+  type IdentityRange,
+  IdentityRegistry,
+} from './identities.js';
 import { containerEnvironment, planProcess, programExists } from './container-plan.js';
 import {
   type ContainerRecord,
@@ -87,11 +99,17 @@ import {
 } from './host-fingerprint.js';
 import { KeyedLock } from './keyed-lock.js';
 import { followLogs, formatLogLines, readLogLines, toLogLine } from './log-files.js';
-import { resolveAllowedRoots, resolveMounts } from './mounts.js';
+import { recheckBindMounts, resolveAllowedRoots, resolveMounts } from './mounts.js';
 import { NetworkStore } from './network-store.js';
 import { isSameLiveProcess, processGroupMembers, signalProcess } from './process-identity.js';
 import { SupervisorPool, SupervisorStartError } from './process-supervisor.js';
-import { buildSandboxCommand, warmStartScript, warmStub } from './sandbox-command.js';
+import {
+  buildSandboxCommand,
+  spawnEnvironment,
+  warmStartScript,
+  warmStub,
+} from './sandbox-command.js';
+import { boundHostDirs, sandboxAccounts } from './sandbox-view.js';
 import { SPARE_CONTENTS, SpareDirectories } from './spare-dirs.js';
 import {
   commitDraftSync,
@@ -108,7 +126,12 @@ import {
   WARM_SANDBOX_GONE,
   type WarmProcess,
 } from './supervisor-protocol.js';
-import { resolveUser } from './user-spec.js';
+import {
+  type ResolvedUser,
+  refuseReserved,
+  refuseRoot,
+  resolveUser,
+} from './user-spec.js';
 import { VolumeStore } from './volume-store.js';
 import { type WarmSandbox, WarmSandboxes } from './warm-sandboxes.js';
 
@@ -144,9 +167,22 @@ export interface LocalDriverOptions {
    * (see the README, "Warm sandboxes"). 0 builds every sandbox on start. Default: 2.
    */
   warmSandboxes?: number;
+  /**
+   * uids (and gids) handed to containers that keep the default user, one of its own each.
+   * Default: 1 000 000 from 2 000 000 000. Containers that name a user may not name one in it.
+   */
+  identityRange?: IdentityRange;
+  /**
+   * Where identities are recorded as taken, shared by every driver on the host so that no two
+   * containers, whatever their state directory, get the same one. Default: /var/lib/berth/identities.
+   */
+  identityRegistry?: string;
   /** The execa function (injectable for tests). */
   execa?: typeof defaultExeca;
 }
+
+/** What `cleanup` removes: a session's objects, or with `all: true` everything in the stateDir. */
+export type CleanupFilter = { sessionId: string; all?: never } | { all: true; sessionId?: never };
 
 export interface CleanupResult {
   containers: number;
@@ -192,6 +228,52 @@ function limitsOf(host: HostFingerprint, config: ContainerConfig): CgroupLimits 
   };
 }
 
+/** A cleanup filter as asked for: a session, or everything when said so explicitly. */
+function parseCleanupFilter(filter: unknown): { sessionId: string } | 'all' {
+  const value = (filter ?? {}) as Record<string, unknown>;
+  const keys = Object.keys(value).filter((k) => value[k] !== undefined);
+  if (value.all === true && keys.length === 1) return 'all';
+  if (
+    typeof value.sessionId === 'string' &&
+    value.sessionId !== '' &&
+    !value.sessionId.includes('\0') &&
+    keys.length === 1
+  ) {
+    return { sessionId: value.sessionId };
+  }
+  throw new ConfigurationError(
+    "cleanup needs { sessionId: '<id>' } (a non-empty session id) or { all: true } to remove everything; an empty filter is refused rather than taken to mean everything",
+    [{ path: [], message: 'a sessionId or all: true is required', stage: 'schema' }],
+  );
+}
+
+/** coreutils env, the chain's last step, would take a program name with '=' for a variable. */
+function refuseProgramName(program: string, path: (string | number)[]): void {
+  if (!program.includes('=')) return;
+  throw new ConfigurationError(
+    `program '${program}' contains '=': the local driver cannot run a program by such a name. Rename it or run it through a path without '='.`,
+    [{ path, message: "program name contains '='", stage: 'security' }],
+  );
+}
+
+/**
+ * A driver running as root that cannot switch users would run every container as host root:
+ * never, whatever the enforcement mode.
+ */
+function refuseRootDriverWithoutUsers(host: HostFingerprint): void {
+  if (!host.isRoot || host.setpriv.user) return;
+  throw new UnsupportedFeatureError(
+    [
+      {
+        feature: 'user',
+        path: 'security.user',
+        reason: `the driver runs as root and cannot switch users (${host.setpriv.reason ?? 'setpriv unavailable'}): the container would run as host root`,
+      },
+    ],
+    'Install util-linux setpriv (and keep the setpriv isolation on), or run the driver as an unprivileged user.',
+  );
+}
+
 /** What a warm sandbox's stub is given to become this container's program. */
 function warmScriptOf(record: ContainerRecord): string | undefined {
   return warmStartScript(record.command, { ...record.env, PWD: record.cwd });
@@ -223,6 +305,9 @@ export class LocalDriver implements ContainerDriver {
   private readonly warm: WarmSandboxes;
   /** Created containers holding a warm sandbox they have not started in yet. */
   private readonly claimed = new Map<string, WarmSandbox>();
+  private readonly identities: IdentityRegistry;
+  /** Identities taken for warm sandboxes, by the container id each was made for. */
+  private readonly warmIdentities = new Map<string, ResolvedUser>();
 
   constructor(private readonly options: LocalDriverOptions = {}) {
     this.layout = new StateLayout(resolve(options.stateDir ?? defaultStateDir()));
@@ -248,12 +333,27 @@ export class LocalDriver implements ContainerDriver {
         `warmSandboxes must be a whole number of at least 0, got ${String(warmSandboxes)}`,
       );
     }
+    const range = options.identityRange ?? DEFAULT_IDENTITY_RANGE;
+    checkIdentityRange(range);
+    this.identities = new IdentityRegistry(
+      resolve(options.identityRegistry ?? DEFAULT_IDENTITY_REGISTRY),
+      this.layout.root,
+      range,
+    );
     this.warm = new WarmSandboxes(this.layout.warm, this.pool, {
       target: warmSandboxes,
       trash: (path) => this.emptyTrash([this.moveToTrash(path, 'warm')]),
+      forget: (id) => {
+        const user = this.warmIdentities.get(id);
+        this.warmIdentities.delete(id);
+        if (user) this.identities.release(user.uid, id);
+      },
     });
     this.volumes = new VolumeStore(this.layout, DRIVER_NAME);
-    this.networks = new NetworkStore(this.layout, DRIVER_NAME);
+    this.networks = new NetworkStore(this.layout, DRIVER_NAME, async () => {
+      const { host } = await this.init();
+      return { execa: this.execa, ...(host.networks.ip ? { ip: host.networks.ip } : {}) };
+    });
   }
 
   /** The state directory in use. */
@@ -264,6 +364,7 @@ export class LocalDriver implements ContainerDriver {
   private init(): Promise<{ host: HostFingerprint; allowedRoots: string[] }> {
     this.ready ??= (async () => {
       await this.layout.ensure();
+      this.writeAccounts();
       // Left by an earlier driver that died before it finished deleting them.
       this.emptyTrash();
       const [host, allowedRoots] = await Promise.all([
@@ -278,6 +379,74 @@ export class LocalDriver implements ContainerDriver {
       this.ready = undefined;
     });
     return this.ready;
+  }
+
+  /** The sandbox's /etc/passwd and /etc/group: the same for every container of this driver. */
+  private get accounts(): { passwd: string; group: string } {
+    return {
+      passwd: join(this.layout.root, 'sandbox', 'passwd'),
+      group: join(this.layout.root, 'sandbox', 'group'),
+    };
+  }
+
+  private writeAccounts(): void {
+    const { passwd, group } = sandboxAccounts();
+    mkdirSync(join(this.layout.root, 'sandbox'), { recursive: true, mode: 0o755 });
+    writeFileSync(this.accounts.passwd, passwd, { mode: 0o644 });
+    writeFileSync(this.accounts.group, group, { mode: 0o644 });
+  }
+
+  /**
+   * The user a container runs as: with the default user, an identity of its own (where the
+   * driver can switch users); a chosen one as resolved on the host, never root and never one
+   * of the identities handed to containers.
+   */
+  private async chooseUser(
+    host: HostFingerprint,
+    config: ContainerConfig,
+  ): Promise<{ user: ResolvedUser; own: boolean }> {
+    const spec = config.security.user;
+    if (spec === DEFAULT_USER && host.setpriv.user) {
+      return { user: { uid: 0, gid: 0 }, own: true };
+    }
+    const user = await resolveUser(spec);
+    refuseRoot(user, spec, ['security', 'user']);
+    if (host.setpriv.user) {
+      refuseReserved(user, spec, ['security', 'user'], (v) => this.identities.contains(v));
+    }
+    return { user, own: false };
+  }
+
+  /** The identity reserved for the warm sandbox made for container `id`, taken on first use. */
+  private warmIdentity(id: string): ResolvedUser {
+    // The placeholder only ever describes a shape; it never runs.
+    if (id === PLACEHOLDER_ID) return { uid: 1, gid: 1 };
+    let user = this.warmIdentities.get(id);
+    if (!user) {
+      user = this.identities.acquire(id);
+      this.warmIdentities.set(id, user);
+    }
+    return user;
+  }
+
+  /** Takes the claim on a chosen name: of parallel creates with one name, exactly one wins. */
+  private claimName(name: string, id: string): void {
+    mkdirSync(this.layout.names, { recursive: true, mode: 0o700 });
+    const gone = (held: unknown) => {
+      const holder = held as { id?: unknown } | undefined;
+      return (
+        typeof holder?.id !== 'string' ||
+        !CONTAINER_ID.test(holder.id) ||
+        statSync(this.layout.containerDir(holder.id), { throwIfNoEntry: false }) === undefined
+      );
+    };
+    if (!claimFile(join(this.layout.names, name), { id }, gone)) {
+      throw new ConflictError(`A container named '${name}' already exists`);
+    }
+  }
+
+  private releaseName(name: string, id: string): void {
+    releaseClaim(join(this.layout.names, name), (held) => (held as { id?: unknown })?.id === id);
   }
 
   /** What the host offers and what was found missing, for diagnostics. */
@@ -305,15 +474,28 @@ export class LocalDriver implements ContainerDriver {
         [{ path: ['command'], message: 'required by the local driver', stage: 'schema' }],
       );
     }
+    refuseProgramName(command[0] as string, [config.entrypoint ? 'entrypoint' : 'command', 0]);
     const { host, allowedRoots } = await this.init();
+    refuseRootDriverWithoutUsers(host);
     const unenforced = checkEnforcement(
       config,
       capabilitiesOf(host),
       this.enforcement,
       DRIVER_NAME,
     );
-    if (config.network !== undefined && !(await this.networks.find(config.network))) {
-      throw new NetworkNotFoundError(config.network);
+    let netns: string | undefined;
+    if (config.network !== undefined) {
+      const network = await this.networks.find(config.network);
+      if (!network) throw new NetworkNotFoundError(config.network);
+      netns = await this.networks.namespaceOf(network.id);
+      if (network.internal && netns === undefined) {
+        // Made under best-effort on a host without network namespaces: say so on the instance.
+        unenforced.push({
+          feature: 'networks',
+          path: 'network',
+          reason: `internal network '${network.name}' is not isolated on this host`,
+        });
+      }
     }
     // A generated name embeds the fresh id, so only a chosen one can collide.
     if (
@@ -322,27 +504,26 @@ export class LocalDriver implements ContainerDriver {
     ) {
       throw new ConflictError(`A container named '${config.name}' already exists`);
     }
-    const user = await resolveUser(config.security.user);
-    const { mounts, overlays } = host.bubblewrap.works
-      ? await resolveMounts(config.volumes, {
-          allowedRoots,
-          rootEntries: host.tools.rootEntries,
-          readOnly: config.security.readOnly,
-          volumeDir: async (volume) => {
-            await this.volumes.create({
-              name: volume,
-              sessionId: config.sessionId,
-              ...(config.tenantId ? { tenantId: config.tenantId } : {}),
-            });
-            return this.layout.volumeData(volume);
-          },
-        })
-      : { mounts: [], overlays: [] };
+    const chosen = await this.chooseUser(host, config);
     if (config.workingDir !== undefined && !isAbsolute(config.workingDir)) {
       throw new ConfigurationError(`workingDir '${config.workingDir}' must be an absolute path`, [
         { path: ['workingDir'], message: 'must be absolute', stage: 'schema' },
       ]);
     }
+    // Volumes named but not there yet are made once everything is checked, never before.
+    const newVolumes = new Set<string>();
+    const { mounts, overlays } = host.bubblewrap.works
+      ? await resolveMounts(config.volumes, {
+          allowedRoots,
+          boundDirs: boundHostDirs(host.tools.view),
+          privateDirs: this.privateDirs(),
+          volumeDir: async (volume) => {
+            await this.volumes.checkMountable(volume, config);
+            if (!(await this.volumes.get(volume))) newVolumes.add(volume);
+            return this.layout.volumeData(volume);
+          },
+        })
+      : { mounts: [], overlays: [] };
 
     const labels: Record<string, string> = {
       ...config.labels,
@@ -352,7 +533,7 @@ export class LocalDriver implements ContainerDriver {
       ...(config.tenantId ? { 'berth.tenant': config.tenantId } : {}),
     };
     const createdAt = new Date().toISOString();
-    const recordFor = (id: string): ContainerRecord => {
+    const recordFor = (id: string, user: ResolvedUser): ContainerRecord => {
       const workDir = this.layout.workDir(id);
       const name = config.name ?? `berth-${id.slice(0, 12)}`;
       return {
@@ -373,40 +554,85 @@ export class LocalDriver implements ContainerDriver {
           this.options.inheritEnv ?? [],
         ),
         user,
+        ...(chosen.own ? { ownIdentity: true } : {}),
+        ...(netns !== undefined ? { netns } : {}),
         mounts,
         overlays,
         unenforced,
       };
     };
-    const warm = this.claimWarm(host, config, recordFor);
+    const userFor = (id: string) => (chosen.own ? this.warmIdentity(id) : chosen.user);
+    const warm = this.claimWarm(host, config, (id) => recordFor(id, userFor(id)));
     // 122 random bits from the pooled generator, as 32 hex digits.
     const id = warm?.id ?? randomUUID().replaceAll('-', '');
-    const record = recordFor(id);
-    const workDir = this.layout.workDir(id);
-    // Synchronous: a handful of metadata operations on local files, each far cheaper than a
-    // trip through the thread pool, and a lifecycle is made of little else.
-    const fromSpare = warm !== undefined || this.spares.takeInto(this.layout.containerDir(id));
-    if (!fromSpare) {
-      mkdirSync(this.layout.containerDir(id), { recursive: true, mode: 0o711 });
-      mkdirSync(workDir, { mode: 0o700 });
-    }
-    if (host.setpriv.user && !warm) {
-      chownSync(workDir, user.uid, user.gid);
-      // A fresh named volume belongs to its first user, as Docker's copy-up would make it.
-      for (const mount of mounts) {
-        if (!mount.readOnly && mount.source.startsWith(this.layout.volumes)) {
-          if (readdirSync(mount.source).length === 0) chownSync(mount.source, user.uid, user.gid);
+    let user = chosen.user;
+    const undo: (() => void)[] = [];
+    try {
+      if (config.name !== undefined) {
+        this.claimName(config.name, id);
+        undo.push(() => this.releaseName(config.name as string, id));
+      }
+      if (chosen.own) {
+        // A warm sandbox was made with an identity of its own, which its container takes over.
+        user = this.warmIdentities.get(id) ?? this.identities.acquire(id);
+        this.warmIdentities.delete(id);
+        const taken = user;
+        undo.push(() => this.identities.release(taken.uid, id));
+      }
+      for (const volume of newVolumes) {
+        await this.volumes.create({
+          name: volume,
+          sessionId: config.sessionId,
+          ...(config.tenantId ? { tenantId: config.tenantId } : {}),
+        });
+      }
+      const record = recordFor(id, user);
+      const workDir = this.layout.workDir(id);
+      // Synchronous: a handful of metadata operations on local files, each far cheaper than a
+      // trip through the thread pool, and a lifecycle is made of little else.
+      const fromSpare =
+        warm !== undefined || this.spares.takeInto(this.layout.containerDir(id));
+      if (!fromSpare) {
+        mkdirSync(this.layout.containerDir(id), { recursive: true, mode: 0o711 });
+        mkdirSync(workDir, { mode: 0o700 });
+      }
+      if (host.setpriv.user && !warm) {
+        chownSync(workDir, user.uid, user.gid);
+        // A fresh named volume belongs to its first user, as Docker's copy-up would make it.
+        for (const mount of mounts) {
+          if (!mount.readOnly && mount.source.startsWith(this.layout.volumes)) {
+            if (readdirSync(mount.source).length === 0)
+              chownSync(mount.source, user.uid, user.gid);
+          }
         }
       }
+      if (fromSpare) {
+        const draft = join(this.layout.containerDir(id), SPARE_CONTENTS.recordDraft);
+        commitDraftSync(draft, this.layout.containerFile(id), record);
+      } else {
+        writeJsonAtomicSync(this.layout.containerFile(id), record);
+      }
+      if (warm) this.claimed.set(id, warm);
+      return toInstance({ record, status: 'created', supervised: false }, DRIVER_NAME);
+    } catch (error) {
+      // Nothing half-made stays: its directory, name and identity go with the failed create.
+      if (warm) void this.warm.release(warm);
+      try {
+        rmSync(this.layout.containerDir(id), { recursive: true, force: true });
+      } catch {
+        // Deleted by the next driver's trash sweep at worst.
+      }
+      for (const step of undo.reverse()) step();
+      throw error;
     }
-    if (fromSpare) {
-      const draft = join(this.layout.containerDir(id), SPARE_CONTENTS.recordDraft);
-      commitDraftSync(draft, this.layout.containerFile(id), record);
-    } else {
-      writeJsonAtomicSync(this.layout.containerFile(id), record);
-    }
-    if (warm) this.claimed.set(id, warm);
-    return toInstance({ record, status: 'created', supervised: false }, DRIVER_NAME);
+  }
+
+  /** Directories of this driver's own that no bind mount may show: its state, the identity registry. */
+  private privateDirs(): string[] {
+    return [
+      this.layout.root,
+      resolve(this.options.identityRegistry ?? DEFAULT_IDENTITY_REGISTRY),
+    ];
   }
 
   /**
@@ -423,15 +649,24 @@ export class LocalDriver implements ContainerDriver {
     if (config.name !== undefined || config.volumes.length > 0) return undefined;
     const sample = recordFor(PLACEHOLDER_ID);
     if (warmScriptOf(sample) === undefined) return undefined;
-    const { user } = sample;
     const warm = this.warm.claim({
       cgroups: host.cgroups,
       limits: limitsOf(host, config),
-      owner: host.setpriv.user ? { uid: user.uid, gid: user.gid } : undefined,
+      owner: (id) => {
+        if (!host.setpriv.user) return undefined;
+        const { uid, gid } = recordFor(id).user;
+        return { uid, gid };
+      },
       chain: (id, workDirSource, group) => {
         const { plan, spawnCwd } = planProcess(
           recordFor(id),
-          { host, stateDir: this.layout.root, workDir: this.layout.workDir(id), workDirSource },
+          {
+            host,
+            stateDir: this.layout.root,
+            workDir: this.layout.workDir(id),
+            workDirSource,
+            accounts: this.accounts,
+          },
           { command: warmStub(host.tools), cgroupProcs: group ? cgroupProcsFiles(group) : [] },
         );
         return { argv: buildSandboxCommand(plan, host.tools), cwd: spawnCwd };
@@ -469,9 +704,24 @@ export class LocalDriver implements ContainerDriver {
     const warm = this.claimed.get(id);
     this.claimed.delete(id);
     let script: string | undefined;
+    // Bind sources are checked again as they are now, and the supervisor mounts them by handle.
+    let mounts = record.mounts;
     try {
       const program = record.command[0] as string;
-      if (!(await programExists(program, record.env, record.cwd, record.mounts))) {
+      if (record.mounts.length > 0) {
+        const { allowedRoots } = await this.init();
+        mounts = await recheckBindMounts(record.config.volumes, record.mounts, {
+          allowedRoots,
+          privateDirs: this.privateDirs(),
+        });
+      }
+      const lookup = {
+        mounts,
+        ...(host.bubblewrap.works
+          ? { sandbox: { view: host.tools.view, workDir: this.layout.workDir(id) } }
+          : {}),
+      };
+      if (!(await programExists(program, record.env, record.cwd, lookup))) {
         throw new ContainerStartError(
           id,
           `executable '${program}' was not found (PATH=${record.env.PATH ?? ''})`,
@@ -513,7 +763,7 @@ export class LocalDriver implements ContainerDriver {
         }
       }
       try {
-        run = await this.runOnce(host, record, next, group);
+        run = await this.runOnce(host, { ...record, mounts }, next, group);
       } catch (error) {
         throw await this.startFailure(record, next, group, error);
       }
@@ -577,10 +827,24 @@ export class LocalDriver implements ContainerDriver {
     warmScript?: string,
   ): RunSpec {
     const { id } = record;
-    const context = { host, stateDir: this.layout.root, workDir: this.layout.workDir(id) };
-    const { plan, spawnCwd, env } = planProcess(record, context, {
+    const context = {
+      host,
+      stateDir: this.layout.root,
+      workDir: this.layout.workDir(id),
+      accounts: this.accounts,
+    };
+    // A warm start mounts nothing (containers with volumes always start cold).
+    const mountSources =
+      warmScript === undefined
+        ? record.mounts.map((m) => ({
+            path: m.source,
+            directory: statSync(m.source, { throwIfNoEntry: false })?.isDirectory() ?? false,
+          }))
+        : [];
+    const { plan, spawnCwd } = planProcess(record, context, {
       command: record.command,
       cgroupProcs: group ? cgroupProcsFiles(group) : [],
+      mountFds: mountSources.map((_, index) => 3 + index),
     });
     const oom = group ? oomCounter(group) : undefined;
     const members = group ? memberListFile(group) : undefined;
@@ -589,7 +853,8 @@ export class LocalDriver implements ContainerDriver {
       run: next,
       // A warm start has its chain running already and its environment in the script.
       argv: warmScript === undefined ? buildSandboxCommand(plan, host.tools) : [],
-      env: warmScript === undefined ? env : {},
+      env: warmScript === undefined ? spawnEnvironment(plan, host.tools) : {},
+      ...(mountSources.length > 0 ? { mountSources } : {}),
       cwd: spawnCwd,
       stdoutLog: this.layout.logFile(id, 'stdout'),
       stderrLog: this.layout.logFile(id, 'stderr'),
@@ -636,7 +901,10 @@ export class LocalDriver implements ContainerDriver {
     return new ContainerStartError(id, (error as Error).message, {
       cause: error,
       // A program that does not exist will not appear by retrying.
-      ...(code === 'ENOENT' || code === 'EACCES' ? { retryable: false } : {}),
+      // A mount source that changed under the driver is refused, not worth another try.
+      ...(code === 'ENOENT' || code === 'EACCES' || code === 'EMOUNTCHANGED'
+        ? { retryable: false }
+        : {}),
     });
   }
 
@@ -805,6 +1073,9 @@ export class LocalDriver implements ContainerDriver {
         if (snapshot.status !== 'exited') await removal;
       }
       this.discard(cid);
+      const { record } = snapshot;
+      if (record.ownIdentity) this.identities.release(record.user.uid, cid);
+      if (record.config.name !== undefined) this.releaseName(record.config.name, cid);
     });
   }
 
@@ -964,9 +1235,20 @@ export class LocalDriver implements ContainerDriver {
         { path: ['command'], message: 'must be a non-empty string array', stage: 'schema' },
       ]);
     }
+    refuseProgramName(command[0] as string, ['command', 0]);
     const snapshot = await this.require(id);
     if (snapshot.status !== 'running' || !snapshot.run) {
       throw new ConflictError(`Container ${snapshot.record.id} is not running`);
+    }
+    let user: ResolvedUser | undefined;
+    if (parsedOptions.user) {
+      user = await resolveUser(parsedOptions.user);
+      refuseRoot(user, parsedOptions.user, ['user']);
+      const own = snapshot.record.user;
+      const same = user.uid === own.uid && user.gid === own.gid;
+      if (!same && (await this.init()).host.setpriv.user) {
+        refuseReserved(user, parsedOptions.user, ['user'], (v) => this.identities.contains(v));
+      }
     }
     if (parsedOptions.user && !(await this.capabilities()).user && this.enforcement === 'strict') {
       // Running it as the container's user instead would be a silent substitution.
@@ -978,7 +1260,7 @@ export class LocalDriver implements ContainerDriver {
     return this.runIn(snapshot, command, {
       ...(parsedOptions.env ? { env: parsedOptions.env } : {}),
       ...(parsedOptions.cwd ? { cwd: parsedOptions.cwd } : {}),
-      ...(parsedOptions.user ? { user: parsedOptions.user } : {}),
+      ...(user ? { user } : {}),
       ...(parsedOptions.timeout ? { timeoutMs: parsedOptions.timeout } : {}),
       ...(signal ? { signal } : {}),
     });
@@ -994,6 +1276,7 @@ export class LocalDriver implements ContainerDriver {
       host,
       stateDir: this.layout.root,
       workDir: this.layout.workDir(snapshot.record.id),
+      accounts: this.accounts,
       execa: this.execa,
       hold: () => this.pool.hold(),
     });
@@ -1132,8 +1415,22 @@ export class LocalDriver implements ContainerDriver {
 
   async createNetwork(config: NetworkConfigInput, options?: OperationOptions): Promise<Network> {
     options?.signal?.throwIfAborted();
-    await this.init();
-    return this.networks.create(config);
+    const { host } = await this.init();
+    const parsed = parseInput(NetworkConfigSchema, config, 'network configuration');
+    if (parsed.internal && !host.networks.isolated && this.enforcement === 'strict') {
+      // A network that says it is internal and is not would be a sandbox that is not one.
+      throw new UnsupportedFeatureError(
+        [
+          {
+            feature: 'networks',
+            path: 'internal',
+            reason: `internal networks cannot be isolated on this host: ${host.networks.reason ?? 'no network namespaces'}`,
+          },
+        ],
+        "Run the driver as root with iproute2 and util-linux installed, create the network with internal: false (its containers then share the host's network), or use enforcement: 'best-effort'.",
+      );
+    }
+    return this.networks.create(config, host.networks.isolated);
   }
 
   async removeNetwork(id: string, options?: OperationOptions): Promise<void> {
@@ -1163,12 +1460,19 @@ export class LocalDriver implements ContainerDriver {
 
   // ---------------------------------------------------------------- lifecycle of the driver
 
-  /** Removes every container, volume and network of a session, even ones an earlier process made. */
-  async cleanup(filter: { sessionId: string }, options?: OperationOptions): Promise<CleanupResult> {
+  /**
+   * Removes every container, volume and network of a session, even ones an earlier process
+   * made; `{ all: true }` removes everything in the stateDir. Anything else is refused: an
+   * empty filter, or a sessionId left undefined by mistake, must not mean "everything".
+   */
+  async cleanup(filter: CleanupFilter, options?: OperationOptions): Promise<CleanupResult> {
     options?.signal?.throwIfAborted();
+    const wanted = parseCleanupFilter(filter);
     await this.init();
     const result: CleanupResult = { containers: 0, volumes: 0, networks: 0 };
-    const containers = await this.listContainers({ sessionId: filter.sessionId });
+    const ofSession = (sessionId: string | undefined) =>
+      wanted === 'all' || sessionId === wanted.sessionId;
+    const containers = (await this.listContainers()).filter((c) => ofSession(c.sessionId));
     await Promise.all(
       containers.map(async (c) => {
         await this.removeContainer(c.id, { force: true });
@@ -1176,13 +1480,13 @@ export class LocalDriver implements ContainerDriver {
       }),
     );
     for (const volume of await this.volumes.list()) {
-      if (volume.sessionId === filter.sessionId) {
+      if (ofSession(volume.sessionId)) {
         await this.volumes.remove(volume.id);
         result.volumes++;
       }
     }
     for (const network of await this.networks.list()) {
-      if (network.sessionId === filter.sessionId) {
+      if (ofSession(network.sessionId)) {
         await this.networks.remove(network.id);
         result.networks++;
       }

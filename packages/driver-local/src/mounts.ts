@@ -6,6 +6,26 @@ import type { BindMount, DirectoryOverlay, RootEntry } from './sandbox-command.j
 // The sandbox makes these itself; mounting over them would hide /proc, /dev or /sys.
 const RESERVED_TARGETS = ['/proc', '/dev', '/sys'];
 
+/**
+ * Host paths no bind mount may show, whatever the allowed roots say: the root itself, the
+ * host's configuration and credentials, kernel interfaces, and engine state and sockets. A
+ * source inside one of these, or one that contains one (a bind of /var shows /var/run), is
+ * refused.
+ */
+export const DENIED_SOURCES = [
+  '/etc',
+  '/proc',
+  '/sys',
+  '/dev',
+  '/boot',
+  '/root',
+  '/run',
+  '/var/run',
+  '/var/lib/docker',
+  '/var/lib/containerd',
+  '/var/lib/containers',
+];
+
 function inside(path: string, root: string): boolean {
   return path === root || path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
 }
@@ -61,11 +81,77 @@ export async function listEntries(dir: string): Promise<RootEntry[]> {
 
 export interface MountContext {
   allowedRoots: string[];
-  rootEntries: RootEntry[];
-  /** Whether the sandbox root is read-only (then /tmp is a private tmpfs). */
-  readOnly: boolean;
+  /** Host directories bound read-only into every sandbox, where no mount point can be made. */
+  boundDirs: string[];
+  /** Directories of the driver's own a bind must neither be inside nor contain (its state). */
+  privateDirs: string[];
   /** Host directory of a named volume, creating the volume when it does not exist. */
   volumeDir: (name: string) => Promise<string>;
+}
+
+/** Why a bind source (its real path) may not be mounted; undefined when it may. */
+export function bindSourceProblem(
+  given: string,
+  source: string,
+  context: Pick<MountContext, 'allowedRoots' | 'privateDirs'>,
+): string | undefined {
+  if (context.allowedRoots.length === 0) {
+    return 'bind mounts are disabled: create the driver with allowedRoots to allow sources under them';
+  }
+  if (!context.allowedRoots.some((root) => inside(source, root))) {
+    return `bind source '${given}' resolves to '${source}', outside the allowed roots (${context.allowedRoots.join(', ')})`;
+  }
+  const denied = [...DENIED_SOURCES, ...context.privateDirs].find(
+    (path) => source === '/' || inside(source, path) || inside(path, source),
+  );
+  if (denied !== undefined) {
+    return `bind source '${given}' resolves to '${source}', which is or holds '${denied}': host system, engine and driver state directories are never mounted`;
+  }
+  return undefined;
+}
+
+/**
+ * The bind mounts of a config checked again, as they resolve now: at every start, because what
+ * a path names can change between create and start (a directory swapped for a symlink). The
+ * real paths returned are what the supervisor opens and verifies before mounting by handle.
+ */
+export async function recheckBindMounts(
+  volumes: VolumeMount[],
+  mounts: BindMount[],
+  context: Pick<MountContext, 'allowedRoots' | 'privateDirs'>,
+): Promise<BindMount[]> {
+  const issues: ValidationIssue[] = [];
+  const checked = await Promise.all(
+    mounts.map(async (mount, index) => {
+      const volume = volumes[index];
+      if (volume?.type !== 'bind') return mount;
+      let source: string;
+      try {
+        source = await realpath(volume.source);
+      } catch {
+        issues.push({
+          path: ['volumes', index, 'source'],
+          message: `bind source '${volume.source}' no longer exists`,
+          stage: 'security',
+        });
+        return mount;
+      }
+      const problem = bindSourceProblem(volume.source, source, context);
+      if (problem) issues.push({ path: ['volumes', index, 'source'], message: problem, stage: 'security' });
+      return { ...mount, source };
+    }),
+  );
+  if (issues.length > 0) throw mountError(issues);
+  return checked;
+}
+
+function mountError(issues: ValidationIssue[]): ConfigurationError {
+  return new ConfigurationError(
+    `Invalid mounts (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${issues
+      .map((i) => `  - ${i.path.join('.')}: ${i.message}`)
+      .join('\n')}`,
+    issues,
+  );
 }
 
 /**
@@ -93,9 +179,7 @@ export async function resolveMounts(
       problem(index, 'target', `cannot mount over '${target}'`);
       continue;
     }
-    const top = target.split('/')[1] ?? '';
-    const onTmpfs = top === 'tmp' && context.readOnly;
-    if (!onTmpfs && context.rootEntries.some((e) => e.name === top && e.kind === 'dir')) {
+    if (context.boundDirs.some((dir) => inside(target, dir))) {
       // Nothing can be created inside a directory bound from the host, so the deepest existing
       // ancestor is shown as a tmpfs holding its host entries, and the target is made there.
       const ancestor = await deepestExistingDir(target);
@@ -116,20 +200,9 @@ export async function resolveMounts(
         problem(index, 'source', `bind source '${volume.source}' does not exist`);
         continue;
       }
-      if (context.allowedRoots.length === 0) {
-        problem(
-          index,
-          'source',
-          `bind mounts are disabled: create the driver with allowedRoots to allow sources under them`,
-        );
-        continue;
-      }
-      if (!context.allowedRoots.some((root) => inside(source, root))) {
-        problem(
-          index,
-          'source',
-          `bind source '${volume.source}' resolves to '${source}', outside the allowed roots (${context.allowedRoots.join(', ')})`,
-        );
+      const refused = bindSourceProblem(volume.source, source, context);
+      if (refused) {
+        problem(index, 'source', refused);
         continue;
       }
     } else {
@@ -137,13 +210,6 @@ export async function resolveMounts(
     }
     mounts.push({ source, target, readOnly: volume.readOnly });
   }
-  if (issues.length > 0) {
-    throw new ConfigurationError(
-      `Invalid mounts (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${issues
-        .map((i) => `  - ${i.path.join('.')}: ${i.message}`)
-        .join('\n')}`,
-      issues,
-    );
-  }
+  if (issues.length > 0) throw mountError(issues);
   return { mounts, overlays };
 }

@@ -8,7 +8,11 @@ import {
   NetworkNotFoundError,
   parseInput,
 } from '@berth/core';
+import type { execa as Execa } from 'execa';
 import { readJson, type StateLayout, writeJsonAtomic } from './state-store.js';
+
+/** Where `ip netns` keeps named network namespaces. */
+const NETNS_DIR = '/run/netns';
 
 interface NetworkRecord {
   id: string;
@@ -17,18 +21,58 @@ interface NetworkRecord {
   tenantId?: string;
   labels: Record<string, string>;
   internal: boolean;
+  /** The network namespace its containers share, for an internal network where there are any. */
+  netns?: string;
   createdAt: string;
 }
 
+/** How networks are made on this host: real namespaces through iproute2, or records only. */
+export interface NetworkBackend {
+  execa: typeof Execa;
+  /** iproute2's ip, where the host lets the driver make network namespaces (root). */
+  ip?: string;
+}
+
+/** Runs `ip` with the given arguments; throws with its stderr when it fails. */
+export async function runIp(backend: NetworkBackend, args: string[]): Promise<string> {
+  if (!backend.ip) throw new Error('iproute2 is not available');
+  const result = await backend.execa(backend.ip, args, {
+    reject: false,
+    stdin: 'ignore',
+    timeout: 10_000,
+    env: {},
+    extendEnv: false,
+  });
+  if (result.exitCode !== 0) {
+    throw new Error(`ip ${args.join(' ')}: ${String(result.stderr ?? '').trim() || 'failed'}`);
+  }
+  return String(result.stdout ?? '');
+}
+
+/** Makes a named network namespace holding nothing but a loopback that is up. */
+export async function makeNamespace(backend: NetworkBackend, name: string): Promise<string> {
+  await runIp(backend, ['netns', 'add', name]);
+  try {
+    await runIp(backend, ['-n', name, 'link', 'set', 'lo', 'up']);
+  } catch (error) {
+    await runIp(backend, ['netns', 'delete', name]).catch(() => undefined);
+    throw error;
+  }
+  return `${NETNS_DIR}/${name}`;
+}
+
 /**
- * Networks are records only (capabilities().networks === 'logical'): processes that join one
- * share the host's network. A container that names no network gets no network at all where
- * bubblewrap runs (an empty network namespace).
+ * An internal network is a network namespace of its own, where the host lets the driver make
+ * one: its containers share it, reach each other over its loopback, and nothing else (it has
+ * no other interface, so no route out and no way to the host's listeners). Other networks are
+ * records only: their containers share the host's network. A container that names no network
+ * gets an empty network namespace of its own where bubblewrap runs.
  */
 export class NetworkStore {
   constructor(
     private readonly layout: StateLayout,
     private readonly driverName: string,
+    private readonly backend: () => Promise<NetworkBackend>,
   ) {}
 
   private toNetwork(record: NetworkRecord): Network {
@@ -44,22 +88,49 @@ export class NetworkStore {
     };
   }
 
-  async create(input: NetworkConfigInput): Promise<Network> {
+  /**
+   * Makes the network; `isolate` says whether an internal one gets its namespace (false when the
+   * host cannot make one and the driver runs best-effort: it is then records only).
+   */
+  async create(input: NetworkConfigInput, isolate: boolean): Promise<Network> {
     const config = parseInput(NetworkConfigSchema, input, 'network configuration');
     if ((await this.list()).some((n) => n.name === config.name)) {
       throw new ConflictError(`A network named '${config.name}' already exists`);
     }
+    const id = randomBytes(12).toString('hex');
+    const netns =
+      config.internal && isolate
+        ? await makeNamespace(await this.backend(), `berth-${id}`)
+        : undefined;
     const record: NetworkRecord = {
-      id: randomBytes(12).toString('hex'),
+      id,
       name: config.name,
       ...(config.sessionId ? { sessionId: config.sessionId } : {}),
       ...(config.tenantId ? { tenantId: config.tenantId } : {}),
       labels: config.labels,
       internal: config.internal,
+      ...(netns ? { netns } : {}),
       createdAt: new Date().toISOString(),
     };
-    await writeJsonAtomic(this.layout.networkFile(record.id), record);
+    try {
+      await writeJsonAtomic(this.layout.networkFile(record.id), record);
+    } catch (error) {
+      if (netns) await this.deleteNamespace(netns);
+      throw error;
+    }
     return this.toNetwork(record);
+  }
+
+  /** The namespace a container on this network runs in; undefined for a host-network one. */
+  async namespaceOf(idOrName: string): Promise<string | undefined> {
+    const network = await this.find(idOrName);
+    if (!network) return undefined;
+    return (await readJson<NetworkRecord>(this.layout.networkFile(network.id)))?.netns;
+  }
+
+  private async deleteNamespace(netns: string): Promise<void> {
+    const name = netns.slice(NETNS_DIR.length + 1);
+    await runIp(await this.backend(), ['netns', 'delete', name]).catch(() => undefined);
   }
 
   /** By id or by name. */
@@ -92,7 +163,9 @@ export class NetworkStore {
   async remove(idOrName: string): Promise<Network> {
     const network = await this.find(idOrName);
     if (!network) throw new NetworkNotFoundError(idOrName);
+    const netns = (await readJson<NetworkRecord>(this.layout.networkFile(network.id)))?.netns;
     await rm(this.layout.networkFile(network.id), { force: true });
+    if (netns) await this.deleteNamespace(netns);
     return network;
   }
 }

@@ -1,4 +1,5 @@
 import { normalizeCapabilityName } from '@berth/core';
+import { boundHostDirs, type HostView, isInsideAny } from './sandbox-view.js';
 import type { ResolvedUser } from './user-spec.js';
 
 /*
@@ -25,7 +26,13 @@ export interface SandboxTools {
   setpriv?: string;
   /** util-linux nsenter, to join a running container's namespaces (root only). */
   nsenter?: string;
-  rootEntries: RootEntry[];
+  /**
+   * coreutils env: the last step of the chain, run with the container's own privileges, is the
+   * only one that gets the container's environment (see buildSandboxCommand).
+   */
+  env?: string;
+  /** What of the host a sandbox shows. */
+  view: HostView;
 }
 
 /** A host directory shown as a tmpfs re-populated with its entries, so mount points can be made in it. */
@@ -43,16 +50,26 @@ export interface BindMount {
 export interface FilesystemPlan {
   readOnly: boolean;
   mounts: BindMount[];
+  /**
+   * The mounts' sources as open handles, one per mount in order: bubblewrap mounts what the
+   * descriptor is (--bind-fd), so nothing swapped in at the path after the check is mounted.
+   * Descriptor numbers in the child, given to the chain by its spawner.
+   */
+  mountFds?: number[];
   overlays: DirectoryOverlay[];
   /**
    * Host directories that stay writable (the container's own work dir), seen at `target`; the
    * source differs only for a warm sandbox, made before its directory was moved into place.
    */
   writable: { source: string; target: string }[];
-  /** Host directories masked by an empty, read-only tmpfs (the driver's state). */
+  /** Host directories masked by an empty, read-only tmpfs (the driver's state, where visible). */
   hidden: string[];
   /** No network named: give the process an empty network namespace. */
   isolateNetwork: boolean;
+  /** A network namespace to run in (a file under /run/netns), for an internal network. */
+  netns?: string;
+  /** The sandbox's /etc/passwd and /etc/group, as host files. */
+  accounts?: { passwd: string; group: string };
   hostname?: string;
 }
 
@@ -60,6 +77,11 @@ export interface SandboxPlan {
   command: string[];
   /** Working directory as the process sees it. */
   cwd: string;
+  /**
+   * The program's whole environment. It is set by the chain's last step, after privileges are
+   * dropped, so no privileged process of the chain ever runs with it (LD_PRELOAD and friends).
+   */
+  env?: Record<string, string>;
   /** Switch to this user (needs setpriv, and root to do it). */
   user?: ResolvedUser;
   noNewPrivileges: boolean;
@@ -67,9 +89,9 @@ export interface SandboxPlan {
   /** Present when bubblewrap builds the filesystem view. */
   filesystem?: FilesystemPlan;
   /**
-   * A process already inside the container's sandbox: join its namespaces (mounts, network,
-   * hostname, IPC) instead of building a new sandbox, so an exec sees the same /tmp and can
-   * reach the container's processes over loopback.
+   * A process already inside the container's sandbox: join its namespaces (mounts, pids,
+   * network, hostname, IPC) instead of building a new sandbox, so an exec sees the same /tmp,
+   * the same processes, and can reach them over loopback.
    */
   joinNamespacesOf?: number;
   /** cgroup.procs files to join before anything else runs. */
@@ -83,55 +105,79 @@ export interface SandboxPlan {
 const JOIN_CGROUPS_SCRIPT =
   'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n - 1)); done; exec "$@"';
 
-// Recreated fresh or handled specially below, never bound from the host.
-const SPECIAL_ROOT_ENTRIES = new Set(['proc', 'dev', 'sys', 'tmp']);
+/**
+ * The ancestors of a mount point that the sandbox has to make: those on its tmpfs root, in its
+ * /etc or /tmp, or below an overlay; not those bound from the host, which exist already.
+ */
+function parentsToMake(target: string, view: HostView, overlays: DirectoryOverlay[]): string[] {
+  const bound = boundHostDirs(view);
+  const dirs: string[] = [];
+  const parts = target.split('/').filter(Boolean);
+  for (let i = 1; i < parts.length; i++) {
+    const dir = `/${parts.slice(0, i).join('/')}`;
+    if (dir === '/tmp' || dir === '/etc') continue;
+    if (view.system.some((e) => `/${e.name}` === dir)) continue;
+    const underOverlay = overlays.some((o) => dir.startsWith(`${o.dir}/`));
+    if (!underOverlay && (overlays.some((o) => o.dir === dir) || isInsideAny(dir, bound))) continue;
+    dirs.push(dir);
+  }
+  return dirs;
+}
 
 function bwrapArgs(plan: SandboxPlan, fs: FilesystemPlan, tools: SandboxTools): string[] {
-  const bind = (ro: boolean) => (ro ? '--ro-bind' : '--bind');
+  const { view } = tools;
   // No --die-with-parent: a container outlives its supervisor, like any of its processes; stop
-  // reaches every process through the process group and the cgroup anyway.
-  const args = [...tools.bwrapFlags, '--unshare-ipc', '--unshare-uts'];
+  // reaches every process through the process group and the cgroup anyway. A pid namespace of
+  // its own: the container sees, signals and ptraces only its processes, and bubblewrap's init
+  // reaps them and takes them all down when the program ends.
+  const args = [...tools.bwrapFlags, '--unshare-pid', '--unshare-ipc', '--unshare-uts'];
   if (fs.hostname) args.push('--hostname', fs.hostname);
-  if (fs.isolateNetwork) args.push('--unshare-net');
-  const populate = (dir: string, entries: RootEntry[], skip: Set<string>) => {
+  if (fs.isolateNetwork && fs.netns === undefined) args.push('--unshare-net');
+  const populate = (dir: string, entries: RootEntry[]) => {
     for (const entry of entries) {
-      if (skip.has(entry.name)) continue;
       const path = dir === '/' ? `/${entry.name}` : `${dir}/${entry.name}`;
       if (entry.kind === 'symlink' && entry.target !== undefined) {
         args.push('--symlink', entry.target, path);
       } else {
-        args.push(bind(fs.readOnly), path, path);
+        // The host's own files are never writable from inside, whatever the root is.
+        args.push('--ro-bind', path, path);
       }
     }
   };
-  const newTopLevel = fs.mounts.some((m) => {
-    const top = m.target.split('/')[1] ?? '';
-    if (top === 'tmp' && fs.readOnly) return false;
-    return !tools.rootEntries.some((e) => e.name === top && e.kind !== 'file');
-  });
-  if (newTopLevel) {
-    // Each top-level entry is bound onto bubblewrap's own tmpfs root, so a mount target that
-    // does not exist on the host is created in that tmpfs, not on the host's disk.
-    populate('/', tools.rootEntries, SPECIAL_ROOT_ENTRIES);
-  } else {
-    // One recursive bind of the whole root: half the setup time of binding entry by entry.
-    args.push(bind(fs.readOnly), '/', '/');
+  // bubblewrap's root is an empty tmpfs: what is not bound here does not exist inside.
+  populate('/', view.system);
+  args.push('--dir', '/etc');
+  populate('/etc', view.etc);
+  if (fs.accounts) {
+    args.push('--ro-bind', fs.accounts.passwd, '/etc/passwd');
+    args.push('--ro-bind', fs.accounts.group, '/etc/group');
   }
-  // sysfs is never writable, whatever the root is.
-  if (newTopLevel || !fs.readOnly) args.push('--ro-bind', '/sys', '/sys');
   args.push('--proc', '/proc', '--dev', '/dev');
-  // World-writable with the sticky bit, like any /tmp: the container's user is rarely root.
-  if (fs.readOnly) args.push('--perms', '1777', '--tmpfs', '/tmp');
-  else if (newTopLevel) args.push('--bind', '/tmp', '/tmp');
+  // Its own /tmp, world-writable with the sticky bit like any /tmp (the user is rarely root).
+  args.push('--perms', '1777', '--tmpfs', '/tmp');
   for (const overlay of fs.overlays) {
     args.push('--tmpfs', overlay.dir);
-    populate(overlay.dir, overlay.entries, new Set());
+    populate(overlay.dir, overlay.entries);
   }
   for (const hidden of fs.hidden) args.push('--tmpfs', hidden);
+  // bubblewrap would make missing parents of a mount point 0700 root, out of reach of the
+  // container's user: they are made traversable first.
+  const made = new Set<string>();
+  for (const target of [...fs.writable.map((w) => w.target), ...fs.mounts.map((m) => m.target)]) {
+    for (const dir of parentsToMake(target, view, fs.overlays)) {
+      if (made.has(dir)) continue;
+      made.add(dir);
+      args.push('--perms', '0755', '--dir', dir);
+    }
+  }
   for (const dir of fs.writable) args.push('--bind', dir.source, dir.target);
-  for (const mount of fs.mounts) args.push(bind(mount.readOnly), mount.source, mount.target);
+  fs.mounts.forEach((mount, index) => {
+    const fd = fs.mountFds?.[index];
+    if (fd === undefined) throw new Error(`mount ${mount.target} has no open handle`);
+    args.push(mount.readOnly ? '--ro-bind-fd' : '--bind-fd', String(fd), mount.target);
+  });
   for (const hidden of fs.hidden) args.push('--remount-ro', hidden);
-  if (fs.readOnly) for (const overlay of fs.overlays) args.push('--remount-ro', overlay.dir);
+  for (const overlay of fs.overlays) args.push('--remount-ro', overlay.dir);
   if (fs.readOnly) args.push('--remount-ro', '/');
   args.push('--chdir', plan.cwd, '--');
   return args;
@@ -172,7 +218,23 @@ function setprivArgs(plan: SandboxPlan): string[] {
   return args;
 }
 
-/** The full argument vector; element 0 is the program to spawn. */
+/** Whether the chain puts anything between the spawner and the program. */
+function hasChain(plan: SandboxPlan, tools: SandboxTools): boolean {
+  return (
+    plan.cgroupProcs.length > 0 ||
+    plan.filesystem !== undefined ||
+    setprivArgs(plan).length > 0 ||
+    (plan.joinNamespacesOf !== undefined && tools.nsenter !== undefined)
+  );
+}
+
+/**
+ * The full argument vector; element 0 is the program to spawn. With a chain, spawn it with an
+ * empty environment: the processes before the program run as root, and a container's
+ * environment (LD_PRELOAD, a PATH of its own) must never reach them. The program's environment
+ * is set by coreutils env as the very last step, with the container's privileges; without a
+ * chain (nothing privileged in the way) the spawner passes it itself.
+ */
 export function buildSandboxCommand(plan: SandboxPlan, tools: SandboxTools): string[] {
   const argv: string[] = [];
   if (plan.cgroupProcs.length > 0) {
@@ -184,6 +246,7 @@ export function buildSandboxCommand(plan: SandboxPlan, tools: SandboxTools): str
       tools.nsenter,
       `--target=${plan.joinNamespacesOf}`,
       '--mount',
+      '--pid',
       '--net',
       '--uts',
       '--ipc',
@@ -192,6 +255,10 @@ export function buildSandboxCommand(plan: SandboxPlan, tools: SandboxTools): str
     );
   } else if (plan.filesystem) {
     if (!tools.bwrap) throw new Error('bubblewrap is not available');
+    if (plan.filesystem.netns !== undefined) {
+      if (!tools.nsenter) throw new Error('nsenter is not available to join a network');
+      argv.push(tools.nsenter, `--net=${plan.filesystem.netns}`, '--');
+    }
     argv.push(tools.bwrap, ...bwrapArgs(plan, plan.filesystem, tools));
   }
   const privileges = setprivArgs(plan);
@@ -199,8 +266,18 @@ export function buildSandboxCommand(plan: SandboxPlan, tools: SandboxTools): str
     if (!tools.setpriv) throw new Error('setpriv is not available');
     argv.push(tools.setpriv, ...privileges, '--');
   }
+  if (plan.env !== undefined && argv.length > 0) {
+    if (!tools.env) throw new Error('env (coreutils) is not available');
+    // After `--` env takes NAME=VALUE words until the first that has no '=': the program.
+    argv.push(tools.env, '-i', '--', ...Object.entries(plan.env).map(([k, v]) => `${k}=${v}`));
+  }
   argv.push(...plan.command);
   return argv;
+}
+
+/** The environment to spawn the chain with: the program's own only when nothing runs before it. */
+export function spawnEnvironment(plan: SandboxPlan, tools: SandboxTools): Record<string, string> {
+  return hasChain(plan, tools) ? {} : { ...(plan.env ?? {}) };
 }
 
 /** What a warm stub prints once it runs inside the finished chain, ready for its script. */

@@ -147,6 +147,10 @@ export class StateLayout {
     return join(this.root, 'trash');
   }
   /** Ready-made container directories (see spare-dirs.ts). */
+  /** Claims on chosen container names, one file per name. */
+  get names(): string {
+    return join(this.root, 'names');
+  }
   get spares(): string {
     return join(this.root, 'spares');
   }

@@ -21,6 +21,11 @@ export interface RunSpec {
   runDraft: string;
   exitFile: string;
   stopFile: string;
+  /**
+   * Bind-mount sources (real paths, as the driver checked them) to open as handles and hand the
+   * chain as descriptors 3, 4, ... in this order: bubblewrap mounts the handles.
+   */
+  mountSources?: { path: string; directory: boolean }[];
   /** The main process is bubblewrap's monitor, which stop must not SIGTERM (see stop). */
   sandboxed: boolean;
   cgroup?: {

@@ -9,7 +9,7 @@
  * runs straight from source (Node strips the types) when the package has not been built.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { rmdir } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -224,13 +224,62 @@ async function sandboxReady(monitor: number): Promise<void> {
   while (Date.now() < deadline) {
     const monitorExe = exeOf(monitor);
     if (monitorExe === undefined) return;
+    // Under a pid namespace of its own, bubblewrap's init (the same executable) sits between
+    // the monitor and the program.
     for (const child of await childrenOf(monitor)) {
       const exe = exeOf(child);
       if (exe !== undefined && exe !== monitorExe) return;
+      if (exe === monitorExe) {
+        for (const grandchild of await childrenOf(child)) {
+          const inner = exeOf(grandchild);
+          if (inner !== undefined && inner !== monitorExe) return;
+        }
+      }
     }
     // Usually ready within ten milliseconds: poll closely at first, then back off so that many
     // starts at once stay cheap.
     await sleep(Date.now() - begun < 30 ? 1 : 5);
+  }
+}
+
+// Not in fs.constants: open(2)'s flag for a handle that names a file without opening it.
+const O_PATH = 0o10000000;
+
+/**
+ * Opens each mount source as a handle, without following a symlink in its last component, and
+ * checks that what was opened is the very path the driver checked (a symlink swapped in for any
+ * component since would resolve elsewhere). bubblewrap then mounts the handle, so nothing done
+ * to the path after this moment changes what is mounted. All or none.
+ */
+function openMountSources(spec: RunSpec): number[] {
+  const fds: number[] = [];
+  try {
+    for (const source of spec.mountSources ?? []) {
+      const flags =
+        O_PATH | fsConstants.O_NOFOLLOW | (source.directory ? fsConstants.O_DIRECTORY : 0);
+      let fd: number;
+      try {
+        fd = openSync(source.path, flags);
+      } catch (error) {
+        throw new MountChangedError(source.path, (error as Error).message);
+      }
+      fds.push(fd);
+      const opened = readlinkSync(`/proc/self/fd/${fd}`);
+      if (opened !== source.path) {
+        throw new MountChangedError(source.path, `it now resolves to '${opened}'`);
+      }
+    }
+  } catch (error) {
+    for (const fd of fds) closeSync(fd);
+    throw error;
+  }
+  return fds;
+}
+
+class MountChangedError extends Error {
+  readonly code = 'EMOUNTCHANGED';
+  constructor(path: string, detail: string) {
+    super(`mount source '${path}' changed after it was checked (${detail}); nothing was mounted`);
   }
 }
 
@@ -268,13 +317,35 @@ function run(spec: RunSpec): Promise<void> {
     const spawned = new Promise<boolean>((resolve) => {
       spawnedResolve = resolve;
     });
-    const child = spawn(file as string, args, {
-      cwd: spec.cwd,
-      env: spec.env,
-      // Its own process group, so stop can signal the whole tree and nothing else.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    let mountFds: number[];
+    try {
+      mountFds = openMountSources(spec);
+    } catch (error) {
+      const failure = error as Error & { code?: string };
+      send({
+        type: 'failed',
+        id: spec.id,
+        runNumber: spec.run,
+        message: failure.message,
+        ...(failure.code ? { code: failure.code } : {}),
+      });
+      complete();
+      return;
+    }
+    let child: ChildProcess;
+    try {
+      child = spawn(file as string, args, {
+        cwd: spec.cwd,
+        env: spec.env,
+        // Its own process group, so stop can signal the whole tree and nothing else.
+        detached: true,
+        // The mount handles become descriptors 3, 4, ... of the chain, as its argv says.
+        stdio: ['ignore', 'pipe', 'pipe', ...mountFds],
+      });
+    } finally {
+      // The child has its copies (or none, if it failed to spawn).
+      for (const fd of mountFds) closeSync(fd);
+    }
     // The log files are opened once the program is on its way (it runs on another core while
     // they are created): its output is read only after this returns, so none of it is missed.
     let fds: number[];

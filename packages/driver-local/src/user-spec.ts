@@ -63,3 +63,31 @@ export async function resolveUser(spec: string): Promise<ResolvedUser> {
   }
   return { uid, gid: gid ?? FALLBACK_GID };
 }
+
+/**
+ * Refuses uid or gid 0, however it was spelled (a name, a number, a group resolving to 0): on
+ * this driver there is no user namespace in between, so root in a container is root on the
+ * host, over the host's own files. `what` names the setting for the error's path.
+ */
+export function refuseRoot(user: ResolvedUser, spec: string, path: (string | number)[]): void {
+  if (user.uid !== 0 && user.gid !== 0) return;
+  const which = user.uid === 0 ? 'uid 0' : 'gid 0';
+  throw new ConfigurationError(
+    `User '${spec}' is ${which}: the local driver runs containers as host users, with no user namespace to remap root, so it never runs one as root. Leave the user at its default (a uid of the container's own) or name a non-root user such as '1000:1000'.`,
+    [{ path, message: `'${spec}' is ${which} (root)`, stage: 'security' }],
+  );
+}
+
+/** Refuses a user the driver hands out as containers' own identities: it would be another container's. */
+export function refuseReserved(
+  user: ResolvedUser,
+  spec: string,
+  path: (string | number)[],
+  reserved: (value: number) => boolean,
+): void {
+  if (!reserved(user.uid) && !reserved(user.gid)) return;
+  throw new ConfigurationError(
+    `User '${spec}' lies in the range the driver gives containers as identities of their own: it could be another container's. Choose a user outside identityRange, or leave the user at its default.`,
+    [{ path, message: `'${spec}' is in the driver's identity range`, stage: 'security' }],
+  );
+}

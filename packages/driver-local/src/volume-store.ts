@@ -1,6 +1,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import {
   ConfigurationError,
+  ConflictError,
   parseInput,
   type Volume,
   type VolumeConfigInput,
@@ -56,7 +57,13 @@ export class VolumeStore {
       });
     }
     const existing = await readJson<VolumeRecord>(this.layout.volumeFile(config.name));
-    if (existing) return this.toVolume(existing);
+    if (existing) {
+      // The same volume asked for again by its own session; anyone else's is a different one.
+      if (existing.sessionId === config.sessionId && existing.tenantId === config.tenantId) {
+        return this.toVolume(existing);
+      }
+      throw new ConflictError(`A volume named '${config.name}' already exists`);
+    }
     try {
       await mkdir(this.layout.volumeData(config.name), { recursive: true, mode: 0o755 });
       const record: VolumeRecord = {
@@ -72,6 +79,23 @@ export class VolumeStore {
     } catch (error) {
       throw new VolumeCreationError(config.name, (error as Error).message, { cause: error });
     }
+  }
+
+  /**
+   * Refuses a named volume of another session (or tenant) as a container's mount: a container
+   * mounts only volumes of its own session, or ones that do not exist yet (made for it).
+   */
+  async checkMountable(
+    name: string,
+    owner: { sessionId: string; tenantId?: string | undefined },
+  ): Promise<void> {
+    const existing = await readJson<VolumeRecord>(this.layout.volumeFile(name));
+    if (!existing) return;
+    if (existing.sessionId === owner.sessionId && existing.tenantId === owner.tenantId) return;
+    throw new ConfigurationError(
+      `Volume '${name}' belongs to another session: a container mounts only its own session's volumes. Create the volume with sessionId '${owner.sessionId}', or use another name.`,
+      [{ path: ['volumes'], message: `volume '${name}' belongs to another session`, stage: 'security' }],
+    );
   }
 
   async get(id: string): Promise<Volume | undefined> {

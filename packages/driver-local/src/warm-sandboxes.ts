@@ -22,8 +22,11 @@ export interface WarmTemplate {
   cgroups: CgroupLayout;
   /** The limits of its cgroup; undefined when it gets none. */
   limits: CgroupLimits | undefined;
-  /** Who owns the work directory, when the container runs as another user. */
-  owner: { uid: number; gid: number } | undefined;
+  /**
+   * Who owns the work directory of the sandbox made for container `id`, when the container runs
+   * as another user: with identities of their own, each sandbox has its own.
+   */
+  owner(id: string): { uid: number; gid: number } | undefined;
   /** The chain around the stub for container `id`, whose work directory is at `workDirSource`. */
   chain(
     id: string,
@@ -51,7 +54,7 @@ function shapeOf(template: WarmTemplate, sandbox: WarmSandbox): string {
     join(sandbox.dir, SPARE_CONTENTS.workDir),
     sandbox.group,
   );
-  return JSON.stringify([chain, template.limits ?? null, template.owner ?? null]);
+  return JSON.stringify([chain, template.limits ?? null, template.owner(sandbox.id) ?? null]);
 }
 
 /** The shape of the sandbox a template makes, for a placeholder container. */
@@ -89,6 +92,7 @@ export class WarmSandboxes {
   readonly #pool: SupervisorPool;
   readonly #target: number;
   readonly #trash: (path: string) => void;
+  readonly #forget: (id: string) => void;
   readonly #waiting = new Map<string, WarmSandbox>();
   readonly #disposed = new WeakSet<WarmSandbox>();
   #template: WarmTemplate | undefined;
@@ -101,7 +105,12 @@ export class WarmSandboxes {
   constructor(
     root: string,
     pool: SupervisorPool,
-    options: { target: number; trash: (path: string) => void },
+    options: {
+      target: number;
+      trash: (path: string) => void;
+      /** A sandbox went unused: what was reserved for its container id can go. */
+      forget?: (id: string) => void;
+    },
   ) {
     this.#root = root;
     const start = readProcStatSync(process.pid)?.startTime ?? 0;
@@ -109,6 +118,7 @@ export class WarmSandboxes {
     this.#pool = pool;
     this.#target = options.target;
     this.#trash = options.trash;
+    this.#forget = options.forget ?? (() => undefined);
     pool.onWarmLost((id) => {
       const sandbox = this.#waiting.get(id);
       if (sandbox) void this.#dispose(sandbox, false);
@@ -264,7 +274,8 @@ export class WarmSandboxes {
     try {
       mkdirSync(this.#own, { recursive: true, mode: 0o711 });
       makeContainerSkeleton(sandbox.dir);
-      const { owner, limits } = template;
+      const { limits } = template;
+      const owner = template.owner(id);
       if (owner) chownSync(join(sandbox.dir, SPARE_CONTENTS.workDir), owner.uid, owner.gid);
       // Its container's first run is the one it serves.
       if (limits) {
@@ -300,6 +311,7 @@ export class WarmSandboxes {
       } catch {
         // Never made.
       }
+      this.#forget(sandbox.id);
     }
     this.#schedule();
   }

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { UnsupportedFeatureError } from '@berth/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LocalDriver } from '../src/index.js';
-import { eventually, makeDriver, procStatus, shell, tempDir } from './helpers.js';
+import {
+  containerUid,
+  eventually,
+  hostPidOf,
+  makeDriver,
+  procStatus,
+  shell,
+  tempDir,
+} from './helpers.js';
 
 /*
  * These run for real on the CI host (root, cgroups, setpriv, bubblewrap). Where a mechanism is
@@ -40,7 +48,7 @@ describe('host enforcement', () => {
         noNewPrivileges: true,
         user: isRoot,
         capabilityDrop: isRoot,
-        networks: 'logical',
+        networks: isRoot ? 'isolated' : 'logical',
       },
     });
   });
@@ -98,32 +106,37 @@ describe('host enforcement', () => {
     const driver = await makeDriver();
     const c = await driver.createContainer(shell('echo $$; exec sleep 300'));
     await driver.startContainer(c.id);
-    const pid = await eventually(async () => {
+    const nsPid = await eventually(async () => {
       const text = (await driver.getContainerLogs(c.id)).trim();
       return text ? Number(text) : undefined;
     });
-    // Read from the host, about the container's own process.
+    // Read from the host, about the container's own process (it printed its namespace's pid).
+    const pid = await eventually(async () =>
+      hostPidOf(containerUid(driver.stateDir, c.id), nsPid),
+    );
     const status = await procStatus(pid);
     expect(status.NoNewPrivs).toBe('1');
     expect(status.CapEff).toBe('0000000000000000');
     expect(status.CapPrm).toBe('0000000000000000');
     expect(status.CapBnd).toBe('0000000000000000');
-    expect(status.Uid?.split(/\s+/)).toEqual(['65534', '65534', '65534', '65534']);
-    expect(status.Gid?.split(/\s+/)).toEqual(['65534', '65534', '65534', '65534']);
+    // An identity of its own, real, effective, saved and filesystem ids alike.
+    const uid = String(containerUid(driver.stateDir, c.id));
+    expect(status.Uid?.split(/\s+/)).toEqual([uid, uid, uid, uid]);
+    expect(status.Gid?.split(/\s+/)).toEqual([uid, uid, uid, uid]);
   });
 
-  it('drops capabilities even for root, keeping only the ones added', async () => {
+  it('drops every capability but the ones added, which a non-root user keeps', async () => {
     const driver = await makeDriver();
     const c = await driver.createContainer(
       shell('grep -E "^(CapEff|CapBnd)" /proc/self/status; id -u', {
-        security: { user: '0:0', capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } },
+        security: { capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } },
       }),
     );
     await driver.startContainer(c.id);
     await driver.waitContainer(c.id);
     // NET_BIND_SERVICE is bit 10.
     expect(await driver.getContainerLogs(c.id)).toBe(
-      'CapEff:\t0000000000000400\nCapBnd:\t0000000000000400\n0\n',
+      `CapEff:\t0000000000000400\nCapBnd:\t0000000000000400\n${containerUid(driver.stateDir, c.id)}\n`,
     );
   });
 
@@ -132,7 +145,7 @@ describe('host enforcement', () => {
     const c = await driver.createContainer(
       shell(
         'for p in /etc/berth-probe /usr/berth-probe /berth-probe ./ok /tmp/ok /data/ok; do if echo x > $p 2>/dev/null; then echo "$p writable"; else echo "$p denied"; fi; done',
-        { security: { user: '0:0' }, volumes: [{ source: 'ro-test', target: '/data' }] },
+        { volumes: [{ source: 'ro-test', target: '/data' }] },
       ),
     );
     await driver.startContainer(c.id);
@@ -155,7 +168,6 @@ describe('host enforcement', () => {
     const c = await driver.createContainer(
       shell('ls -A "$STATE" | wc -l; cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " "', {
         env: { STATE: driver.stateDir },
-        security: { user: '0:0' },
       }),
     );
     await driver.startContainer(c.id);

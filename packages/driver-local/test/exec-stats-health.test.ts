@@ -1,6 +1,6 @@
 import { ConflictError, TimeoutError, UnsupportedFeatureError } from '@berth/core';
 import { describe, expect, it } from 'vitest';
-import { eventually, isAlive, makeDriver, shell, until } from './helpers.js';
+import { containerUid, eventually, isAlive, makeDriver, processesOf, shell, until } from './helpers.js';
 
 describe('exec', () => {
   it("runs in the container's working directory, environment, user and cgroup", async () => {
@@ -18,7 +18,9 @@ describe('exec', () => {
     const [cwd, role, uid, ...cgroups] = result.stdout.trim().split('\n');
     expect(cwd).toBe('/usr');
     expect(role).toBe('worker');
-    expect(uid).toBe('65534');
+    // An identity of its own, from the driver's range (2 000 000 000 on by default).
+    expect(Number(uid)).toBe(containerUid(driver.stateDir, c.id));
+    expect(Number(uid)).toBeGreaterThanOrEqual(2_000_000_000);
     expect(cgroups.join('\n')).toContain(c.id);
     expect(result.stderr).toBe('');
   });
@@ -30,9 +32,9 @@ describe('exec', () => {
     const result = await driver.exec(
       c.id,
       ['sh', '-c', 'echo "$EXTRA in $(pwd) as $(id -u)"; echo bad >&2; exit 5'],
-      { env: { EXTRA: 'extra' }, cwd: '/etc', user: '0' },
+      { env: { EXTRA: 'extra' }, cwd: '/etc', user: '1000' },
     );
-    expect(result).toEqual({ exitCode: 5, stdout: 'extra in /etc as 0\n', stderr: 'bad\n' });
+    expect(result).toEqual({ exitCode: 5, stdout: 'extra in /etc as 1000\n', stderr: 'bad\n' });
   });
 
   it('passes arguments verbatim', async () => {
@@ -53,9 +55,12 @@ describe('exec', () => {
     expect(error).toBeInstanceOf(TimeoutError);
     const read = await driver.exec(c.id, ['cat', '/tmp/child']);
     expect(read).toMatchObject({ exitCode: 0, stderr: '' });
-    const pid = Number(read.stdout);
-    expect(pid).toBeGreaterThan(0);
-    expect(isAlive(pid)).toBe(false);
+    const nsPid = Number(read.stdout);
+    expect(nsPid).toBeGreaterThan(0);
+    // Known by its pid in the container's namespace: nothing of that pid is left on the host.
+    const uid = containerUid(driver.stateDir, c.id);
+    expect(processesOf(uid).map((p) => p.nsPid)).not.toContain(nsPid);
+    expect(processesOf(uid).length).toBeGreaterThan(0);
   });
 
   it('refuses, under strict enforcement, an exec user this driver cannot switch to', async () => {
@@ -64,7 +69,7 @@ describe('exec', () => {
     await driver.startContainer(c.id);
     // A second driver on the same state, told not to use setpriv, re-attaches to it.
     const weak = await makeDriver({ stateDir: driver.stateDir, isolation: { setpriv: false } });
-    await expect(weak.exec(c.id, ['id', '-u'], { user: '0' })).rejects.toBeInstanceOf(
+    await expect(weak.exec(c.id, ['id', '-u'], { user: '1000' })).rejects.toBeInstanceOf(
       UnsupportedFeatureError,
     );
   });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,4 +84,38 @@ export function isAlive(pid: number): boolean {
     return false;
   }
   return text.slice(text.lastIndexOf(')') + 2)[0] !== 'Z';
+}
+
+/** The uid a container runs as (its own identity, unless it chose a user). */
+export function containerUid(stateDir: string, id: string): number {
+  const record = JSON.parse(readFileSync(join(stateDir, 'containers', id, 'container.json'), 'utf8'));
+  return record.user.uid as number;
+}
+
+/**
+ * Live host processes running as `uid`, each with its pid as the host sees it and as its own
+ * (innermost) pid namespace does: a container prints the latter.
+ */
+export function processesOf(uid: number): { pid: number; nsPid: number }[] {
+  const found: { pid: number; nsPid: number }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${entry}/status`, 'utf8');
+    } catch {
+      continue;
+    }
+    const field = (name: string) => status.match(new RegExp(`^${name}:\\s*(.*)$`, 'm'))?.[1] ?? '';
+    if (Number(field('Uid').split(/\s+/)[0]) !== uid) continue;
+    if (field('State').startsWith('Z')) continue;
+    const nsPids = field('NSpid').split(/\s+/).map(Number);
+    found.push({ pid: Number(entry), nsPid: nsPids[nsPids.length - 1] ?? Number(entry) });
+  }
+  return found;
+}
+
+/** The host pid of the process a container knows as `nsPid`. */
+export function hostPidOf(uid: number, nsPid: number): number | undefined {
+  return processesOf(uid).find((p) => p.nsPid === nsPid)?.pid;
 }

@@ -1,4 +1,5 @@
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError, VolumeNotFoundError, VolumeRemoveError } from '@berth/core';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ describe('volumes and bind mounts', () => {
     const driver = await makeDriver();
     const volume = await driver.createVolume({
       name: 'shared',
-      sessionId: 's',
+      sessionId: 'test',
       labels: { a: 'b' },
     });
     expect(volume).toMatchObject({
@@ -25,7 +26,16 @@ describe('volumes and bind mounts', () => {
       labels: { a: 'b' },
     });
     expect(volume.mountpoint).toBe(join(driver.stateDir, 'volumes', 'shared', 'data'));
-    expect(await driver.createVolume({ name: 'shared' })).toMatchObject({ id: 'shared' });
+    expect(await driver.createVolume({ name: 'shared', sessionId: 'test' })).toMatchObject({
+      id: 'shared',
+    });
+    // The name is taken: another session (or none) asking for it gets a conflict, not this one.
+    await expect(driver.createVolume({ name: 'shared', sessionId: 'other' })).rejects.toMatchObject(
+      { code: 'CONFLICT' },
+    );
+    await expect(driver.createVolume({ name: 'shared' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
 
     const writer = await driver.createContainer(
       shell('echo persisted > /data/file', { volumes: [{ source: 'shared', target: '/data' }] }),
@@ -61,12 +71,12 @@ describe('volumes and bind mounts', () => {
 
   it('bind-mounts sources inside the allowed roots', async () => {
     const root = await tempDir('root-');
-    await mkdir(join(root, 'project'));
+    await mkdir(join(root, 'project'), { mode: 0o777 });
+    await chmod(join(root, 'project'), 0o777);
     await writeFile(join(root, 'project', 'input.txt'), 'from host\n');
     const driver = await makeDriver({ allowedRoots: [root] });
     const c = await driver.createContainer(
       shell('cat /work/input.txt; echo out > /work/output.txt', {
-        security: { user: '0:0' },
         volumes: [{ type: 'bind', source: join(root, 'project'), target: '/work' }],
       }),
     );
@@ -121,11 +131,13 @@ describe('volumes and bind mounts', () => {
 });
 
 describe('networks', () => {
-  it('are logical records that containers can join', async () => {
+  it('are network namespaces of their own when internal, which containers join', async () => {
     const driver = await makeDriver();
-    expect((await driver.capabilities()).networks).toBe('logical');
+    expect((await driver.capabilities()).networks).toBe('isolated');
     const network = await driver.createNetwork({ name: 'backend', sessionId: 's' });
     expect(network).toMatchObject({ name: 'backend', internal: true, driver: 'local' });
+    const netns = `/run/netns/berth-${network.id}`;
+    expect(existsSync(netns)).toBe(true);
     expect((await driver.listNetworks()).map((n) => n.id)).toEqual([network.id]);
     const c = await driver.createContainer(shell('sleep 300', { network: 'backend' }));
     await driver.startContainer(c.id);
@@ -135,6 +147,7 @@ describe('networks', () => {
     await driver.stopContainer(c.id, { timeout: 1 });
     await driver.removeNetwork('backend');
     expect(await driver.listNetworks()).toEqual([]);
+    expect(existsSync(netns)).toBe(false);
     await expect(driver.removeNetwork(network.id)).rejects.toMatchObject({
       code: 'NETWORK_NOT_FOUND',
     });

@@ -2,7 +2,16 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventually, isAlive, makeDriver, shell, tempDir, until } from './helpers.js';
+import {
+  containerUid,
+  eventually,
+  isAlive,
+  makeDriver,
+  processesOf,
+  shell,
+  tempDir,
+  until,
+} from './helpers.js';
 
 async function runRecord(
   stateDir: string,
@@ -56,10 +65,13 @@ describe('stop', () => {
       ),
     );
     await driver.startContainer(c.id);
-    const pids = await printedPids(driver, c.id, 3);
-    for (const pid of pids) expect(isAlive(pid)).toBe(true);
+    // Printed inside its own pid namespace; its identity of its own finds them on the host.
+    const nsPids = await printedPids(driver, c.id, 3);
+    const uid = containerUid(driver.stateDir, c.id);
+    const live = () => processesOf(uid).map((p) => p.nsPid);
+    for (const pid of nsPids) expect(live()).toContain(pid);
     await driver.stopContainer(c.id, { timeout: 2 });
-    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    expect(processesOf(uid)).toEqual([]);
   });
 
   it('kills what the main process left behind when it exits by itself', async () => {
@@ -67,8 +79,9 @@ describe('stop', () => {
     const c = await driver.createContainer(shell('sleep 300 & echo $!; exit 0'));
     await driver.startContainer(c.id);
     await driver.waitContainer(c.id);
-    const [pid] = await printedPids(driver, c.id, 1);
-    expect(isAlive(pid as number)).toBe(false);
+    await printedPids(driver, c.id, 1);
+    // Nothing runs as its identity any more: the sleep went with the pid namespace's init.
+    await until(async () => processesOf(containerUid(driver.stateDir, c.id)).length === 0);
     expect((await driver.getContainer(c.id))?.status).toBe('exited');
   });
 

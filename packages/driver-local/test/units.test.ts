@@ -3,19 +3,28 @@ import { describe, expect, it } from 'vitest';
 import { capabilitiesOf, fingerprintHost } from '../src/host-fingerprint.js';
 import { formatLogLines, mergeByTime, type StoredLogLine } from '../src/log-files.js';
 import { formatTimestamp, LogClock, parseLogText, timestampMs } from '../src/log-format.js';
-import { buildSandboxCommand, type SandboxTools } from '../src/sandbox-command.js';
+import {
+  buildSandboxCommand,
+  type SandboxTools,
+  spawnEnvironment,
+} from '../src/sandbox-command.js';
 
 const tools: SandboxTools = {
   sh: '/bin/sh',
   bwrap: '/usr/bin/bwrap',
   bwrapFlags: [],
   setpriv: '/usr/bin/setpriv',
-  rootEntries: [
-    { name: 'usr', kind: 'dir' },
-    { name: 'bin', kind: 'symlink', target: 'usr/bin' },
-    { name: 'tmp', kind: 'dir' },
-    { name: 'proc', kind: 'dir' },
-  ],
+  env: '/usr/bin/env',
+  view: {
+    system: [
+      { name: 'usr', kind: 'dir' },
+      { name: 'bin', kind: 'symlink', target: 'usr/bin' },
+    ],
+    etc: [
+      { name: 'ld.so.cache', kind: 'file' },
+      { name: 'ssl', kind: 'dir' },
+    ],
+  },
 };
 
 describe('sandbox command', () => {
@@ -73,42 +82,78 @@ describe('sandbox command', () => {
     ]);
   });
 
-  it('binds the root once, or entry by entry when a mount point must be created', () => {
-    const base = {
-      command: ['true'],
-      cwd: '/work',
-      noNewPrivileges: false,
-      cgroupProcs: [],
-    };
-    const fs = {
-      readOnly: true,
-      overlays: [],
-      writable: [{ source: '/state/c/work', target: '/state/c/work' }],
-      hidden: ['/state'],
-      isolateNetwork: true,
-      hostname: 'c1',
-    };
-    const simple = buildSandboxCommand(
+  it('shows only the host view, in a pid namespace, with mounts bound by handle', () => {
+    const argv = buildSandboxCommand(
       {
-        ...base,
-        filesystem: { ...fs, mounts: [{ source: '/v', target: '/usr/x', readOnly: true }] },
+        command: ['true'],
+        cwd: '/work',
+        noNewPrivileges: false,
+        cgroupProcs: [],
+        filesystem: {
+          readOnly: true,
+          mounts: [
+            { source: '/v', target: '/data', readOnly: false },
+            { source: '/w', target: '/usr/x', readOnly: true },
+          ],
+          mountFds: [3, 4],
+          overlays: [{ dir: '/usr', entries: [{ name: 'lib', kind: 'dir' }] }],
+          writable: [{ source: '/state/c/work', target: '/state/c/work' }],
+          hidden: [],
+          isolateNetwork: true,
+          accounts: { passwd: '/state/sandbox/passwd', group: '/state/sandbox/group' },
+          hostname: 'c1',
+        },
       },
       tools,
     );
-    expect(simple.join(' ')).toContain('--ro-bind / / --proc /proc --dev /dev');
-    expect(simple).toContain('--unshare-net');
-    const created = buildSandboxCommand(
-      {
-        ...base,
-        filesystem: { ...fs, mounts: [{ source: '/v', target: '/data', readOnly: false }] },
-      },
-      tools,
-    );
-    const text = created.join(' ');
-    expect(text).toContain('--ro-bind /usr /usr --symlink usr/bin /bin');
-    expect(text).not.toContain('--ro-bind /proc');
-    expect(text).toContain('--tmpfs /state --bind /state/c/work /state/c/work --bind /v /data');
-    expect(text).toContain('--remount-ro /state --remount-ro / --chdir /work --');
+    const text = argv.join(' ');
+    expect(argv.slice(0, 5)).toEqual([
+      '/usr/bin/bwrap',
+      '--unshare-pid',
+      '--unshare-ipc',
+      '--unshare-uts',
+      '--hostname',
+    ]);
+    expect(argv).toContain('--unshare-net');
+    // Nothing of the host's root but the view: never a bind of / itself, never a path source.
+    expect(text).not.toContain('--ro-bind / /');
+    expect(text).not.toContain('--bind /v');
+    expect(text).toContain('--ro-bind /usr /usr --symlink usr/bin /bin --dir /etc');
+    expect(text).toContain('--ro-bind /etc/ld.so.cache /etc/ld.so.cache --ro-bind /etc/ssl /etc/ssl');
+    expect(text).toContain('--ro-bind /state/sandbox/passwd /etc/passwd');
+    expect(text).toContain('--perms 1777 --tmpfs /tmp');
+    expect(text).toContain('--tmpfs /usr --ro-bind /usr/lib /usr/lib');
+    expect(text).toContain('--bind-fd 3 /data --ro-bind-fd 4 /usr/x');
+    expect(text).toContain('--remount-ro /usr --remount-ro / --chdir /work -- true');
+  });
+
+  it('sets the environment only in the last step, after privileges are dropped', () => {
+    const plan = {
+      command: ['prog', 'arg'],
+      cwd: '/',
+      env: { LD_PRELOAD: '/work/evil.so', PATH: '/usr/bin' },
+      user: { uid: 2000, gid: 2000 },
+      noNewPrivileges: true,
+      cgroupProcs: ['/cg/cgroup.procs'],
+    };
+    const argv = buildSandboxCommand(plan, tools);
+    const envAt = argv.indexOf('/usr/bin/env');
+    expect(envAt).toBeGreaterThan(argv.indexOf('/usr/bin/setpriv'));
+    expect(argv.slice(envAt)).toEqual([
+      '/usr/bin/env',
+      '-i',
+      '--',
+      'LD_PRELOAD=/work/evil.so',
+      'PATH=/usr/bin',
+      'prog',
+      'arg',
+    ]);
+    // The chain (root until setpriv) is spawned with nothing of it.
+    expect(spawnEnvironment(plan, tools)).toEqual({});
+    // Without a chain the spawner passes it, as nothing privileged runs first.
+    const bare = { command: ['prog'], cwd: '/', env: { A: '1' }, noNewPrivileges: false, cgroupProcs: [] };
+    expect(buildSandboxCommand(bare, tools)).toEqual(['prog']);
+    expect(spawnEnvironment(bare, tools)).toEqual({ A: '1' });
   });
 });
 

@@ -6,7 +6,17 @@ import { describe, expect, it } from 'vitest';
 import { containerCgroupOf, runCgroupName } from '../src/cgroups.js';
 import type { LocalDriver } from '../src/index.js';
 import { warmStartScript } from '../src/sandbox-command.js';
-import { eventually, isAlive, makeDriver, procStatus, shell, tempDir, until } from './helpers.js';
+import {
+  containerUid,
+  eventually,
+  hostPidOf,
+  isAlive,
+  makeDriver,
+  procStatus,
+  shell,
+  tempDir,
+  until,
+} from './helpers.js';
 
 /*
  * Warm sandboxes (src/warm-sandboxes.ts) start a container's program inside a chain built ahead
@@ -105,7 +115,11 @@ PROBE.command = [...(PROBE.command as string[]), 'probe', ...TRICKY_ARGS];
 async function probeOutput(driver: LocalDriver, id: string): Promise<string> {
   expect(await driver.waitContainer(id)).toEqual({ exitCode: 0, oomKilled: false });
   const logs = await driver.getContainerLogs(id);
+  // Each container has an identity of its own: the same place in the output, another number.
+  const uid = String(containerUid(driver.stateDir, id));
   return logs
+    .replaceAll(`\n${uid}\n`, '\n<uid>\n')
+    .replaceAll(`\n${uid}\n`, '\n<uid>\n')
     .replaceAll(driver.stateDir, '<state>')
     .replaceAll(id, '<id>')
     .replaceAll(id.slice(0, 12), '<id>');
@@ -165,14 +179,18 @@ describe('warm sandboxes', () => {
   it('run as the configured user with no capabilities, seen from the host', async () => {
     const driver = await makeDriver();
     const id = await startWarm(driver, shell('echo $$; exec sleep 300'));
-    const pid = await eventually(async () => {
+    const nsPid = await eventually(async () => {
       const text = (await driver.getContainerLogs(id)).trim();
       return text ? Number(text) : undefined;
     });
+    const uid = containerUid(driver.stateDir, id);
+    const pid = await eventually(async () => hostPidOf(uid, nsPid));
     const status = await procStatus(pid);
     expect(status.NoNewPrivs).toBe('1');
     expect(status.CapEff).toBe('0000000000000000');
-    if (process.getuid?.() === 0) expect(status.Uid?.split(/\s+/)[0]).toBe('65534');
+    if (process.getuid?.() === 0) {
+      expect(Number(status.Uid?.split(/\s+/)[0])).toBeGreaterThanOrEqual(2_000_000_000);
+    }
   });
 
   it('support exec, stats, stop and a cold restart', async () => {
@@ -246,7 +264,7 @@ describe('warm sandboxes', () => {
     await driver.startContainer(held);
     expect(runRecord(driver, held).meta.warm).toBeUndefined();
     expect(await driver.waitContainer(held)).toEqual({ exitCode: 0, oomKilled: false });
-    const uid = process.getuid?.() === 0 ? '65534' : String(process.getuid?.());
+    const uid = containerUid(driver.stateDir, held);
     expect(await driver.getContainerLogs(held)).toBe(`started\n${uid}\n`);
   });
 
