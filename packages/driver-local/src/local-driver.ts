@@ -128,6 +128,7 @@ import {
 } from './supervisor-protocol.js';
 import {
   type ResolvedUser,
+  refuseIdentityCapabilities,
   refuseReserved,
   refuseRoot,
   resolveUser,
@@ -475,6 +476,7 @@ export class LocalDriver implements ContainerDriver {
       );
     }
     refuseProgramName(command[0] as string, [config.entrypoint ? 'entrypoint' : 'command', 0]);
+    refuseIdentityCapabilities(config.security.capabilities.add);
     const { host, allowedRoots } = await this.init();
     refuseRootDriverWithoutUsers(host);
     const unenforced = checkEnforcement(

@@ -3,8 +3,31 @@ import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { ConfigurationError, type ValidationIssue, type VolumeMount } from '@berth/core';
 import type { BindMount, DirectoryOverlay, RootEntry } from './sandbox-command.js';
 
-// The sandbox makes these itself; mounting over them would hide /proc, /dev or /sys.
-const RESERVED_TARGETS = ['/proc', '/dev', '/sys'];
+/**
+ * Mount points a container may not use. The sandbox makes /proc, /dev and /sys itself. The rest
+ * hold what the driver runs as root inside the container's mount namespace while it sets up a
+ * start or an exec (setpriv, the dynamic loader, libc, /etc/ld.so.preload and ld.so.cache): a
+ * volume the container can write, mounted there, would run the container's code as root.
+ */
+const RESERVED_TARGETS = [
+  '/proc',
+  '/dev',
+  '/sys',
+  '/etc',
+  '/bin',
+  '/sbin',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/usr/bin',
+  '/usr/sbin',
+  '/usr/lib',
+  '/usr/lib32',
+  '/usr/lib64',
+  '/usr/libx32',
+  '/usr/libexec',
+];
 
 /**
  * Host paths no bind mount may show, whatever the allowed roots say: the root itself, the
@@ -175,8 +198,14 @@ export async function resolveMounts(
       problem(index, 'target', `target '${volume.target}' is not a normalised absolute path`);
       continue;
     }
-    if (target === '/' || RESERVED_TARGETS.some((r) => inside(target, r))) {
-      problem(index, 'target', `cannot mount over '${target}'`);
+    // Inside one of them, or holding one (a mount at /usr would hide /usr/bin).
+    const reserved = RESERVED_TARGETS.find((r) => inside(target, r) || inside(r, target));
+    if (target === '/' || reserved !== undefined) {
+      problem(
+        index,
+        'target',
+        `cannot mount over '${target}': ${reserved ?? '/'} holds the system's programs, libraries or configuration; mount somewhere else (e.g. under /mnt, /data or /opt)`,
+      );
       continue;
     }
     if (context.boundDirs.some((dir) => inside(target, dir))) {

@@ -178,6 +178,8 @@ function bwrapArgs(plan: SandboxPlan, fs: FilesystemPlan, tools: SandboxTools): 
   });
   for (const hidden of fs.hidden) args.push('--remount-ro', hidden);
   for (const overlay of fs.overlays) args.push('--remount-ro', overlay.dir);
+  // Never writable, whatever the root is: the driver's own root steps read it (ld.so.preload).
+  args.push('--remount-ro', '/etc');
   if (fs.readOnly) args.push('--remount-ro', '/');
   args.push('--chdir', plan.cwd, '--');
   return args;

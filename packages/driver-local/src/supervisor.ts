@@ -9,12 +9,13 @@
  * runs straight from source (Node strips the types) when the package has not been built.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, constants as fsConstants, openSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { rmdir } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { LogClock, MAX_LINE_LENGTH } from './log-format.ts';
+import { openMountSources } from './mount-handles.ts';
 import {
   childrenOf,
   processGroupMembers,
@@ -242,47 +243,6 @@ async function sandboxReady(monitor: number): Promise<void> {
   }
 }
 
-// Not in fs.constants: open(2)'s flag for a handle that names a file without opening it.
-const O_PATH = 0o10000000;
-
-/**
- * Opens each mount source as a handle, without following a symlink in its last component, and
- * checks that what was opened is the very path the driver checked (a symlink swapped in for any
- * component since would resolve elsewhere). bubblewrap then mounts the handle, so nothing done
- * to the path after this moment changes what is mounted. All or none.
- */
-function openMountSources(spec: RunSpec): number[] {
-  const fds: number[] = [];
-  try {
-    for (const source of spec.mountSources ?? []) {
-      const flags =
-        O_PATH | fsConstants.O_NOFOLLOW | (source.directory ? fsConstants.O_DIRECTORY : 0);
-      let fd: number;
-      try {
-        fd = openSync(source.path, flags);
-      } catch (error) {
-        throw new MountChangedError(source.path, (error as Error).message);
-      }
-      fds.push(fd);
-      const opened = readlinkSync(`/proc/self/fd/${fd}`);
-      if (opened !== source.path) {
-        throw new MountChangedError(source.path, `it now resolves to '${opened}'`);
-      }
-    }
-  } catch (error) {
-    for (const fd of fds) closeSync(fd);
-    throw error;
-  }
-  return fds;
-}
-
-class MountChangedError extends Error {
-  readonly code = 'EMOUNTCHANGED';
-  constructor(path: string, detail: string) {
-    super(`mount source '${path}' changed after it was checked (${detail}); nothing was mounted`);
-  }
-}
-
 /** Opens the run's stdout and stderr logs for appending; all or none. */
 function openLogs(spec: RunSpec): number[] {
   const fds: number[] = [];
@@ -319,7 +279,7 @@ function run(spec: RunSpec): Promise<void> {
     });
     let mountFds: number[];
     try {
-      mountFds = openMountSources(spec);
+      mountFds = openMountSources(spec.mountSources ?? []);
     } catch (error) {
       const failure = error as Error & { code?: string };
       send({

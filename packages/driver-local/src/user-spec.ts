@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigurationError } from '@berth/core';
+import { ConfigurationError, normalizeCapabilityName } from '@berth/core';
 
 export interface ResolvedUser {
   uid: number;
@@ -89,5 +89,29 @@ export function refuseReserved(
   throw new ConfigurationError(
     `User '${spec}' lies in the range the driver gives containers as identities of their own: it could be another container's. Choose a user outside identityRange, or leave the user at its default.`,
     [{ path, message: `'${spec}' is in the driver's identity range`, stage: 'security' }],
+  );
+}
+
+/** Capabilities that let a process change its own uid or gid: to 0, or to another container's. */
+const IDENTITY_CAPABILITIES = ['SETUID', 'SETGID', 'SETPCAP'];
+
+/**
+ * Refuses adding a capability that would let the container leave its identity: with no user
+ * namespace in between, setuid(0) makes it host root by uid, and any other uid another
+ * container's.
+ */
+export function refuseIdentityCapabilities(add: string[]): void {
+  const issues = add
+    .map((name, index) => ({ name: normalizeCapabilityName(name), index }))
+    .filter(({ name }) => IDENTITY_CAPABILITIES.includes(name))
+    .map(({ name, index }) => ({
+      path: ['security', 'capabilities', 'add', index],
+      message: `adding ${name} lets the container switch to any uid or gid, root included`,
+      stage: 'security' as const,
+    }));
+  if (issues.length === 0) return;
+  throw new ConfigurationError(
+    `The local driver does not add ${issues.map((i) => i.message.split(' ')[1]).join(', ')}: with no user namespace in between, a container could make itself root or another container's user. Leave them out.`,
+    issues,
   );
 }

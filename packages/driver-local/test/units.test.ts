@@ -124,7 +124,7 @@ describe('sandbox command', () => {
     expect(text).toContain('--perms 1777 --tmpfs /tmp');
     expect(text).toContain('--tmpfs /usr --ro-bind /usr/lib /usr/lib');
     expect(text).toContain('--bind-fd 3 /data --ro-bind-fd 4 /usr/x');
-    expect(text).toContain('--remount-ro /usr --remount-ro / --chdir /work -- true');
+    expect(text).toContain('--remount-ro /usr --remount-ro /etc --remount-ro / --chdir /work -- true');
   });
 
   it('sets the environment only in the last step, after privileges are dropped', () => {
