@@ -60,6 +60,11 @@ export {
   type TypedEventsOptions,
 } from './events.js';
 export {
+  type ExecValidationOptions,
+  parseExecCommand,
+  parseExecOptions,
+} from './exec-validation.js';
+export {
   DANGEROUS_CAPABILITIES,
   isLinuxCapability,
   LINUX_CAPABILITIES,
@@ -150,12 +155,12 @@ export type {
   Volume,
   WaitResult,
 } from './types.js';
+export { MAX_USER_ID } from './user-spec.js';
 export {
   containerConfigIssues,
   MAX_CPU_CORES,
   MIN_MEMORY_MB,
   parseContainerConfig,
-  parseExecOptions,
   parseInput,
   parseLogOptions,
   parseResourceLimits,

@@ -5,17 +5,20 @@ import {
   isLinuxCapability,
   normalizeCapabilityName,
 } from './linux-capabilities.js';
+import { nulByteIssues, printable, unshadowed } from './nul-bytes.js';
 import {
   type ContainerConfig,
   ContainerConfigSchema,
-  ExecOptionsSchema,
   LogOptionsSchema,
+  NetworkConfigSchema,
   type ResourceLimits,
   ResourceLimitsSchema,
   type SecurityOptions,
   SecurityOptionsSchema,
+  VolumeConfigSchema,
 } from './schemas.js';
-import type { ExecCallOptions, StreamLogsOptions } from './types.js';
+import type { StreamLogsOptions } from './types.js';
+import { userSpecProblem } from './user-spec.js';
 
 export interface ValidationOptions {
   /**
@@ -23,6 +26,12 @@ export interface ValidationOptions {
    * Without an entry here, adding one is a validation error.
    */
   allowCapabilities?: string[];
+  /**
+   * Accept `security.user` with uid 0 or gid 0 (`'0'`, `'0:0'`, `'root'`, `'1000:0'`, …).
+   * Refused by default: uid or gid 0 in a container is root on the host unless a user
+   * namespace remaps it.
+   */
+  allowRoot?: boolean;
 }
 
 /** Memory below this cannot start a process under any engine we know (Docker's minimum). */
@@ -31,18 +40,20 @@ export const MAX_CPU_CORES = 1024;
 
 // Keys a user must not set: drivers stamp them, and tenancy and cleanup trust them.
 const RESERVED_LABEL_PREFIX = 'berth.';
+// No '=' above all: `A=B` as a name would set A, and reach the process as something else.
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CONTAINER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-// uid[:gid] by number, or user[:group] by name.
-const USER_SPEC = /^([0-9]+|[a-z_][a-z0-9_-]*[$]?)(:([0-9]+|[a-z_][a-z0-9_-]*))?$/i;
 
 type Path = (string | number)[];
+
+// Inputs whose labels drivers stamp with their own `berth.*` ones; see reservedLabelIssues.
+const LABELLED_SCHEMAS = new Set<z.ZodType>([VolumeConfigSchema, NetworkConfigSchema]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function schemaIssues(error: z.ZodError): ValidationIssue[] {
+export function schemaIssues(error: z.ZodError): ValidationIssue[] {
   return error.issues.map((issue) => ({
     path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
     message: issue.message,
@@ -84,11 +95,8 @@ function securityOptionIssues(
     issues.push({ path: [...base, ...path], message, stage: 'security' });
 
   if (typeof security.user === 'string') {
-    if (security.user.trim() === '') {
-      add(['user'], "user must not be empty; use a numeric 'uid:gid' such as '65534:65534'");
-    } else if (!USER_SPEC.test(security.user)) {
-      add(['user'], `user '${security.user}' is not 'uid[:gid]' or 'name[:group]'`);
-    }
+    const problem = userSpecProblem(security.user, options);
+    if (problem) add(['user'], problem);
   }
 
   const allowed = new Set((options.allowCapabilities ?? []).map(normalizeCapabilityName));
@@ -125,6 +133,34 @@ function securityOptionIssues(
   return issues;
 }
 
+/** Environment variable names that are not names, each at `[...base, name]`. */
+export function envNameIssues(env: unknown, base: Path): ValidationIssue[] {
+  if (!isRecord(env)) return [];
+  return Object.keys(env)
+    .filter((key) => !ENV_NAME.test(key))
+    .map((key) => ({
+      path: [...base, key],
+      message: `'${key}' is not a valid environment variable name (letters, digits and _, not starting with a digit)`,
+      stage: 'security' as const,
+    }));
+}
+
+/**
+ * Label keys a user must not set. Drivers stamp `berth.*` labels themselves and read ownership
+ * back from them: a user's `berth.session` or `berth.tenant` would put an object into another
+ * session or tenant wherever the driver does not overwrite it.
+ */
+function reservedLabelIssues(labels: unknown, base: Path): ValidationIssue[] {
+  if (!isRecord(labels)) return [];
+  return Object.keys(labels)
+    .filter((key) => key.startsWith(RESERVED_LABEL_PREFIX))
+    .map((key) => ({
+      path: [...base, key],
+      message: `label keys starting with '${RESERVED_LABEL_PREFIX}' are reserved for the driver, which records ownership there: use another key (sessionId and tenantId set the ownership labels)`,
+      stage: 'security' as const,
+    }));
+}
+
 /** Stage 3 for the whole config: security options, mounts, labels, env, name, ports. */
 function configSecurityIssues(config: unknown, options: ValidationOptions): ValidationIssue[] {
   if (!isRecord(config)) return [];
@@ -153,22 +189,10 @@ function configSecurityIssues(config: unknown, options: ValidationOptions): Vali
       }
     });
   }
-  if (isRecord(config.labels)) {
-    for (const key of Object.keys(config.labels)) {
-      if (key.startsWith(RESERVED_LABEL_PREFIX)) {
-        add(
-          ['labels', key],
-          `label keys starting with '${RESERVED_LABEL_PREFIX}' are reserved for the driver`,
-        );
-      }
-    }
-  }
-  if (isRecord(config.env)) {
-    for (const key of Object.keys(config.env)) {
-      if (!ENV_NAME.test(key))
-        add(['env', key], `'${key}' is not a valid environment variable name`);
-    }
-  }
+  issues.push(
+    ...reservedLabelIssues(config.labels, ['labels']),
+    ...envNameIssues(config.env, ['env']),
+  );
   if (typeof config.name === 'string' && config.name !== '' && !CONTAINER_NAME.test(config.name)) {
     add(['name'], `name '${config.name}' must match ${CONTAINER_NAME.source}`);
   }
@@ -194,9 +218,9 @@ function configSecurityIssues(config: unknown, options: ValidationOptions): Vali
   return issues;
 }
 
-function fail(what: string, issues: ValidationIssue[]): never {
+export function fail(what: string, issues: ValidationIssue[]): never {
   const list = issues
-    .map((issue) => `  - ${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    .map((issue) => `  - ${printable(issue.path.join('.')) || '(root)'}: ${issue.message}`)
     .join('\n');
   throw new ConfigurationError(
     `Invalid ${what} (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${list}`,
@@ -206,7 +230,8 @@ function fail(what: string, issues: ValidationIssue[]): never {
 
 /**
  * Parses any input against one of the contract's schemas (volume, network, filter, log or exec
- * options), throwing a ConfigurationError that lists every problem with its path.
+ * options), throwing a ConfigurationError that lists every problem with its path. Beyond the
+ * schema, it refuses NUL bytes anywhere, and reserved labels on volumes and networks.
  */
 export function parseInput<S extends z.ZodType>(
   schema: S,
@@ -214,7 +239,16 @@ export function parseInput<S extends z.ZodType>(
   what: string,
 ): z.output<S> {
   const parsed = schema.safeParse(input);
-  if (!parsed.success) fail(what, schemaIssues(parsed.error));
+  // The parsed copy, when there is one, is what the driver will use: check that very copy.
+  const subject: unknown = parsed.success ? parsed.data : input;
+  const nul = nulByteIssues(subject);
+  const labels = LABELLED_SCHEMAS.has(schema) && isRecord(subject) ? subject.labels : undefined;
+  const issues = [
+    ...(parsed.success ? [] : schemaIssues(parsed.error)),
+    ...nul,
+    ...unshadowed(reservedLabelIssues(labels, ['labels']), nul),
+  ];
+  if (!parsed.success || issues.length > 0) fail(what, issues);
   return parsed.data;
 }
 
@@ -226,14 +260,6 @@ export function parseLogOptions(
   return parseInput(LogOptionsSchema, query, 'log options');
 }
 
-/** Validates exec options (the signal aside). */
-export function parseExecOptions(
-  options: ExecCallOptions = {},
-): z.output<typeof ExecOptionsSchema> {
-  const { signal: _signal, ...rest } = options;
-  return parseInput(ExecOptionsSchema, rest, 'exec options');
-}
-
 /** Issues of every stage, in stage order: schema, then resources, then security. */
 export function containerConfigIssues(
   input: unknown,
@@ -243,10 +269,12 @@ export function containerConfigIssues(
   const raw = isRecord(input) ? input : {};
   // Later stages run on the parsed config when there is one, so defaults are checked too.
   const subject: Record<string, unknown> = parsed.success ? parsed.data : raw;
+  const nul = nulByteIssues(parsed.success ? parsed.data : input);
   const issues = [
     ...(parsed.success ? [] : schemaIssues(parsed.error)),
     ...resourceIssues(subject.resources, ['resources']),
-    ...configSecurityIssues(subject, options),
+    ...nul,
+    ...unshadowed(configSecurityIssues(subject, options), nul),
   ];
   return parsed.success && issues.length === 0 ? { config: parsed.data, issues } : { issues };
 }
@@ -276,9 +304,12 @@ export function parseSecurityOptions(
   options: ValidationOptions = {},
 ): SecurityOptions {
   const parsed = SecurityOptionsSchema.safeParse(input);
+  const subject: unknown = parsed.success ? parsed.data : input;
+  const nul = nulByteIssues(subject);
   const issues = [
     ...(parsed.success ? [] : schemaIssues(parsed.error)),
-    ...securityOptionIssues(parsed.success ? parsed.data : input, [], options),
+    ...nul,
+    ...unshadowed(securityOptionIssues(subject, [], options), nul),
   ];
   if (!parsed.success || issues.length > 0) fail('security options', issues);
   return parsed.data;

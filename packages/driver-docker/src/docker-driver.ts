@@ -26,6 +26,7 @@ import {
   NetworkNotFoundError,
   type OperationOptions,
   parseContainerConfig,
+  parseExecCommand,
   parseExecOptions,
   parseInput,
   parseLogOptions,
@@ -94,6 +95,14 @@ export interface DockerDriverOptions extends DockerConnectionOptions {
    * nothing would reap orphaned zombies, which count against the pids limit.
    */
   init?: boolean;
+  /**
+   * DANGEROUS. Accept `security.user` and the exec `user` with uid 0 or gid 0 (`'0'`, `'0:0'`,
+   * `'root'`, `'1000:0'`, …), refused by default. Unless the engine remaps users into a user
+   * namespace (`userns-remap`, rootless Docker or Podman), root in a container is root on the
+   * host: one kernel bug or misconfigured mount away from owning it. Only for trusted images
+   * that cannot run otherwise.
+   */
+  allowRoot?: boolean;
 }
 
 export interface CleanupOptions extends OperationOptions {
@@ -199,6 +208,7 @@ export class DockerDriver implements ContainerDriver {
   readonly #labels: Record<string, string>;
   readonly #logDriver: string | null;
   readonly #init: boolean;
+  readonly #allowRoot: boolean;
   readonly #startedAt = Date.now();
   #client: Promise<EngineClient> | undefined;
   #capabilities: Promise<DriverCapabilities> | undefined;
@@ -223,6 +233,7 @@ export class DockerDriver implements ContainerDriver {
     }
     this.#logDriver = options.logDriver === undefined ? 'local' : options.logDriver;
     this.#init = options.init ?? true;
+    this.#allowRoot = options.allowRoot === true;
     if (options.docker) this.#client = Promise.resolve(new EngineClient(options.docker));
   }
 
@@ -316,7 +327,7 @@ export class DockerDriver implements ContainerDriver {
   ): Promise<ContainerInstance> {
     const { signal } = options;
     signal?.throwIfAborted();
-    const config = parseContainerConfig(input);
+    const config = parseContainerConfig(input, { allowRoot: this.#allowRoot });
     const caps = await this.capabilities({ signal });
     const unenforced = checkEnforcement(config, caps, this.enforcement, DRIVER_NAME);
     const ownership = {
@@ -646,11 +657,10 @@ export class DockerDriver implements ContainerDriver {
   }
 
   async exec(id: string, command: string[], options: ExecCallOptions = {}): Promise<ExecResult> {
-    parseExecOptions(options);
-    if (!Array.isArray(command) || command.length === 0) {
-      throw new ConfigurationError('exec needs a command: an array with at least the program');
-    }
-    const timeout = options.timeout;
+    // The checked copies are what runs: the caller's objects could change after the check.
+    const argv = parseExecCommand(command);
+    const checked = parseExecOptions(options, { allowRoot: this.#allowRoot });
+    const timeout = checked.timeout;
     const signal =
       timeout === undefined
         ? options.signal
@@ -662,15 +672,15 @@ export class DockerDriver implements ContainerDriver {
     const what: EngineOperation = { kind: 'container', op: 'other', id };
     try {
       const body: Record<string, unknown> = {
-        Cmd: command,
+        Cmd: argv,
         AttachStdout: true,
         AttachStderr: true,
         AttachStdin: false,
         Tty: false,
       };
-      if (options.env) body.Env = Object.entries(options.env).map(([k, v]) => `${k}=${v}`);
-      if (options.cwd) body.WorkingDir = options.cwd;
-      if (options.user) body.User = options.user;
+      if (checked.env) body.Env = Object.entries(checked.env).map(([k, v]) => `${k}=${v}`);
+      if (checked.cwd) body.WorkingDir = checked.cwd;
+      if (checked.user) body.User = checked.user;
       const created = await this.#call<{ Id: string }>(
         { method: 'POST', path: this.#path(id, '/exec'), body, signal },
         what,

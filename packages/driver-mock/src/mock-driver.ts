@@ -29,6 +29,7 @@ import {
   type OperationOptions,
   type PublishedPort,
   parseContainerConfig,
+  parseExecCommand,
   parseExecOptions,
   parseInput,
   parseLogOptions,
@@ -73,6 +74,11 @@ export interface MockDriverOptions {
   programs?: ProgramSource;
   /** Dangerous capabilities accepted in `security.capabilities.add`. */
   allowCapabilities?: string[];
+  /**
+   * DANGEROUS on a real driver: accept uid 0 or gid 0 (`'0:0'`, `'root'`, `'1000:0'`, …) in
+   * `security.user` and the exec `user`, refused by default as the real drivers refuse it.
+   */
+  allowRoot?: boolean;
 }
 
 /** One recorded call. */
@@ -122,6 +128,7 @@ export class MockDriver implements ContainerDriver {
   readonly #capabilities: DriverCapabilities;
   readonly #programs: ProgramSource | undefined;
   readonly #allowCapabilities: string[] | undefined;
+  readonly #allowRoot: boolean;
   readonly #startedAt: number;
   #containers = new Map<string, MockContainer>();
   #volumes = new Map<string, Volume>();
@@ -147,6 +154,7 @@ export class MockDriver implements ContainerDriver {
     this.#capabilities = { ...profile.capabilities, ...options.capabilities };
     this.#programs = options.programs;
     this.#allowCapabilities = options.allowCapabilities;
+    this.#allowRoot = options.allowRoot === true;
     this.#startedAt = this.#clock.now();
   }
 
@@ -379,10 +387,10 @@ export class MockDriver implements ContainerDriver {
     options: OperationOptions = {},
   ): Promise<ContainerInstance> {
     return this.#op('createContainer', [input, options], options.signal, () => {
-      const config = parseContainerConfig(
-        input,
-        this.#allowCapabilities ? { allowCapabilities: this.#allowCapabilities } : {},
-      );
+      const config = parseContainerConfig(input, {
+        ...(this.#allowCapabilities ? { allowCapabilities: this.#allowCapabilities } : {}),
+        allowRoot: this.#allowRoot,
+      });
       if (config.resources.cpu > this.#profile.maxCpu) {
         throw new ResourceLimitError('cpu', this.#profile.maxCpu, config.resources.cpu);
       }
@@ -563,18 +571,19 @@ export class MockDriver implements ContainerDriver {
 
   exec(id: string, command: string[], options: ExecCallOptions = {}): Promise<ExecResult> {
     return this.#op('exec', [id, command, options], options.signal, async () => {
-      parseExecOptions(options);
+      const argv = parseExecCommand(command);
+      const checked = parseExecOptions(options, { allowRoot: this.#allowRoot });
       const container = this.#get(id);
       if (container.instance.status !== 'running') {
         throw new ConflictError(this.#profile.notRunningMessage(container.instance.id));
       }
-      const declared = container.plan.program.exec?.[command.join(' ')];
+      const declared = container.plan.program.exec?.[argv.join(' ')];
       if (declared) return { exitCode: 0, stdout: '', stderr: '', ...declared };
-      const env = { ...container.config.env, ...options.env };
-      const cwd = options.cwd ?? container.config.workingDir ?? '/';
+      const env = { ...container.config.env, ...checked.env };
+      const cwd = checked.cwd ?? container.config.workingDir ?? '/';
       let steps: ReturnType<typeof interpretCommand>;
       try {
-        steps = interpretCommand(command, env, cwd);
+        steps = interpretCommand(argv, env, cwd);
       } catch (error) {
         if (error instanceof CommandNotFound)
           return { exitCode: 127, stdout: '', stderr: `${error.message}\n` };
@@ -585,9 +594,9 @@ export class MockDriver implements ContainerDriver {
       for (const step of steps) {
         if (step.kind === 'out') out[step.stream] += `${step.text}\n`;
         else if (step.kind === 'sleep') {
-          if (options.timeout !== undefined && elapsed + step.ms > options.timeout) {
-            await this.#clock.sleep(options.timeout - elapsed, options.signal);
-            throw new TimeoutError('exec', options.timeout);
+          if (checked.timeout !== undefined && elapsed + step.ms > checked.timeout) {
+            await this.#clock.sleep(checked.timeout - elapsed, options.signal);
+            throw new TimeoutError('exec', checked.timeout);
           }
           elapsed += step.ms;
           await this.#clock.sleep(step.ms, options.signal);
