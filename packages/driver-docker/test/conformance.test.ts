@@ -1,6 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describeDriverConformance } from '@berth/testkit';
+import { afterAll } from 'vitest';
 import { DockerDriver } from '../src/index.js';
 import { describeEngine, IMAGE } from './support/engine.js';
+
+// The engine runs on this host, so a host directory is a bind source it can mount.
+const bindRoot = mkdtempSync(join(tmpdir(), 'berth-docker-binds-'));
+afterAll(() => rmSync(bindRoot, { recursive: true, force: true }));
 
 describeEngine('Docker driver against the Berth contract', () => {
   describeDriverConformance('docker', () => new DockerDriver(), {
@@ -9,5 +17,19 @@ describeEngine('Docker driver against the Berth contract', () => {
     // weak driver the capability-honesty group needs; no stub is involved.
     createWeakDriver: (enforcement) => new DockerDriver({ enforcement }),
     timeoutMs: 60_000,
+    security: {
+      bindRoot,
+      // busybox nc has no -z; with stdin at its end it exits once connected.
+      connect: (host, port) => ['sh', '-c', 'nc -w 2 "$0" "$1" </dev/null', host, String(port)],
+      // The engine's DNS knows a container by its short id (an alias on every network), but not
+      // by the name the engine generated when the config gave none.
+      peerAddress: (peer) => peer.id.slice(0, 12),
+    },
+    skipTests: {
+      'a bind mount swapped for a symlink after create is not followed':
+        'open issue 12 (Docker bind-mount policy): the engine mounts whatever the source resolves to at start',
+      'an internal network cannot reach the host':
+        'open issue 12: with dockerd --iptables=false (this CI) an internal network reaches the host',
+    },
   });
 });

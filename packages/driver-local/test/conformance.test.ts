@@ -1,7 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeDriverConformance } from '@berth/testkit';
+import { describeDriverConformance, type SecurityConformanceOptions } from '@berth/testkit';
 import { afterAll } from 'vitest';
 import { LocalDriver } from '../src/index.js';
 
@@ -27,16 +37,83 @@ afterAll(async () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-describeDriverConformance('local', () => track(new LocalDriver({ stateDir: stateDir('main-') })), {
-  image: 'host',
-  // The same driver without bubblewrap cannot make the root read-only, which the default
-  // config asks for: the capability-honesty group checks it fails closed, or reports it.
-  createWeakDriver: (enforcement) =>
-    track(
-      new LocalDriver({
-        stateDir: stateDir('weak-'),
-        enforcement,
-        isolation: { bubblewrap: false },
-      }),
-    ),
-});
+/*
+ * For the security group: a library recording the euid of every process that loads it. The
+ * marker path is compiled in because the environment is what is under test; the directory is
+ * 1777 and the library world-readable so a load by any user can be recorded.
+ */
+function preloadLibrary(): SecurityConformanceOptions['preloadLibrary'] {
+  const dir = stateDir('preload-');
+  chmodSync(dir, 0o755);
+  const markerDir = join(dir, 'marks');
+  mkdirSync(markerDir);
+  chmodSync(markerDir, 0o1777);
+  const marks = join(markerDir, 'marks.log');
+  const source = join(dir, 'mark.c');
+  writeFileSync(
+    source,
+    `#include <stdio.h>
+#include <unistd.h>
+__attribute__((constructor)) static void berth_mark(void) {
+  char exe[512] = "?";
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) exe[n] = 0;
+  FILE *f = fopen(${JSON.stringify(marks)}, "a");
+  if (f) { fprintf(f, "%d %s (pid %d)\\n", (int)geteuid(), exe, (int)getpid()); fclose(f); }
+}
+`,
+  );
+  const path = join(dir, 'libberthmark.so');
+  try {
+    execFileSync('gcc', ['-shared', '-fPIC', '-o', path, source], { stdio: 'pipe' });
+  } catch (error) {
+    console.warn(`[local conformance] no preload library (${String(error)}): that test skips`);
+    return undefined;
+  }
+  chmodSync(path, 0o755);
+  // A library that records nothing would make the test pass for nothing.
+  execFileSync('/bin/true', { env: { LD_PRELOAD: path } });
+  if (!existsSync(marks) || !/^\d+ /.test(readFileSync(marks, 'utf8'))) {
+    throw new Error(`the preload library recorded nothing in ${marks}`);
+  }
+  rmSync(marks);
+  return { path, markerDir };
+}
+
+const bindRoot = stateDir('binds-');
+// A uid of this run only: where isolation fails, the security group's kill -9 -1 and SIGSTOPs
+// reach every process of its user on the host, and 65534 may be someone else's.
+const probeUid = 2_000_000 + randomInt(1_000_000);
+
+describeDriverConformance(
+  'local',
+  () => track(new LocalDriver({ stateDir: stateDir('main-'), allowedRoots: [bindRoot] })),
+  {
+    image: 'host',
+    // The same driver without bubblewrap cannot make the root read-only, which the default
+    // config asks for: the capability-honesty group checks it fails closed, or reports it.
+    createWeakDriver: (enforcement) =>
+      track(
+        new LocalDriver({
+          stateDir: stateDir('weak-'),
+          enforcement,
+          isolation: { bubblewrap: false },
+        }),
+      ),
+    security: {
+      user: `${probeUid}:${probeUid}`,
+      bindRoot,
+      preloadLibrary: preloadLibrary(),
+      // The host has no nc; bash's /dev/tcp connects, timeout bounds it.
+      connect: (host, port) => [
+        'timeout',
+        '3',
+        'bash',
+        '-c',
+        'exec 3<>"/dev/tcp/$0/$1"',
+        host,
+        String(port),
+      ],
+    },
+  },
+);

@@ -12,6 +12,7 @@ import { lifecycleGroup } from './groups/lifecycle.js';
 import { logsGroup } from './groups/logs.js';
 import { networksGroup } from './groups/networks.js';
 import { queriesGroup } from './groups/queries.js';
+import { securityGroup } from './groups/security.js';
 import { volumesGroup } from './groups/volumes.js';
 import type { ConformanceGroup, ConformanceOptions, DriverFactory } from './options.js';
 import { makeContext, removeSession, type SuiteContext } from './support.js';
@@ -43,9 +44,27 @@ const GROUPS: GroupDefinition[] = [
   errorsGroup,
   idempotencyGroup,
   concurrencyGroup,
+  securityGroup,
   capabilityGroup,
   cleanupGroup,
 ];
+
+/**
+ * Every entry of `skipTests` must name a test of the suite, even one in a group skipped whole: a
+ * misspelt title would otherwise skip nothing and say nothing.
+ */
+function checkSkipTests(name: string, skipTests: Record<string, string>): void {
+  const titles = new Set<string>();
+  for (const group of GROUPS) group.define((title) => titles.add(title));
+  const problems = Object.entries(skipTests).flatMap(([title, reason]) => {
+    if (!titles.has(title)) return [`no test is titled ${JSON.stringify(title)}`];
+    if (reason.trim() === '') return [`${JSON.stringify(title)} is skipped without a reason`];
+    return [];
+  });
+  if (problems.length > 0) {
+    throw new Error(`${name} conformance: invalid skipTests: ${problems.join('; ')}`);
+  }
+}
 
 /**
  * Registers the whole conformance suite for one driver with vitest. Call it at the top level of
@@ -57,6 +76,7 @@ export function describeDriverConformance(
   options: ConformanceOptions,
 ): void {
   const timeout = options.timeoutMs ?? 30_000;
+  checkSkipTests(name, options.skipTests ?? {});
   describe(`${name} conformance`, { timeout }, () => {
     let ctx: SuiteContext | undefined;
     let caps: DriverCapabilities | undefined;
@@ -87,6 +107,12 @@ export function describeDriverConformance(
       }
       describe(group.name, () => {
         group.define((title, body, needs) => {
+          const skipped = options.skipTests?.[title];
+          if (skipped !== undefined) {
+            console.info(`[${name} conformance] ${group.name} › ${title} skipped: ${skipped}`);
+            it.skip(`${title} (skipped: ${skipped})`, () => {});
+            return;
+          }
           it(title, async (t) => {
             const skip = (reason: string): never => {
               // Printed as well as recorded, so a skip is never mistaken for a pass.

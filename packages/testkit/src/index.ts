@@ -1,3 +1,8 @@
 export { describeDriverConformance, type GroupDefinition, type GroupTest } from './conformance.js';
-export type { ConformanceGroup, ConformanceOptions, DriverFactory } from './options.js';
+export type {
+  ConformanceGroup,
+  ConformanceOptions,
+  DriverFactory,
+  SecurityConformanceOptions,
+} from './options.js';
 export type { SuiteContext } from './support.js';

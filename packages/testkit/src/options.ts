@@ -1,4 +1,4 @@
-import type { ContainerConfigInput, ContainerDriver } from '@berth/core';
+import type { ContainerConfigInput, ContainerDriver, ContainerInstance } from '@berth/core';
 
 /** The groups of the conformance suite; each can be skipped by name with a reason. */
 export type ConformanceGroup =
@@ -12,6 +12,7 @@ export type ConformanceGroup =
   | 'errors'
   | 'idempotency'
   | 'concurrency'
+  | 'security'
   | 'capabilities'
   | 'cleanup';
 
@@ -19,8 +20,9 @@ export interface ConformanceOptions {
   /** Image every container is created from (drivers that do not pull just record it). */
   image: string;
   /**
-   * argv prefix that runs a POSIX shell script, default `['sh', '-c']`. The suite's scripts use
-   * only `echo` (with `$VAR` and `>&2`), `sleep N`, `exit N`, `true`, `false`, `pwd`, joined by `;`.
+   * argv prefix that runs a POSIX shell script, default `['sh', '-c']`. Most groups' scripts use
+   * only `echo` (with `$VAR` and `>&2`), `sleep N`, `exit N`, `true`, `false`, `pwd`, joined by `;`;
+   * the security group's probes need a fuller shell (loops, functions, `read`, `kill`, `tr`...).
    */
   shell?: string[];
   /** Merged into every container config the suite makes (e.g. a relaxed user on a weak host). */
@@ -35,10 +37,51 @@ export interface ConformanceOptions {
   ) => ContainerDriver | Promise<ContainerDriver>;
   /** Groups to skip, each with the reason printed in the test name. */
   skip?: Partial<Record<ConformanceGroup, string>>;
+  /**
+   * Single tests to skip: exact test title → reason, printed in the skipped test's name. A title
+   * the suite does not have is an error, so a typo cannot silently skip nothing.
+   */
+  skipTests?: Record<string, string>;
+  /** What the security group needs to know about the driver and its host. */
+  security?: SecurityConformanceOptions;
   /** Per-test timeout in ms (default 30 000). */
   timeoutMs?: number;
   /** Called after the suite with the driver, e.g. to close connections. */
   teardown?: (driver: ContainerDriver) => void | Promise<void>;
+}
+
+/**
+ * For the security group. Tests that need an option nobody gave are skipped, saying which.
+ */
+export interface SecurityConformanceOptions {
+  /**
+   * User the group's containers run as (default: the config's, normally 65534:65534). The
+   * process-isolation test sends `kill -9 -1` and SIGSTOP from inside a container: where a driver
+   * fails it, they reach every process of this user on the host, so give one nothing else runs as.
+   */
+  user?: string;
+  /**
+   * A shared library that, each time it is loaded, appends a line to a file in `markerDir`: the
+   * process's effective uid in decimal, then optionally a space and anything (e.g. the program).
+   * The path of that file must be compiled in, not read from the environment (the environment
+   * is what is under test); `markerDir` must be writable by anyone (mode 1777) and the library
+   * readable by the container's user.
+   */
+  preloadLibrary?: { path: string; markerDir: string };
+  /** A host directory the driver under test allows bind-mount sources under. */
+  bindRoot?: string;
+  /**
+   * argv that exits 0 if and only if it opens a TCP connection to host:port within a few
+   * seconds; default `['nc', '-z', '-w', '2', host, port]`.
+   */
+  connect?: (host: string, port: number) => string[];
+  /** argv that accepts one TCP connection on `port`; default `['nc', '-l', '-p', port]`. */
+  listen?: (port: number) => string[];
+  /**
+   * The address one container on a network reaches another at; default the peer's name
+   * (`127.0.0.1` on a driver whose containers share a network namespace per network).
+   */
+  peerAddress?: (peer: ContainerInstance) => string;
 }
 
 export type DriverFactory = () => ContainerDriver | Promise<ContainerDriver>;
