@@ -45,6 +45,7 @@ import {
   NetworkRemoveError,
   type OperationOptions,
   parseContainerConfig,
+  parseExecCommand,
   parseExecOptions,
   parseInput,
   parseLogOptions,
@@ -1228,16 +1229,9 @@ export class LocalDriver implements ContainerDriver {
     const { signal } = options;
     signal?.throwIfAborted();
     const parsedOptions = parseExecOptions(options);
-    if (
-      !Array.isArray(command) ||
-      command.length === 0 ||
-      command.some((c) => typeof c !== 'string')
-    ) {
-      throw new ConfigurationError('exec needs a non-empty array of strings', [
-        { path: ['command'], message: 'must be a non-empty string array', stage: 'schema' },
-      ]);
-    }
-    refuseProgramName(command[0] as string, ['command', 0]);
+    // A checked copy: the caller's array could change under an exec in flight.
+    const argv = parseExecCommand(command);
+    refuseProgramName(argv[0] as string, ['command', 0]);
     const snapshot = await this.require(id);
     if (snapshot.status !== 'running' || !snapshot.run) {
       throw new ConflictError(`Container ${snapshot.record.id} is not running`);
@@ -1247,6 +1241,8 @@ export class LocalDriver implements ContainerDriver {
       user = await resolveUser(parsedOptions.user);
       refuseRoot(user, parsedOptions.user, ['user']);
       const own = snapshot.record.user;
+      // Its own uid alone names its own identity, group included.
+      if (user.uid === own.uid && !parsedOptions.user.includes(':')) user = own;
       const same = user.uid === own.uid && user.gid === own.gid;
       if (!same && (await this.init()).host.setpriv.user) {
         refuseReserved(user, parsedOptions.user, ['user'], (v) => this.identities.contains(v));
@@ -1259,7 +1255,7 @@ export class LocalDriver implements ContainerDriver {
         "Leave out the exec user, run the driver as root with setpriv installed, or use enforcement: 'best-effort'.",
       );
     }
-    return this.runIn(snapshot, command, {
+    return this.runIn(snapshot, argv, {
       ...(parsedOptions.env ? { env: parsedOptions.env } : {}),
       ...(parsedOptions.cwd ? { cwd: parsedOptions.cwd } : {}),
       ...(user ? { user } : {}),

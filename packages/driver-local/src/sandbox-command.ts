@@ -146,7 +146,8 @@ function bwrapArgs(plan: SandboxPlan, fs: FilesystemPlan, tools: SandboxTools): 
   };
   // bubblewrap's root is an empty tmpfs: what is not bound here does not exist inside.
   populate('/', view.system);
-  args.push('--dir', '/etc');
+  // A tmpfs of its own, so that it can be made read-only whatever the root is.
+  args.push('--tmpfs', '/etc');
   populate('/etc', view.etc);
   if (fs.accounts) {
     args.push('--ro-bind', fs.accounts.passwd, '/etc/passwd');

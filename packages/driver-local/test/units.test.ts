@@ -118,7 +118,7 @@ describe('sandbox command', () => {
     // Nothing of the host's root but the view: never a bind of / itself, never a path source.
     expect(text).not.toContain('--ro-bind / /');
     expect(text).not.toContain('--bind /v');
-    expect(text).toContain('--ro-bind /usr /usr --symlink usr/bin /bin --dir /etc');
+    expect(text).toContain('--ro-bind /usr /usr --symlink usr/bin /bin --tmpfs /etc');
     expect(text).toContain('--ro-bind /etc/ld.so.cache /etc/ld.so.cache --ro-bind /etc/ssl /etc/ssl');
     expect(text).toContain('--ro-bind /state/sandbox/passwd /etc/passwd');
     expect(text).toContain('--perms 1777 --tmpfs /tmp');
