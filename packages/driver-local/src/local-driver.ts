@@ -99,7 +99,7 @@ import {
   type IsolationSettings,
 } from './host-fingerprint.js';
 import { KeyedLock } from './keyed-lock.js';
-import { followLogs, formatLogLines, readLogLines, toLogLine } from './log-files.js';
+import { followLogs, formatLogLines, readLogLines, readLogs } from './log-files.js';
 import { recheckBindMounts, resolveAllowedRoots, resolveMounts } from './mounts.js';
 import { NetworkStore } from './network-store.js';
 import { isSameLiveProcess, processGroupMembers, signalProcess } from './process-identity.js';
@@ -1197,7 +1197,7 @@ export class LocalDriver implements ContainerDriver {
     const cid = await this.existingId(id);
     const parsed = parseLogOptions(options);
     if (!follow) {
-      for (const line of await readLogLines(this.logPaths(cid), parsed)) yield toLogLine(line);
+      yield* readLogs(this.logPaths(cid), parsed, signal);
       return;
     }
     yield* followLogs(this.logPaths(cid), parsed, {

@@ -1,13 +1,10 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
 import type { LogLine } from '@berth/core';
-import { parseLogText, type StoredLine, timestampMs } from './log-format.js';
+import { LogCursor, type LogStream, type StoredLogLine } from './log-cursor.js';
+import { parseLogText, timestampMs } from './log-format.js';
+import { type FileRange, firstRecordsSince, lastRecordsStart } from './log-seek.js';
 
-export type LogStream = 'stdout' | 'stderr';
-
-export interface StoredLogLine extends StoredLine {
-  stream: LogStream;
-}
+export type { LogStream, StoredLogLine } from './log-cursor.js';
 
 export interface LogSelection {
   stdout?: boolean;
@@ -19,24 +16,24 @@ export interface LogSelection {
 /** Up to this size a log file is read synchronously: cheaper than four trips through the thread pool. */
 const SYNC_READ_BYTES = 256 * 1024;
 
-async function readWhole(path: string): Promise<string> {
+/** The whole file if it is small ('' if missing), undefined if it is not. */
+function readSmall(path: string): string | undefined {
+  let fd: number;
   try {
-    const fd = openSync(path, 'r');
-    try {
-      const { size } = fstatSync(fd);
-      if (size <= SYNC_READ_BYTES) {
-        // One byte more than the size: a file that grew meanwhile is read asynchronously.
-        const buffer = Buffer.allocUnsafe(size + 1);
-        const length = readSync(fd, buffer, 0, size + 1, 0);
-        if (length <= size) return buffer.toString('utf8', 0, length);
-      }
-    } finally {
-      closeSync(fd);
-    }
-    return await readFile(path, 'utf8');
+    fd = openSync(path, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
     throw error;
+  }
+  try {
+    const { size } = fstatSync(fd);
+    if (size > SYNC_READ_BYTES) return undefined;
+    // One byte more than the size: a file that grew meanwhile goes to the bounded reader.
+    const buffer = Buffer.allocUnsafe(size + 1);
+    const length = readSync(fd, buffer, 0, size + 1, 0);
+    return length <= size ? buffer.toString('utf8', 0, length) : undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -73,16 +70,31 @@ function select(lines: StoredLogLine[], selection: LogSelection): StoredLogLine[
   return chosen;
 }
 
+function selectedStreams(selection: LogSelection): LogStream[] {
+  return (['stdout', 'stderr'] as const).filter((stream) => selection[stream] !== false);
+}
+
+/** Every selected line, as one array: small files are read whole, others a chunk at a time. */
 export async function readLogLines(
   paths: Record<LogStream, string>,
   selection: LogSelection,
 ): Promise<StoredLogLine[]> {
-  const load = async (stream: LogStream): Promise<StoredLogLine[]> => {
-    if (selection[stream] === false) return [];
-    return parseLogText(await readWhole(paths[stream])).lines.map((l) => ({ ...l, stream }));
-  };
-  const [out, err] = await Promise.all([load('stdout'), load('stderr')]);
-  return select(mergeByTime(out, err), selection);
+  const streams = selectedStreams(selection);
+  const texts = streams.map((stream) => readSmall(paths[stream]));
+  if (texts.every((text) => text !== undefined)) {
+    const [out = [], err = []] = texts.map((text, i) =>
+      parseLogText(text).lines.map((l) => ({ ...l, stream: streams[i] as LogStream })),
+    );
+    return select(mergeByTime(out, err), selection);
+  }
+  const lines: StoredLogLine[] = [];
+  const cursors = await openCursors(paths, selection, false);
+  try {
+    for await (const line of mergeCursors(cursors, sinceMs(selection.since))) lines.push(line);
+  } finally {
+    await Promise.all(cursors.map((cursor) => cursor.close()));
+  }
+  return lines;
 }
 
 export function formatLogLines(lines: StoredLogLine[], timestamps: boolean): string {
@@ -94,38 +106,79 @@ export function toLogLine(line: StoredLogLine): LogLine {
   return { stream: line.stream, line: line.text, timestamp: new Date(timestampMs(line.timestamp)) };
 }
 
-/** Reads what was appended to a log file since `offset`, up to the last complete record. */
-export class LogTail {
-  offset = 0;
+/**
+ * One cursor per selected stream, placed where `tail` and `since` start. Without `follow` each
+ * stops at what its file held now, so a container writing fast cannot keep the read going.
+ */
+async function openCursors(
+  paths: Record<LogStream, string>,
+  selection: LogSelection,
+  follow: boolean,
+): Promise<LogCursor[]> {
+  const streams = selectedStreams(selection);
+  const from = sinceMs(selection.since);
+  if (selection.tail === undefined && from === undefined) {
+    return streams.map((stream) => new LogCursor(paths[stream], stream, { snapshot: !follow }));
+  }
+  const files = streams.map((stream) => paths[stream]);
+  const ranges =
+    selection.tail === undefined
+      ? await firstRecordsSince(files, from as number)
+      : await lastRecordsStart(files, selection.tail, from);
+  return streams.map((stream, i) => {
+    const range = ranges[i] as FileRange;
+    return new LogCursor(paths[stream], stream, {
+      start: range.start,
+      ...(follow ? {} : { end: range.end }),
+    });
+  });
+}
 
-  constructor(
-    private readonly path: string,
-    private readonly stream: LogStream,
-  ) {}
+/**
+ * The cursors' records merged by timestamp, read only as they are asked for; ends when none
+ * has a record left for now (more may come later).
+ */
+async function* mergeCursors(
+  cursors: LogCursor[],
+  from: number | undefined,
+  signal?: AbortSignal,
+): AsyncGenerator<StoredLogLine> {
+  for (const cursor of cursors) if (!cursor.peek()) await cursor.advance();
+  for (;;) {
+    if (signal?.aborted) return;
+    let next: LogCursor | undefined;
+    for (const cursor of cursors) {
+      const head = cursor.peek();
+      if (head && (!next || head.timestamp < (next.peek() as StoredLogLine).timestamp))
+        next = cursor;
+    }
+    if (!next) return;
+    // A cursor that found nothing before `next` read its record may have an older one by now.
+    const behind = next.lastRead;
+    const stale = cursors.find((cursor) => !cursor.peek() && cursor.lastRead < behind);
+    if (stale) {
+      await stale.advance();
+      continue;
+    }
+    const line = next.take() as StoredLogLine;
+    if (!next.peek()) await next.advance();
+    if (from === undefined || timestampMs(line.timestamp) >= from) yield line;
+  }
+}
 
-  async next(): Promise<StoredLogLine[]> {
-    let handle: Awaited<ReturnType<typeof open>>;
-    try {
-      handle = await open(this.path, 'r');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
+/** The selected lines as they are now, read a chunk at a time as the consumer asks for them. */
+export async function* readLogs(
+  paths: Record<LogStream, string>,
+  selection: LogSelection,
+  signal?: AbortSignal,
+): AsyncGenerator<LogLine> {
+  const cursors = await openCursors(paths, selection, false);
+  try {
+    for await (const line of mergeCursors(cursors, sinceMs(selection.since), signal)) {
+      yield toLogLine(line);
     }
-    try {
-      const { size } = await handle.stat();
-      if (size <= this.offset) return [];
-      const buffer = Buffer.alloc(size - this.offset);
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offset);
-      const end = buffer.lastIndexOf(0x0a, bytesRead - 1);
-      if (end === -1) return [];
-      this.offset += end + 1;
-      return parseLogText(buffer.subarray(0, end + 1).toString('utf8')).lines.map((l) => ({
-        ...l,
-        stream: this.stream,
-      }));
-    } finally {
-      await handle.close();
-    }
+  } finally {
+    await Promise.all(cursors.map((cursor) => cursor.close()));
   }
 }
 
@@ -140,47 +193,43 @@ export interface FollowOptions {
 /**
  * Existing lines (after `since` and `tail`), then new ones as they are written, until the
  * container is no longer running and everything it wrote has been read, or the signal aborts.
+ * Files are read only as the consumer asks for lines, so a slow consumer of a fast writer
+ * costs a chunk per stream, not what the writer wrote meanwhile.
  */
 export async function* followLogs(
   paths: Record<LogStream, string>,
   selection: LogSelection,
   options: FollowOptions,
 ): AsyncGenerator<LogLine> {
-  const tails = (['stdout', 'stderr'] as const)
-    .filter((stream) => selection[stream] !== false)
-    .map((stream) => new LogTail(paths[stream], stream));
+  const { signal } = options;
   const from = sinceMs(selection.since);
-  const readBatch = async (): Promise<StoredLogLine[]> => {
-    const batches = await Promise.all(tails.map((t) => t.next()));
-    const merged = batches.reduce<StoredLogLine[]>((all, batch) => mergeByTime(all, batch), []);
-    return from === undefined ? merged : merged.filter((l) => timestampMs(l.timestamp) >= from);
-  };
-  let first = await readBatch();
-  if (selection.tail !== undefined)
-    first = selection.tail === 0 ? [] : first.slice(-selection.tail);
-  for (const line of first) yield toLogLine(line);
   const release = options.hold();
+  const cursors = await openCursors(paths, selection, true).catch((error: unknown) => {
+    release();
+    throw error;
+  });
   try {
     for (;;) {
-      if (options.signal?.aborted) return;
+      if (signal?.aborted) return;
       // Checked before reading: once it has stopped, this last read sees all it wrote.
       const running = await options.isRunning();
-      for (const line of await readBatch()) yield toLogLine(line);
-      if (!running) return;
-      const stopped = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), options.pollMs ?? 50);
-        options.signal?.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            resolve(true);
-          },
-          { once: true },
-        );
+      for await (const line of mergeCursors(cursors, from, signal)) yield toLogLine(line);
+      if (!running || signal?.aborted) return;
+      const aborted = await new Promise<boolean>((resolve) => {
+        const onAbort = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+        const timer = setTimeout(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(false);
+        }, options.pollMs ?? 50);
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
-      if (stopped) return;
+      if (aborted) return;
     }
   } finally {
     release();
+    await Promise.all(cursors.map((cursor) => cursor.close()));
   }
 }
