@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
@@ -81,10 +80,6 @@ __attribute__((constructor)) static void berth_mark(void) {
 }
 
 const bindRoot = stateDir('binds-');
-// A uid of this run only: where isolation fails, the security group's kill -9 -1 and SIGSTOPs
-// reach every process of its user on the host, and 65534 may be someone else's.
-const probeUid = 2_000_000 + randomInt(1_000_000);
-
 describeDriverConformance(
   'local',
   () => track(new LocalDriver({ stateDir: stateDir('main-'), allowedRoots: [bindRoot] })),
@@ -100,8 +95,9 @@ describeDriverConformance(
           isolation: { bubblewrap: false },
         }),
       ),
+    // The group's containers keep the default user: each gets an identity of its own, which is
+    // part of what is under test.
     security: {
-      user: `${probeUid}:${probeUid}`,
       bindRoot,
       preloadLibrary: preloadLibrary(),
       // The host has no nc; bash's /dev/tcp connects, timeout bounds it.
@@ -114,6 +110,10 @@ describeDriverConformance(
         host,
         String(port),
       ],
+      // busybox (scripts/local-host.sh installs it) listens; containers on one internal network
+      // share its namespace, so a peer is reached on loopback.
+      listen: (port) => ['busybox', 'nc', '-l', '-p', String(port)],
+      peerAddress: () => '127.0.0.1',
     },
   },
 );

@@ -216,7 +216,7 @@ describe('warm sandboxes', () => {
     // Made for a read-only root: a writable one must not get it.
     const id = await startCold(
       driver,
-      shell('touch /etc/berth-shape && echo wrote', { security: { readOnly: false } }),
+      shell('touch /berth-shape && echo wrote', { security: { readOnly: false } }),
     );
     await driver.waitContainer(id);
     expect(await driver.getContainerLogs(id)).toMatch(/wrote|Permission denied/);
