@@ -4,7 +4,7 @@
  * 1. One lifecycle — create, start, wait, logs, remove — against child_process.spawn of the
  *    same program collecting its output, interleaved so both see the same machine (with a short
  *    idle gap after each run, see GAP_MS), reported as
- *    medians and their ratio, for three isolation levels. For the isolated levels a second
+ *    medians and their ratio, for three isolation levels. For each level a second
  *    baseline spawns the very command line the driver builds for the container (cgroup join,
  *    bubblewrap, setpriv; made by the package's own planProcess and buildSandboxCommand), so
  *    the table shows the overhead of supervision over the same sandbox as well.
@@ -24,7 +24,8 @@ import type { ContainerConfigInput } from '@berth/core';
 import { LocalDriver, type LocalDriverOptions } from '../dist/index.js';
 import { planProcess } from '../src/container-plan.ts';
 import type { ContainerRecord } from '../src/container-record.ts';
-import { buildSandboxCommand } from '../src/sandbox-command.ts';
+import { buildSandboxCommand, spawnEnvironment } from '../src/sandbox-command.ts';
+import { prepareSandboxEtc } from '../src/sandbox-etc.ts';
 import type { RunRecord } from '../src/supervisor-protocol.ts';
 
 const ITERATIONS = Number(process.env.BERTH_BENCH_ITERATIONS ?? 60);
@@ -95,20 +96,22 @@ interface Level {
   config: Partial<ContainerConfigInput>;
 }
 
+// As root the driver never runs a container without switching users (it would run as host
+// root), so every level keeps setpriv: the lighter levels drop cgroups and bubblewrap.
 const LEVELS: Level[] = [
   {
-    label: 'supervision only (no isolation)',
+    label: 'supervision and a user of its own (no cgroups, no bubblewrap)',
     dir: 'supervision',
     options: {
       enforcement: 'best-effort',
-      isolation: { cgroups: false, bubblewrap: false, setpriv: false },
+      isolation: { cgroups: false, bubblewrap: false },
     },
     config: {},
   },
   {
-    label: 'cgroup limits (cpu, memory, pids)',
+    label: 'cgroup limits (cpu, memory, pids) and a user of its own',
     dir: 'cgroup',
-    options: { isolation: { bubblewrap: false, setpriv: false }, enforcement: 'best-effort' },
+    options: { isolation: { bubblewrap: false }, enforcement: 'best-effort' },
     config: {},
   },
   { label: 'secure defaults (cgroups, bwrap, setpriv)', dir: 'secure', options: {}, config: {} },
@@ -138,12 +141,19 @@ async function sandboxedCommand(
   const run = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as RunRecord;
   const group = run.meta.cgroup as { dirs: Record<string, string | undefined> } | undefined;
   const dirs = [...new Set(Object.values(group?.dirs ?? {}))].filter((d) => d !== undefined);
-  const { plan, spawnCwd, env } = planProcess(
+  const { plan, spawnCwd } = planProcess(
     record,
-    { host, stateDir: driver.stateDir, workDir: join(dir, 'work') },
+    {
+      host,
+      stateDir: driver.stateDir,
+      workDir: join(dir, 'work'),
+      // The same copy the driver binds: its name is the digest of what it holds.
+      etc: prepareSandboxEtc('/var/lib/berth/etc'),
+    },
     { command: PROGRAM, cgroupProcs: dirs.map((d) => join(d, 'cgroup.procs')) },
   );
   const argv = buildSandboxCommand(plan, host.tools);
+  const env = spawnEnvironment(plan, host.tools);
   if (argv.length === PROGRAM.length) {
     await release();
     return undefined; // nothing isolates at this level on this host: the same as bare spawn
@@ -169,9 +179,7 @@ async function compare(stateRoot: string): Promise<void> {
       command: PROGRAM,
       ...level.config,
     };
-    const sandbox = level.label.startsWith('supervision')
-      ? undefined
-      : await sandboxedCommand(driver, config);
+    const sandbox = await sandboxedCommand(driver, config);
     const spawnTimes: number[] = [];
     const sandboxTimes: number[] = [];
     const driverTimes: number[] = [];

@@ -24,8 +24,6 @@ export interface ExecContext {
   /** The container's own work directory on the host. */
   workDir: string;
   execa: typeof Execa;
-  /** The sandbox's /etc/passwd and /etc/group (exec joins a sandbox, so only for the record). */
-  accounts?: { passwd: string; group: string };
   /** Keeps the driver's process alive while the exec runs. */
   hold: () => () => void;
 }
@@ -57,7 +55,6 @@ export async function runInContainer(
       host,
       stateDir: context.stateDir,
       workDir: context.workDir,
-      ...(context.accounts ? { accounts: context.accounts } : {}),
     },
     {
       command,

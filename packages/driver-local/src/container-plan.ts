@@ -3,7 +3,8 @@ import { isAbsolute, join, sep } from 'node:path';
 import type { ContainerRecord } from './container-record.js';
 import type { HostFingerprint } from './host-fingerprint.js';
 import type { BindMount, SandboxPlan } from './sandbox-command.js';
-import { boundHostDirs, type HostView, isInsideAny, visibleThroughView } from './sandbox-view.js';
+// .ts: the benchmark runs this module straight from source, where Node resolves no .js to .ts.
+import { boundHostDirs, type HostView, isInsideAny, visibleThroughView } from './sandbox-view.ts';
 import type { ResolvedUser } from './user-spec.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -34,8 +35,8 @@ export interface PlanContext {
   host: HostFingerprint;
   stateDir: string;
   workDir: string;
-  /** The sandbox's /etc/passwd and /etc/group, written once per driver. */
-  accounts?: { passwd: string; group: string };
+  /** The directory bound as the sandbox's /etc (see sandbox-etc.ts). */
+  etc?: string;
   /** Where the work directory is on the host now, if not yet at workDir (a warm sandbox). */
   workDirSource?: string;
 }
@@ -88,7 +89,7 @@ export function planProcess(
       hidden: isInsideAny(context.stateDir, bound) ? [context.stateDir] : [],
       isolateNetwork: record.config.network === undefined || record.netns !== undefined,
       ...(record.netns !== undefined ? { netns: record.netns } : {}),
-      ...(context.accounts ? { accounts: context.accounts } : {}),
+      ...(context.etc !== undefined ? { etc: context.etc } : {}),
       hostname: record.name,
     };
     if (overrides.joinNamespacesOf !== undefined)

@@ -22,7 +22,6 @@ export interface IdentityRange {
 
 /** High enough to stay clear of system and login accounts and of the usual subuid ranges. */
 export const DEFAULT_IDENTITY_RANGE: IdentityRange = { first: 2_000_000_000, count: 1_000_000 };
-export const DEFAULT_IDENTITY_REGISTRY = '/var/lib/berth/identities';
 
 interface Holder {
   stateDir: string;

@@ -8,7 +8,6 @@ import {
   readdirSync,
   renameSync,
   rmSync,
-  writeFileSync,
 } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -79,7 +78,6 @@ import { claimFile, releaseClaim } from './exclusive-claims.js';
 import {
   checkIdentityRange,
   DEFAULT_IDENTITY_RANGE,
-  DEFAULT_IDENTITY_REGISTRY,
   type IdentityRange,
   IdentityRegistry,
 } from './identities.js';
@@ -110,7 +108,8 @@ import {
   warmStartScript,
   warmStub,
 } from './sandbox-command.js';
-import { boundHostDirs, sandboxAccounts } from './sandbox-view.js';
+import { prepareSandboxEtc } from './sandbox-etc.js';
+import { boundHostDirs } from './sandbox-view.js';
 import { SPARE_CONTENTS, SpareDirectories } from './spare-dirs.js';
 import {
   commitDraftSync,
@@ -142,6 +141,8 @@ const { version: PACKAGE_VERSION } = createRequire(import.meta.url)('../package.
 };
 
 const DRIVER_NAME = 'local';
+/** Host-wide state of drivers running as root (see LocalDriverOptions.hostStateDir). */
+const DEFAULT_HOST_STATE_DIR = '/var/lib/berth';
 const POLL_MS = 50;
 /** Removed containers' directories are deleted this long after removal, a few ms at a time. */
 const TRASH_DELAY_MS = 100;
@@ -175,10 +176,11 @@ export interface LocalDriverOptions {
    */
   identityRange?: IdentityRange;
   /**
-   * Where identities are recorded as taken, shared by every driver on the host so that no two
-   * containers, whatever their state directory, get the same one. Default: /var/lib/berth/identities.
+   * Host-wide state shared by every driver on the host: the registry of identities handed out
+   * (`identities/`, so that no two containers, whatever their stateDir, get the same one) and
+   * the sandbox's /etc (`etc/`). Default: /var/lib/berth as root, `<stateDir>/host` otherwise.
    */
-  identityRegistry?: string;
+  hostStateDir?: string;
   /** The execa function (injectable for tests). */
   execa?: typeof defaultExeca;
 }
@@ -308,6 +310,8 @@ export class LocalDriver implements ContainerDriver {
   /** Created containers holding a warm sandbox they have not started in yet. */
   private readonly claimed = new Map<string, WarmSandbox>();
   private readonly identities: IdentityRegistry;
+  /** The directory bound as every sandbox's /etc, once bubblewrap is known to run. */
+  private etcDir: string | undefined;
   /** Identities taken for warm sandboxes, by the container id each was made for. */
   private readonly warmIdentities = new Map<string, ResolvedUser>();
 
@@ -338,7 +342,7 @@ export class LocalDriver implements ContainerDriver {
     const range = options.identityRange ?? DEFAULT_IDENTITY_RANGE;
     checkIdentityRange(range);
     this.identities = new IdentityRegistry(
-      resolve(options.identityRegistry ?? DEFAULT_IDENTITY_REGISTRY),
+      join(this.hostDir(), 'identities'),
       this.layout.root,
       range,
     );
@@ -366,13 +370,16 @@ export class LocalDriver implements ContainerDriver {
   private init(): Promise<{ host: HostFingerprint; allowedRoots: string[] }> {
     this.ready ??= (async () => {
       await this.layout.ensure();
-      this.writeAccounts();
       // Left by an earlier driver that died before it finished deleting them.
       this.emptyTrash();
       const [host, allowedRoots] = await Promise.all([
         fingerprintHost(this.execa, this.options.isolation),
         resolveAllowedRoots(this.options.allowedRoots ?? []),
       ]);
+      // The sandbox's /etc, made once per host content (see sandbox-etc.ts).
+      if (host.bubblewrap.works) {
+        this.etcDir = prepareSandboxEtc(join(this.hostDir(host), 'etc'));
+      }
       // In the background: nothing here waits for what dead drivers left.
       void this.warm.sweep(host.cgroups);
       return { host, allowedRoots };
@@ -381,21 +388,6 @@ export class LocalDriver implements ContainerDriver {
       this.ready = undefined;
     });
     return this.ready;
-  }
-
-  /** The sandbox's /etc/passwd and /etc/group: the same for every container of this driver. */
-  private get accounts(): { passwd: string; group: string } {
-    return {
-      passwd: join(this.layout.root, 'sandbox', 'passwd'),
-      group: join(this.layout.root, 'sandbox', 'group'),
-    };
-  }
-
-  private writeAccounts(): void {
-    const { passwd, group } = sandboxAccounts();
-    mkdirSync(join(this.layout.root, 'sandbox'), { recursive: true, mode: 0o755 });
-    writeFileSync(this.accounts.passwd, passwd, { mode: 0o644 });
-    writeFileSync(this.accounts.group, group, { mode: 0o644 });
   }
 
   /**
@@ -630,12 +622,16 @@ export class LocalDriver implements ContainerDriver {
     }
   }
 
-  /** Directories of this driver's own that no bind mount may show: its state, the identity registry. */
+  /** Directories of this driver's own that no bind mount may show: its state, the host-wide state. */
   private privateDirs(): string[] {
-    return [
-      this.layout.root,
-      resolve(this.options.identityRegistry ?? DEFAULT_IDENTITY_REGISTRY),
-    ];
+    return [this.layout.root, this.hostDir()];
+  }
+
+  /** Where state shared with the host's other drivers lives (see LocalDriverOptions.hostStateDir). */
+  private hostDir(host?: HostFingerprint): string {
+    if (this.options.hostStateDir !== undefined) return resolve(this.options.hostStateDir);
+    const root = host ? host.isRoot : process.getuid?.() === 0;
+    return root ? DEFAULT_HOST_STATE_DIR : join(this.layout.root, 'host');
   }
 
   /**
@@ -668,7 +664,7 @@ export class LocalDriver implements ContainerDriver {
             stateDir: this.layout.root,
             workDir: this.layout.workDir(id),
             workDirSource,
-            accounts: this.accounts,
+            ...(this.etcDir !== undefined ? { etc: this.etcDir } : {}),
           },
           { command: warmStub(host.tools), cgroupProcs: group ? cgroupProcsFiles(group) : [] },
         );
@@ -834,7 +830,7 @@ export class LocalDriver implements ContainerDriver {
       host,
       stateDir: this.layout.root,
       workDir: this.layout.workDir(id),
-      accounts: this.accounts,
+      ...(this.etcDir !== undefined ? { etc: this.etcDir } : {}),
     };
     // A warm start mounts nothing (containers with volumes always start cold).
     const mountSources =
@@ -1274,7 +1270,7 @@ export class LocalDriver implements ContainerDriver {
       host,
       stateDir: this.layout.root,
       workDir: this.layout.workDir(snapshot.record.id),
-      accounts: this.accounts,
+      ...(this.etcDir !== undefined ? { etc: this.etcDir } : {}),
       execa: this.execa,
       hold: () => this.pool.hold(),
     });

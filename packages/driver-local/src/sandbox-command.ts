@@ -1,5 +1,6 @@
 import { normalizeCapabilityName } from '@berth/core';
-import { boundHostDirs, type HostView, isInsideAny } from './sandbox-view.js';
+// .ts: the benchmark runs this module straight from source, where Node resolves no .js to .ts.
+import { boundHostDirs, type HostView, isInsideAny } from './sandbox-view.ts';
 import type { ResolvedUser } from './user-spec.js';
 
 /*
@@ -68,8 +69,8 @@ export interface FilesystemPlan {
   isolateNetwork: boolean;
   /** A network namespace to run in (a file under /run/netns), for an internal network. */
   netns?: string;
-  /** The sandbox's /etc/passwd and /etc/group, as host files. */
-  accounts?: { passwd: string; group: string };
+  /** The host directory bound read-only as the sandbox's /etc (see sandbox-etc.ts). */
+  etc?: string;
   hostname?: string;
 }
 
@@ -146,13 +147,9 @@ function bwrapArgs(plan: SandboxPlan, fs: FilesystemPlan, tools: SandboxTools): 
   };
   // bubblewrap's root is an empty tmpfs: what is not bound here does not exist inside.
   populate('/', view.system);
-  // A tmpfs of its own, so that it can be made read-only whatever the root is.
-  args.push('--tmpfs', '/etc');
-  populate('/etc', view.etc);
-  if (fs.accounts) {
-    args.push('--ro-bind', fs.accounts.passwd, '/etc/passwd');
-    args.push('--ro-bind', fs.accounts.group, '/etc/group');
-  }
+  // Read-only whatever the root is: the driver's own root steps read it (ld.so.preload).
+  if (fs.etc !== undefined) args.push('--ro-bind', fs.etc, '/etc');
+  else args.push('--tmpfs', '/etc', '--remount-ro', '/etc');
   args.push('--proc', '/proc', '--dev', '/dev');
   // Its own /tmp, world-writable with the sticky bit like any /tmp (the user is rarely root).
   args.push('--perms', '1777', '--tmpfs', '/tmp');
@@ -179,8 +176,6 @@ function bwrapArgs(plan: SandboxPlan, fs: FilesystemPlan, tools: SandboxTools): 
   });
   for (const hidden of fs.hidden) args.push('--remount-ro', hidden);
   for (const overlay of fs.overlays) args.push('--remount-ro', overlay.dir);
-  // Never writable, whatever the root is: the driver's own root steps read it (ld.so.preload).
-  args.push('--remount-ro', '/etc');
   if (fs.readOnly) args.push('--remount-ro', '/');
   args.push('--chdir', plan.cwd, '--');
   return args;

@@ -16,7 +16,7 @@ export const SYSTEM_ENTRIES = ['usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'l
  * Entries of /etc programs read to run: the dynamic loader's cache, name service and time zone
  * settings, TLS roots, the alternatives links Debian resolves commands through. No credentials
  * (shadow, gshadow, ssh keys) and nothing about the host's services. passwd and group are the
- * sandbox's own (see sandboxAccounts), never the host's.
+ * sandbox's own (see sandboxAccounts), never the host's. Copied, not bound: see sandbox-etc.ts.
  */
 export const ETC_ENTRIES = [
   'alternatives',
@@ -54,8 +54,6 @@ export interface HostView {
   system: RootEntry[];
   /** Entries of /etc, from ETC_ENTRIES, as they are on this host. */
   etc: RootEntry[];
-  /** Files the driver wrote for every sandbox: /etc/passwd and /etc/group. */
-  accounts?: { passwd: string; group: string };
 }
 
 async function entryOf(dir: string, name: string): Promise<RootEntry | undefined> {

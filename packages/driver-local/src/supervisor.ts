@@ -101,7 +101,9 @@ class LineWriter {
 }
 
 async function survivors(spec: RunSpec, pgid: number): Promise<number[]> {
-  const members = new Set(await processGroupMembers(pgid));
+  // Every process of a container with a cgroup is in it (joined before anything ran): the
+  // process group adds nothing then, and finding its members means reading all of /proc.
+  const members = new Set(spec.cgroup?.membersFile ? [] : await processGroupMembers(pgid));
   if (spec.cgroup?.membersFile) {
     try {
       for (const line of readFileSync(spec.cgroup.membersFile, 'utf8').split('\n')) {
@@ -179,11 +181,15 @@ async function finish(
   }
   // Whatever is left once the main process ended dies with it, as in a container whose init
   // exited: no orphan keeps running, or holds the log pipes open.
-  for (let round = 0; round < 200; round++) {
+  // In a sandbox, one round does it: bubblewrap's init outlives the program while anything
+  // else in the pid namespace runs, and killing it makes the kernel kill the rest, including
+  // whatever is forked meanwhile. Without one, a fork can race the kill: repeat until none is
+  // left. Either way the log pipes closing (below) is what says the output is complete.
+  for (let round = 0; round < (spec.sandboxed ? 1 : 200); round++) {
     const left = await survivors(spec, pgid);
     if (left.length === 0) break;
     for (const pid of left) signalProcess(pid, 'SIGKILL');
-    await sleep(5);
+    if (!spec.sandboxed) await sleep(5);
   }
   await Promise.race([closed(child), sleep(2000)]);
   for (const writer of writers) writer.end();

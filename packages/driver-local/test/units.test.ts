@@ -100,7 +100,7 @@ describe('sandbox command', () => {
           writable: [{ source: '/state/c/work', target: '/state/c/work' }],
           hidden: [],
           isolateNetwork: true,
-          accounts: { passwd: '/state/sandbox/passwd', group: '/state/sandbox/group' },
+          etc: '/cache/etc/0123',
           hostname: 'c1',
         },
       },
@@ -118,13 +118,13 @@ describe('sandbox command', () => {
     // Nothing of the host's root but the view: never a bind of / itself, never a path source.
     expect(text).not.toContain('--ro-bind / /');
     expect(text).not.toContain('--bind /v');
-    expect(text).toContain('--ro-bind /usr /usr --symlink usr/bin /bin --tmpfs /etc');
-    expect(text).toContain('--ro-bind /etc/ld.so.cache /etc/ld.so.cache --ro-bind /etc/ssl /etc/ssl');
-    expect(text).toContain('--ro-bind /state/sandbox/passwd /etc/passwd');
+    // /etc is one read-only copy, never the host's own.
+    expect(text).toContain('--ro-bind /usr /usr --symlink usr/bin /bin --ro-bind /cache/etc/0123 /etc');
+    expect(text).not.toContain('--ro-bind /etc');
     expect(text).toContain('--perms 1777 --tmpfs /tmp');
     expect(text).toContain('--tmpfs /usr --ro-bind /usr/lib /usr/lib');
     expect(text).toContain('--bind-fd 3 /data --ro-bind-fd 4 /usr/x');
-    expect(text).toContain('--remount-ro /usr --remount-ro /etc --remount-ro / --chdir /work -- true');
+    expect(text).toContain('--remount-ro /usr --remount-ro / --chdir /work -- true');
   });
 
   it('sets the environment only in the last step, after privileges are dropped', () => {
