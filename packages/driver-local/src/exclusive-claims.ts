@@ -11,7 +11,11 @@ import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } fr
 const GRACE_MS = 60_000;
 
 /** Makes the claim file at `path` holding `holder`; false when someone else holds it. */
-export function claimFile(path: string, holder: unknown, isStale: (held: unknown) => boolean): boolean {
+export function claimFile(
+  path: string,
+  holder: unknown,
+  isStale: (held: unknown) => boolean,
+): boolean {
   for (let round = 0; round < 2; round++) {
     try {
       const fd = openSync(path, 'wx', 0o600);
@@ -50,6 +54,17 @@ export function releaseClaim(path: string, matches: (held: unknown) => boolean):
     unlinkSync(path);
   } catch {
     // Gone already.
+  }
+}
+
+/** Removes the claim at `path` if it is stale; whether it did. */
+export function reclaimStale(path: string, isStale: (held: unknown) => boolean): boolean {
+  if (!claimIsStale(path, isStale)) return false;
+  try {
+    unlinkSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -1,15 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, lstat, readdir, readlink } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { arch, platform, release } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { DriverCapabilities } from '@berth/core';
 import type { execa as Execa } from 'execa';
-import { randomBytes } from 'node:crypto';
 import { type CgroupLayout, detectCgroupLayout } from './cgroups.js';
 import { makeNamespace, runIp } from './network-store.js';
 import {
   buildSandboxCommand,
-  type RootEntry,
   type SandboxTools,
   WARM_READY_LINE,
   warmStartScript,
@@ -244,19 +243,30 @@ async function probeNetworks(
   try {
     await makeNamespace(backend, name);
   } catch (error) {
-    return { isolated: false, reason: `cannot make a network namespace: ${(error as Error).message}` };
+    return {
+      isolated: false,
+      reason: `cannot make a network namespace: ${(error as Error).message}`,
+    };
   }
   try {
     const links = (await runIp(backend, ['-n', name, '-o', 'link', 'show'])).trim().split('\n');
-    const routes = (await runIp(backend, ['-n', name, '-4', 'route', 'show', 'table', 'all'])).trim();
+    const routes = (
+      await runIp(backend, ['-n', name, '-4', 'route', 'show', 'table', 'all'])
+    ).trim();
     const onlyLoopback = links.length === 1 && /^\d+: lo:/.test(links[0] ?? '');
     const noRoute = routes.split('\n').every((r) => r === '' || /\bdev lo\b/.test(r));
     if (!onlyLoopback || !noRoute) {
-      return { isolated: false, reason: `a fresh network namespace is not empty here: ${links.join('; ')} / ${routes}` };
+      return {
+        isolated: false,
+        reason: `a fresh network namespace is not empty here: ${links.join('; ')} / ${routes}`,
+      };
     }
     return { isolated: true, ip };
   } catch (error) {
-    return { isolated: false, reason: `cannot inspect a network namespace: ${(error as Error).message}` };
+    return {
+      isolated: false,
+      reason: `cannot inspect a network namespace: ${(error as Error).message}`,
+    };
   } finally {
     await runIp(backend, ['netns', 'delete', name]).catch(() => undefined);
   }

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigurationError, ResourceLimitError } from '@berth/core';
-import { claimFile, releaseClaim } from './exclusive-claims.js';
+import { claimFile, reclaimStale, releaseClaim } from './exclusive-claims.js';
 import type { ResolvedUser } from './user-spec.js';
 
 /*
@@ -75,6 +75,26 @@ export class IdentityRegistry {
       const holder = held as Holder | undefined;
       return holder?.id === id && holder.stateDir === this.stateDir;
     });
+  }
+
+  /**
+   * Gives back identities whose containers are gone without a removal (a driver killed, a state
+   * directory deleted): they would otherwise wait for a later acquire to happen upon them.
+   */
+  sweep(): number {
+    let entries: string[];
+    try {
+      entries = readdirSync(this.dir);
+    } catch {
+      return 0;
+    }
+    let freed = 0;
+    for (const name of entries) {
+      if (!/^\d+$/.test(name)) continue;
+      const path = join(this.dir, name);
+      if (reclaimStale(path, (held) => isGone(held as Holder))) freed++;
+    }
+    return freed;
   }
 
   private claim(uid: number, id: string): boolean {

@@ -3,11 +3,11 @@ import {
   chownSync,
   closeSync,
   mkdirSync,
-  statSync,
   openSync,
   readdirSync,
   renameSync,
   rmSync,
+  statSync,
 } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -74,13 +74,6 @@ import {
   runCgroupName,
 } from './cgroups.js';
 import { type InContainerOptions, runInContainer } from './container-exec.js';
-import { claimFile, releaseClaim } from './exclusive-claims.js';
-import {
-  checkIdentityRange,
-  DEFAULT_IDENTITY_RANGE,
-  type IdentityRange,
-  IdentityRegistry,
-} from './identities.js';
 import { containerEnvironment, planProcess, programExists } from './container-plan.js';
 import {
   type ContainerRecord,
@@ -89,6 +82,7 @@ import {
   toInstance,
 } from './container-record.js';
 import { StatsSampler } from './container-stats.js';
+import { claimFile, releaseClaim } from './exclusive-claims.js';
 import { HealthMonitor, type HealthRecord } from './health-monitor.js';
 import {
   capabilitiesOf,
@@ -96,6 +90,12 @@ import {
   type HostFingerprint,
   type IsolationSettings,
 } from './host-fingerprint.js';
+import {
+  checkIdentityRange,
+  DEFAULT_IDENTITY_RANGE,
+  type IdentityRange,
+  IdentityRegistry,
+} from './identities.js';
 import { KeyedLock } from './keyed-lock.js';
 import { followLogs, formatLogLines, readLogLines, readLogs } from './log-files.js';
 import { recheckBindMounts, resolveAllowedRoots, resolveMounts } from './mounts.js';
@@ -382,6 +382,7 @@ export class LocalDriver implements ContainerDriver {
       }
       // In the background: nothing here waits for what dead drivers left.
       void this.warm.sweep(host.cgroups);
+      if (host.setpriv.user) setImmediate(() => this.identities.sweep()).unref();
       return { host, allowedRoots };
     })();
     this.ready.catch(() => {
@@ -585,8 +586,7 @@ export class LocalDriver implements ContainerDriver {
       const workDir = this.layout.workDir(id);
       // Synchronous: a handful of metadata operations on local files, each far cheaper than a
       // trip through the thread pool, and a lifecycle is made of little else.
-      const fromSpare =
-        warm !== undefined || this.spares.takeInto(this.layout.containerDir(id));
+      const fromSpare = warm !== undefined || this.spares.takeInto(this.layout.containerDir(id));
       if (!fromSpare) {
         mkdirSync(this.layout.containerDir(id), { recursive: true, mode: 0o711 });
         mkdirSync(workDir, { mode: 0o700 });
@@ -596,8 +596,7 @@ export class LocalDriver implements ContainerDriver {
         // A fresh named volume belongs to its first user, as Docker's copy-up would make it.
         for (const mount of mounts) {
           if (!mount.readOnly && mount.source.startsWith(this.layout.volumes)) {
-            if (readdirSync(mount.source).length === 0)
-              chownSync(mount.source, user.uid, user.gid);
+            if (readdirSync(mount.source).length === 0) chownSync(mount.source, user.uid, user.gid);
           }
         }
       }

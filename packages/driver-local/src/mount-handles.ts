@@ -44,4 +44,3 @@ export class MountChangedError extends Error {
     super(`mount source '${path}' changed after it was checked (${detail}); nothing was mounted`);
   }
 }
-

@@ -160,7 +160,8 @@ export async function recheckBindMounts(
         return mount;
       }
       const problem = bindSourceProblem(volume.source, source, context);
-      if (problem) issues.push({ path: ['volumes', index, 'source'], message: problem, stage: 'security' });
+      if (problem)
+        issues.push({ path: ['volumes', index, 'source'], message: problem, stage: 'security' });
       return { ...mount, source };
     }),
   );

@@ -41,9 +41,9 @@ function worldReadable(mode: number, kind: Entry['kind']): boolean {
   return kind === 'dir' ? (mode & 0o005) === 0o005 : (mode & 0o004) === 0o004;
 }
 
-/** Where a top-level symlink of /etc leads, if it stays inside what a sandbox shows (/usr). */
-function staysInView(link: string, target: string): boolean {
-  const absolute = target.startsWith('/') ? target : join(dirname(link), target);
+/** Whether a symlink at `rel` in /etc leads to what a sandbox shows (/usr), seen from its /etc. */
+function staysInView(rel: string, target: string): boolean {
+  const absolute = target.startsWith('/') ? target : join('/etc', dirname(rel), target);
   return absolute.startsWith('/usr/');
 }
 
@@ -58,7 +58,7 @@ function walk(hostEtc: string, names: readonly string[]): Entry[] {
     if (info.isSymbolicLink()) {
       target = readlinkSync(host);
       // resolv.conf -> /run/...: what it names is copied, as the sandbox has no /run.
-      if (top && !staysInView(host, target)) {
+      if (top && !staysInView(rel, target)) {
         info = statSync(host, { throwIfNoEntry: false });
         if (!info?.isFile()) return;
         kind = 'file';

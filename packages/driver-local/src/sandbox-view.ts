@@ -1,4 +1,4 @@
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, readlink } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { RootEntry } from './sandbox-command.js';
 
@@ -59,7 +59,8 @@ export interface HostView {
 async function entryOf(dir: string, name: string): Promise<RootEntry | undefined> {
   try {
     const info = await lstat(join(dir, name));
-    if (info.isSymbolicLink()) return { name, kind: 'symlink', target: await readlink(join(dir, name)) };
+    if (info.isSymbolicLink())
+      return { name, kind: 'symlink', target: await readlink(join(dir, name)) };
     if (info.isDirectory()) return { name, kind: 'dir' };
     if (info.isFile()) return { name, kind: 'file' };
   } catch {
@@ -84,7 +85,8 @@ export async function readHostView(): Promise<HostView> {
  */
 export function sandboxAccounts(): { passwd: string; group: string } {
   return {
-    passwd: 'root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
+    passwd:
+      'root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
     group: 'root:x:0:\nnogroup:x:65534:\n',
   };
 }

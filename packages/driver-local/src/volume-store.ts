@@ -94,7 +94,13 @@ export class VolumeStore {
     if (existing.sessionId === owner.sessionId && existing.tenantId === owner.tenantId) return;
     throw new ConfigurationError(
       `Volume '${name}' belongs to another session: a container mounts only its own session's volumes. Create the volume with sessionId '${owner.sessionId}', or use another name.`,
-      [{ path: ['volumes'], message: `volume '${name}' belongs to another session`, stage: 'security' }],
+      [
+        {
+          path: ['volumes'],
+          message: `volume '${name}' belongs to another session`,
+          stage: 'security',
+        },
+      ],
     );
   }
 

@@ -111,9 +111,7 @@ describe('host enforcement', () => {
       return text ? Number(text) : undefined;
     });
     // Read from the host, about the container's own process (it printed its namespace's pid).
-    const pid = await eventually(async () =>
-      hostPidOf(containerUid(driver.stateDir, c.id), nsPid),
-    );
+    const pid = await eventually(async () => hostPidOf(containerUid(driver.stateDir, c.id), nsPid));
     const status = await procStatus(pid);
     expect(status.NoNewPrivs).toBe('1');
     expect(status.CapEff).toBe('0000000000000000');

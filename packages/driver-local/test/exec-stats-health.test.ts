@@ -1,6 +1,6 @@
 import { ConflictError, TimeoutError, UnsupportedFeatureError } from '@berth/core';
 import { describe, expect, it } from 'vitest';
-import { containerUid, eventually, isAlive, makeDriver, processesOf, shell, until } from './helpers.js';
+import { containerUid, eventually, makeDriver, processesOf, shell, until } from './helpers.js';
 
 describe('exec', () => {
   it("runs in the container's working directory, environment, user and cgroup", async () => {

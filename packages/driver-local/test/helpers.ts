@@ -88,7 +88,9 @@ export function isAlive(pid: number): boolean {
 
 /** The uid a container runs as (its own identity, unless it chose a user). */
 export function containerUid(stateDir: string, id: string): number {
-  const record = JSON.parse(readFileSync(join(stateDir, 'containers', id, 'container.json'), 'utf8'));
+  const record = JSON.parse(
+    readFileSync(join(stateDir, 'containers', id, 'container.json'), 'utf8'),
+  );
   return record.user.uid as number;
 }
 

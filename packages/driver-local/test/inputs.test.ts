@@ -34,9 +34,9 @@ describe('cleanup', () => {
     for (const filter of [{}, { sessionId: undefined }, { sessionId: '' }, { all: false }, null]) {
       await expect(driver.cleanup(filter as never)).rejects.toBeInstanceOf(ConfigurationError);
     }
-    await expect(
-      driver.cleanup({ sessionId: 'a', all: true } as never),
-    ).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(driver.cleanup({ sessionId: 'a', all: true } as never)).rejects.toBeInstanceOf(
+      ConfigurationError,
+    );
     expect((await driver.listContainers()).map((c) => c.id).sort()).toEqual([a.id, b.id].sort());
 
     expect(await driver.cleanup({ sessionId: 'a' })).toMatchObject({ containers: 1 });
@@ -74,9 +74,9 @@ describe('hostile strings', () => {
 
   it("refuses a program named with '=' (it would be taken for a variable)", async () => {
     const driver = await makeDriver();
-    await expect(driver.createContainer(shell('', { command: ['A=b', 'x'] }))).rejects.toMatchObject(
-      { code: 'CONFIGURATION_ERROR', issues: [{ path: ['command', 0] }] },
-    );
+    await expect(
+      driver.createContainer(shell('', { command: ['A=b', 'x'] })),
+    ).rejects.toMatchObject({ code: 'CONFIGURATION_ERROR', issues: [{ path: ['command', 0] }] });
   });
 });
 
@@ -86,7 +86,10 @@ describe('volumes of other sessions', () => {
     await driver.createVolume({ name: 'private', sessionId: 'owner' });
     const error = await driver
       .createContainer(
-        shell('cat /data/*', { sessionId: 'intruder', volumes: [{ source: 'private', target: '/data' }] }),
+        shell('cat /data/*', {
+          sessionId: 'intruder',
+          volumes: [{ source: 'private', target: '/data' }],
+        }),
       )
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);

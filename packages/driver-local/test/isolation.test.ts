@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -38,9 +38,13 @@ describe('isolation between containers', () => {
     const a = await driver.createContainer(shell('sleep 300', { env: { SECRET: secret } }));
     await driver.startContainer(a.id);
     // A host process running as nobody, as other sandboxes' processes used to.
-    const bystander = spawn('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', 'sleep', '300'], {
-      stdio: 'ignore',
-    });
+    const bystander = spawn(
+      'setpriv',
+      ['--reuid', '65534', '--regid', '65534', '--clear-groups', 'sleep', '300'],
+      {
+        stdio: 'ignore',
+      },
+    );
     try {
       await until(async () => bystander.pid !== undefined && isAlive(bystander.pid));
       const b = await driver.createContainer(
@@ -48,6 +52,7 @@ describe('isolation between containers', () => {
           [
             'ls -d /proc/[0-9]* | wc -l',
             'cat /proc/[0-9]*/environ 2>/dev/null | tr "\\0" "\\n" | grep -c "^SECRET=" || true',
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
             'for p in /proc/[0-9]*; do [ "${p#/proc/}" = $$ ] || kill -STOP ${p#/proc/} 2>/dev/null; done; echo stopped-all',
             'kill -9 -1; echo survived',
           ].join('; '),
@@ -87,6 +92,13 @@ describe('isolation between containers', () => {
       const work = statSync(join(driver.stateDir, 'containers', id, 'work'));
       expect([work.uid, work.gid, work.mode & 0o777]).toEqual([uid, uid, 0o700]);
     }
+    // One whose container vanished without a removal (its driver killed, its stateDir deleted)
+    // is given back by the next driver to start.
+    const stale = '/var/lib/berth/identities/2000999999';
+    await writeFile(stale, JSON.stringify({ stateDir: '/nonexistent-berth', id: 'gone' }));
+    await utimes(stale, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
+    await (await makeDriver()).capabilities();
+    await until(async () => !existsSync(stale));
     // Given back on removal, and taken by nobody else meanwhile.
     await driver.removeContainer(ids[0] as string);
     expect(readdirSync('/var/lib/berth/identities')).not.toContain(String(uids[0]));
@@ -135,9 +147,23 @@ describe('the host as a container sees it', () => {
     );
     await driver.startContainer(c.id);
     const [top, ...rest] = (await logsOf(driver, c.id)).split('\n');
-    const expected = ['bin', 'dev', 'etc', 'lib', 'lib32', 'lib64', 'libx32', 'proc', 'sbin', 'tmp', 'usr'];
+    const expected = [
+      'bin',
+      'dev',
+      'etc',
+      'lib',
+      'lib32',
+      'lib64',
+      'libx32',
+      'proc',
+      'sbin',
+      'tmp',
+      'usr',
+    ];
     const present = readdirSync('/').filter((n) => expected.includes(n) || n === 'tmp');
-    expect(top?.trim().split(' ').sort()).toEqual([...new Set([...present, 'dev', 'etc', 'proc', 'tmp'])].sort());
+    expect(top?.trim().split(' ').sort()).toEqual(
+      [...new Set([...present, 'dev', 'etc', 'proc', 'tmp'])].sort(),
+    );
     const text = rest.join('\n');
     expect(text).not.toContain('host data');
     expect(text).not.toContain('theirs');
@@ -246,7 +272,9 @@ describe('root and identity', () => {
 
   it('runs a chosen non-root user as that user', async () => {
     const driver = await makeDriver();
-    const c = await driver.createContainer(shell('id -u; id -g', { security: { user: '1234:4321' } }));
+    const c = await driver.createContainer(
+      shell('id -u; id -g', { security: { user: '1234:4321' } }),
+    );
     await driver.startContainer(c.id);
     expect(await logsOf(driver, c.id)).toBe('1234\n4321\n');
     // Sandboxes built ahead for the next container of this shape wait as that user, until close.

@@ -9,13 +9,27 @@ import { makeDriver, shell, tempDir } from './helpers.js';
 async function problemOf(promise: Promise<unknown>): Promise<string> {
   const error = await promise.catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ConfigurationError);
-  return (error as ConfigurationError).issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n');
+  return (error as ConfigurationError).issues
+    .map((i) => `${i.path.join('.')}: ${i.message}`)
+    .join('\n');
 }
 
 describe('bind mount sources', () => {
   it('never include the host root, its configuration, kernel, engine or driver state, whatever the allowed roots', async () => {
     const driver = await makeDriver({ allowedRoots: ['/'] });
-    for (const source of ['/', '/etc', '/etc/ssl', '/proc', '/sys', '/dev', '/root', '/run', '/var/run', '/boot', '/var']) {
+    for (const source of [
+      '/',
+      '/etc',
+      '/etc/ssl',
+      '/proc',
+      '/sys',
+      '/dev',
+      '/root',
+      '/run',
+      '/var/run',
+      '/boot',
+      '/var',
+    ]) {
       const message = await problemOf(
         driver.createContainer(
           shell('true', { volumes: [{ type: 'bind', source, target: '/mnt/x', readOnly: true }] }),
@@ -27,7 +41,9 @@ describe('bind mount sources', () => {
     for (const source of [driver.stateDir, join(driver.stateDir, '..')]) {
       expect(
         await problemOf(
-          driver.createContainer(shell('true', { volumes: [{ type: 'bind', source, target: '/mnt/x' }] })),
+          driver.createContainer(
+            shell('true', { volumes: [{ type: 'bind', source, target: '/mnt/x' }] }),
+          ),
         ),
       ).toContain('never mounted');
     }
@@ -77,7 +93,15 @@ describe('bind mount sources', () => {
 describe('mount targets', () => {
   it('never cover what the driver runs as root inside the sandbox: programs, libraries, /etc', async () => {
     const driver = await makeDriver();
-    for (const target of ['/usr/bin', '/usr', '/etc', '/etc/ld.so.preload', '/lib64', '/bin/sh', '/usr/lib/x86_64-linux-gnu']) {
+    for (const target of [
+      '/usr/bin',
+      '/usr',
+      '/etc',
+      '/etc/ld.so.preload',
+      '/lib64',
+      '/bin/sh',
+      '/usr/lib/x86_64-linux-gnu',
+    ]) {
       const message = await problemOf(
         driver.createContainer(shell('true', { volumes: [{ source: 'v', target }] })),
       );

@@ -119,7 +119,9 @@ describe('sandbox command', () => {
     expect(text).not.toContain('--ro-bind / /');
     expect(text).not.toContain('--bind /v');
     // /etc is one read-only copy, never the host's own.
-    expect(text).toContain('--ro-bind /usr /usr --symlink usr/bin /bin --ro-bind /cache/etc/0123 /etc');
+    expect(text).toContain(
+      '--ro-bind /usr /usr --symlink usr/bin /bin --ro-bind /cache/etc/0123 /etc',
+    );
     expect(text).not.toContain('--ro-bind /etc');
     expect(text).toContain('--perms 1777 --tmpfs /tmp');
     expect(text).toContain('--tmpfs /usr --ro-bind /usr/lib /usr/lib');
@@ -151,7 +153,13 @@ describe('sandbox command', () => {
     // The chain (root until setpriv) is spawned with nothing of it.
     expect(spawnEnvironment(plan, tools)).toEqual({});
     // Without a chain the spawner passes it, as nothing privileged runs first.
-    const bare = { command: ['prog'], cwd: '/', env: { A: '1' }, noNewPrivileges: false, cgroupProcs: [] };
+    const bare = {
+      command: ['prog'],
+      cwd: '/',
+      env: { A: '1' },
+      noNewPrivileges: false,
+      cgroupProcs: [],
+    };
     expect(buildSandboxCommand(bare, tools)).toEqual(['prog']);
     expect(spawnEnvironment(bare, tools)).toEqual({ A: '1' });
   });
