@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 import type { ContainerRecord } from './container-record.js';
 import type { HostFingerprint } from './host-fingerprint.js';
@@ -144,6 +144,21 @@ function visibleInSandbox(path: string, lookup: ProgramLookup): boolean {
   return visibleThroughView(path, sandbox.view);
 }
 
+/** Whether what a host path resolves to is something the sandbox shows. */
+function realPathVisible(host: string, lookup: ProgramLookup): boolean {
+  let real: string;
+  try {
+    real = realpathSync(host);
+  } catch {
+    return false;
+  }
+  const { sandbox } = lookup;
+  if (!sandbox) return true;
+  if (inside(real, sandbox.workDir)) return true;
+  if (lookup.mounts.some((m) => inside(real, m.source))) return true;
+  return visibleThroughView(real, sandbox.view);
+}
+
 /** Whether the program would be found, looked up the way execvp will inside the container. */
 export async function programExists(
   program: string,
@@ -151,8 +166,14 @@ export async function programExists(
   cwd: string,
   lookup: ProgramLookup,
 ): Promise<boolean> {
-  const found = (path: string) =>
-    visibleInSandbox(path, lookup) && isExecutableFile(hostPathOf(path, lookup.mounts));
+  const found = (path: string) => {
+    if (!visibleInSandbox(path, lookup)) return false;
+    const host = hostPathOf(path, lookup.mounts);
+    // Checked by the driver, as root, on the host: a symlink the container left in its work dir
+    // must not make it answer for a host file the sandbox cannot see.
+    if (lookup.sandbox && !realPathVisible(host, lookup)) return false;
+    return isExecutableFile(host);
+  };
   if (program.includes('/')) return found(isAbsolute(program) ? program : join(cwd, program));
   for (const dir of (env.PATH ?? DEFAULT_PATH).split(':')) {
     if (dir && found(join(dir, program))) return true;

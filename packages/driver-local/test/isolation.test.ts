@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -282,3 +282,40 @@ describe('root and identity', () => {
     await until(async () => processesOf(1234).length === 0);
   });
 });
+
+describe('set-id programs and symlinks the driver follows', () => {
+  it('gets no privilege from a set-uid root program, even with no-new-privileges off', async () => {
+    const root = await tempDir('suid-');
+    await chmod(root, 0o755);
+    const program = join(root, 'id-as-root');
+    await writeFile(program, await readFile('/usr/bin/id'));
+    await chmod(program, 0o4755);
+    const driver = await makeDriver({ allowedRoots: [root] });
+    const c = await driver.createContainer(
+      shell('/opt/suid/id-as-root -u', {
+        security: { noNewPrivileges: false },
+        volumes: [{ type: 'bind', source: root, target: '/opt/suid', readOnly: true }],
+      }),
+    );
+    await driver.startContainer(c.id);
+    // Every mount of the sandbox is nosuid: the bit is there, and ignored.
+    expect(statSync(program).mode & 0o4000).toBe(0o4000);
+    expect(await logsOf(driver, c.id)).toBe(`${containerUid(driver.stateDir, c.id)}\n`);
+  });
+
+  it('does not answer for host files through a symlink the container left in its work dir', async () => {
+    // An executable on the host, outside anything the sandbox shows.
+    const hostDir = await mkdtemp('/var/tmp/berth-exe-');
+    hostDirs.push(hostDir);
+    await writeFile(join(hostDir, 'tool'), await readFile('/usr/bin/true'), { mode: 0o755 });
+    const driver = await makeDriver();
+    const c = await driver.createContainer(shell('', { command: ['./probe'] }));
+    // As its program could have left it in its work dir during an earlier run.
+    await symlink(join(hostDir, 'tool'), join(driver.stateDir, 'containers', c.id, 'work', 'probe'));
+    // The same answer as for a host path that does not exist: not found, nothing started.
+    const error = await driver.startContainer(c.id).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CONTAINER_START_FAILED', retryable: false });
+    expect((error as Error).message).toContain("executable './probe' was not found");
+  });
+});
+
