@@ -1,8 +1,11 @@
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
+import type { ContainerConfig } from '@berth/core';
+import type { CgroupLimits } from './cgroups.js';
 import type { ContainerRecord } from './container-record.js';
 import type { HostFingerprint } from './host-fingerprint.js';
-import type { BindMount, SandboxPlan } from './sandbox-command.js';
+// .ts: the benchmark runs this module straight from source, where Node resolves no .js to .ts.
+import { type BindMount, type SandboxPlan, warmStartScript } from './sandbox-command.ts';
 // .ts: the benchmark runs this module straight from source, where Node resolves no .js to .ts.
 import { boundHostDirs, type HostView, isInsideAny, visibleThroughView } from './sandbox-view.ts';
 import type { ResolvedUser } from './user-spec.js';
@@ -179,4 +182,21 @@ export async function programExists(
     if (dir && found(join(dir, program))) return true;
   }
   return false;
+}
+
+/** The cgroup limits this host enforces for the config; undefined when it gets no cgroup. */
+export function limitsOf(host: HostFingerprint, config: ContainerConfig): CgroupLimits | undefined {
+  const { cpu, memory, pids } = host.cgroups.enforced;
+  if (!cpu && !memory && !pids) return undefined;
+  const { resources } = config;
+  return {
+    ...(cpu ? { cpu: resources.cpu } : {}),
+    ...(memory ? { memory: resources.memory } : {}),
+    ...(pids ? { pids: resources.pids } : {}),
+  };
+}
+
+/** What a warm sandbox's stub is given to become this container's program. */
+export function warmScriptOf(record: ContainerRecord): string | undefined {
+  return warmStartScript(record.command, { ...record.env, PWD: record.cwd });
 }

@@ -1,14 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  chownSync,
-  closeSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { chownSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -25,11 +16,9 @@ import {
   type ContainerInstance,
   ContainerNotFoundError,
   ContainerRemoveError,
-  ContainerStartError,
   type ContainerStats,
   ContainerStopError,
   checkEnforcement,
-  DEFAULT_USER,
   type DriverCapabilities,
   type DriverHealth,
   type EnforcementMode,
@@ -60,21 +49,18 @@ import {
 } from '@berth/core';
 import { execa as defaultExeca } from 'execa';
 import {
-  type CgroupLimits,
   type ContainerCgroup,
-  cgroupDirs,
   cgroupMembers,
   cgroupProcsFiles,
   containerCgroupOf,
-  createContainerCgroup,
   killCgroup,
-  memberListFile,
-  oomCounter,
   removeContainerCgroup,
   runCgroupName,
 } from './cgroups.js';
 import { type InContainerOptions, runInContainer } from './container-exec.js';
-import { containerEnvironment, planProcess, programExists } from './container-plan.js';
+import { ContainerIdentities, PLACEHOLDER_ID } from './container-identities.js';
+import { ContainerLauncher } from './container-launch.js';
+import { containerEnvironment, limitsOf, planProcess, warmScriptOf } from './container-plan.js';
 import {
   type ContainerRecord,
   type ContainerSnapshot,
@@ -82,7 +68,6 @@ import {
   toInstance,
 } from './container-record.js';
 import { StatsSampler } from './container-stats.js';
-import { claimFile, releaseClaim } from './exclusive-claims.js';
 import { HealthMonitor, type HealthRecord } from './health-monitor.js';
 import {
   capabilitiesOf,
@@ -90,24 +75,19 @@ import {
   type HostFingerprint,
   type IsolationSettings,
 } from './host-fingerprint.js';
-import {
-  checkIdentityRange,
-  DEFAULT_IDENTITY_RANGE,
-  type IdentityRange,
-  IdentityRegistry,
-} from './identities.js';
+import { checkIdentityRange, DEFAULT_IDENTITY_RANGE, type IdentityRange } from './identities.js';
 import { KeyedLock } from './keyed-lock.js';
+import {
+  parseCleanupFilter,
+  refuseProgramName,
+  refuseRootDriverWithoutUsers,
+} from './local-policy.js';
 import { followLogs, formatLogLines, readLogLines, readLogs } from './log-files.js';
-import { recheckBindMounts, resolveAllowedRoots, resolveMounts } from './mounts.js';
+import { resolveAllowedRoots, resolveMounts } from './mounts.js';
 import { NetworkStore } from './network-store.js';
 import { isSameLiveProcess, processGroupMembers, signalProcess } from './process-identity.js';
-import { SupervisorPool, SupervisorStartError } from './process-supervisor.js';
-import {
-  buildSandboxCommand,
-  spawnEnvironment,
-  warmStartScript,
-  warmStub,
-} from './sandbox-command.js';
+import { SupervisorPool } from './process-supervisor.js';
+import { buildSandboxCommand, warmStub } from './sandbox-command.js';
 import { prepareSandboxEtc } from './sandbox-etc.js';
 import { boundHostDirs } from './sandbox-view.js';
 import { SPARE_CONTENTS, SpareDirectories } from './spare-dirs.js';
@@ -118,18 +98,11 @@ import {
   writeJsonAtomic,
   writeJsonAtomicSync,
 } from './state-store.js';
-import {
-  type ExitRecord,
-  type RunRecord,
-  type RunSpec,
-  type StopRecord,
-  WARM_SANDBOX_GONE,
-  type WarmProcess,
-} from './supervisor-protocol.js';
+import type { ExitRecord, StopRecord } from './supervisor-protocol.js';
+import { Trash } from './trash.js';
 import {
   type ResolvedUser,
   refuseIdentityCapabilities,
-  refuseReserved,
   refuseRoot,
   resolveUser,
 } from './user-spec.js';
@@ -144,9 +117,6 @@ const DRIVER_NAME = 'local';
 /** Host-wide state of drivers running as root (see LocalDriverOptions.hostStateDir). */
 const DEFAULT_HOST_STATE_DIR = '/var/lib/berth';
 const POLL_MS = 50;
-/** Removed containers' directories are deleted this long after removal, a few ms at a time. */
-const TRASH_DELAY_MS = 100;
-const TRASH_SLICE_MS = 5;
 
 export interface LocalDriverOptions {
   /** Where containers, logs, volumes and networks are kept. Default: `<cache dir>/berth/local`. */
@@ -217,71 +187,6 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 const CONTAINER_ID = /^[0-9a-f]{32}$/;
-/** Stands in for a container id where only the shape of a record matters. */
-const PLACEHOLDER_ID = '0'.repeat(32);
-
-/** The cgroup limits this host enforces for the config; undefined when it gets no cgroup. */
-function limitsOf(host: HostFingerprint, config: ContainerConfig): CgroupLimits | undefined {
-  const { cpu, memory, pids } = host.cgroups.enforced;
-  if (!cpu && !memory && !pids) return undefined;
-  const { resources } = config;
-  return {
-    ...(cpu ? { cpu: resources.cpu } : {}),
-    ...(memory ? { memory: resources.memory } : {}),
-    ...(pids ? { pids: resources.pids } : {}),
-  };
-}
-
-/** A cleanup filter as asked for: a session, or everything when said so explicitly. */
-function parseCleanupFilter(filter: unknown): { sessionId: string } | 'all' {
-  const value = (filter ?? {}) as Record<string, unknown>;
-  const keys = Object.keys(value).filter((k) => value[k] !== undefined);
-  if (value.all === true && keys.length === 1) return 'all';
-  if (
-    typeof value.sessionId === 'string' &&
-    value.sessionId !== '' &&
-    !value.sessionId.includes('\0') &&
-    keys.length === 1
-  ) {
-    return { sessionId: value.sessionId };
-  }
-  throw new ConfigurationError(
-    "cleanup needs { sessionId: '<id>' } (a non-empty session id) or { all: true } to remove everything; an empty filter is refused rather than taken to mean everything",
-    [{ path: [], message: 'a sessionId or all: true is required', stage: 'schema' }],
-  );
-}
-
-/** coreutils env, the chain's last step, would take a program name with '=' for a variable. */
-function refuseProgramName(program: string, path: (string | number)[]): void {
-  if (!program.includes('=')) return;
-  throw new ConfigurationError(
-    `program '${program}' contains '=': the local driver cannot run a program by such a name. Rename it or run it through a path without '='.`,
-    [{ path, message: "program name contains '='", stage: 'security' }],
-  );
-}
-
-/**
- * A driver running as root that cannot switch users would run every container as host root:
- * never, whatever the enforcement mode.
- */
-function refuseRootDriverWithoutUsers(host: HostFingerprint): void {
-  if (!host.isRoot || host.setpriv.user) return;
-  throw new UnsupportedFeatureError(
-    [
-      {
-        feature: 'user',
-        path: 'security.user',
-        reason: `the driver runs as root and cannot switch users (${host.setpriv.reason ?? 'setpriv unavailable'}): the container would run as host root`,
-      },
-    ],
-    'Install util-linux setpriv (and keep the setpriv isolation on), or run the driver as an unprivileged user.',
-  );
-}
-
-/** What a warm sandbox's stub is given to become this container's program. */
-function warmScriptOf(record: ContainerRecord): string | undefined {
-  return warmStartScript(record.command, { ...record.env, PWD: record.cwd });
-}
 
 /**
  * Containers as supervised local processes. See the package README for what is enforced where.
@@ -303,23 +208,22 @@ export class LocalDriver implements ContainerDriver {
   private readonly startedAt = Date.now();
   private ready: Promise<{ host: HostFingerprint; allowedRoots: string[] }> | undefined;
   /** Trashed container directories still to delete, and the pending turn that deletes them. */
-  private readonly trashQueue: string[] = [];
-  private trashSweep: NodeJS.Timeout | undefined;
+  private readonly trash: Trash;
   private readonly spares: SpareDirectories;
   private readonly warm: WarmSandboxes;
   /** Created containers holding a warm sandbox they have not started in yet. */
   private readonly claimed = new Map<string, WarmSandbox>();
-  private readonly identities: IdentityRegistry;
+  private readonly identities: ContainerIdentities;
+  private readonly launcher: ContainerLauncher;
   /** The directory bound as every sandbox's /etc, once bubblewrap is known to run. */
   private etcDir: string | undefined;
-  /** Identities taken for warm sandboxes, by the container id each was made for. */
-  private readonly warmIdentities = new Map<string, ResolvedUser>();
 
   constructor(private readonly options: LocalDriverOptions = {}) {
     this.layout = new StateLayout(resolve(options.stateDir ?? defaultStateDir()));
+    this.trash = new Trash(this.layout.trash);
     this.spares = new SpareDirectories(this.layout.spares, {
       target: 4,
-      discard: (path) => this.emptyTrash([this.moveToTrash(path)]),
+      discard: (path) => this.trash.take(path),
     });
     this.enforcement = options.enforcement ?? 'strict';
     if (this.enforcement !== 'strict' && this.enforcement !== 'best-effort') {
@@ -341,19 +245,24 @@ export class LocalDriver implements ContainerDriver {
     }
     const range = options.identityRange ?? DEFAULT_IDENTITY_RANGE;
     checkIdentityRange(range);
-    this.identities = new IdentityRegistry(
+    this.identities = new ContainerIdentities(
+      this.layout,
       join(this.hostDir(), 'identities'),
-      this.layout.root,
       range,
     );
     this.warm = new WarmSandboxes(this.layout.warm, this.pool, {
       target: warmSandboxes,
-      trash: (path) => this.emptyTrash([this.moveToTrash(path, 'warm')]),
-      forget: (id) => {
-        const user = this.warmIdentities.get(id);
-        this.warmIdentities.delete(id);
-        if (user) this.identities.release(user.uid, id);
-      },
+      trash: (path) => this.trash.take(path, 'warm'),
+      forget: (id) => this.identities.forgetWarm(id),
+    });
+    this.launcher = new ContainerLauncher({
+      layout: this.layout,
+      pool: this.pool,
+      warm: this.warm,
+      claimed: this.claimed,
+      ready: () => this.init(),
+      etcDir: () => this.etcDir,
+      privateDirs: () => this.privateDirs(),
     });
     this.volumes = new VolumeStore(this.layout, DRIVER_NAME);
     this.networks = new NetworkStore(this.layout, DRIVER_NAME, async () => {
@@ -371,7 +280,7 @@ export class LocalDriver implements ContainerDriver {
     this.ready ??= (async () => {
       await this.layout.ensure();
       // Left by an earlier driver that died before it finished deleting them.
-      this.emptyTrash();
+      this.trash.takeLeftovers();
       const [host, allowedRoots] = await Promise.all([
         fingerprintHost(this.execa, this.options.isolation),
         resolveAllowedRoots(this.options.allowedRoots ?? []),
@@ -389,59 +298,6 @@ export class LocalDriver implements ContainerDriver {
       this.ready = undefined;
     });
     return this.ready;
-  }
-
-  /**
-   * The user a container runs as: with the default user, an identity of its own (where the
-   * driver can switch users); a chosen one as resolved on the host, never root and never one
-   * of the identities handed to containers.
-   */
-  private async chooseUser(
-    host: HostFingerprint,
-    config: ContainerConfig,
-  ): Promise<{ user: ResolvedUser; own: boolean }> {
-    const spec = config.security.user;
-    if (spec === DEFAULT_USER && host.setpriv.user) {
-      return { user: { uid: 0, gid: 0 }, own: true };
-    }
-    const user = await resolveUser(spec);
-    refuseRoot(user, spec, ['security', 'user']);
-    if (host.setpriv.user) {
-      refuseReserved(user, spec, ['security', 'user'], (v) => this.identities.contains(v));
-    }
-    return { user, own: false };
-  }
-
-  /** The identity reserved for the warm sandbox made for container `id`, taken on first use. */
-  private warmIdentity(id: string): ResolvedUser {
-    // The placeholder only ever describes a shape; it never runs.
-    if (id === PLACEHOLDER_ID) return { uid: 1, gid: 1 };
-    let user = this.warmIdentities.get(id);
-    if (!user) {
-      user = this.identities.acquire(id);
-      this.warmIdentities.set(id, user);
-    }
-    return user;
-  }
-
-  /** Takes the claim on a chosen name: of parallel creates with one name, exactly one wins. */
-  private claimName(name: string, id: string): void {
-    mkdirSync(this.layout.names, { recursive: true, mode: 0o700 });
-    const gone = (held: unknown) => {
-      const holder = held as { id?: unknown } | undefined;
-      return (
-        typeof holder?.id !== 'string' ||
-        !CONTAINER_ID.test(holder.id) ||
-        statSync(this.layout.containerDir(holder.id), { throwIfNoEntry: false }) === undefined
-      );
-    };
-    if (!claimFile(join(this.layout.names, name), { id }, gone)) {
-      throw new ConflictError(`A container named '${name}' already exists`);
-    }
-  }
-
-  private releaseName(name: string, id: string): void {
-    releaseClaim(join(this.layout.names, name), (held) => (held as { id?: unknown })?.id === id);
   }
 
   /** What the host offers and what was found missing, for diagnostics. */
@@ -500,7 +356,7 @@ export class LocalDriver implements ContainerDriver {
     ) {
       throw new ConflictError(`A container named '${config.name}' already exists`);
     }
-    const chosen = await this.chooseUser(host, config);
+    const chosen = await this.identities.choose(host, config);
     if (config.workingDir !== undefined && !isAbsolute(config.workingDir)) {
       throw new ConfigurationError(`workingDir '${config.workingDir}' must be an absolute path`, [
         { path: ['workingDir'], message: 'must be absolute', stage: 'schema' },
@@ -557,7 +413,7 @@ export class LocalDriver implements ContainerDriver {
         unenforced,
       };
     };
-    const userFor = (id: string) => (chosen.own ? this.warmIdentity(id) : chosen.user);
+    const userFor = (id: string) => (chosen.own ? this.identities.forWarm(id) : chosen.user);
     const warm = this.claimWarm(host, config, (id) => recordFor(id, userFor(id)));
     // 122 random bits from the pooled generator, as 32 hex digits.
     const id = warm?.id ?? randomUUID().replaceAll('-', '');
@@ -565,13 +421,12 @@ export class LocalDriver implements ContainerDriver {
     const undo: (() => void)[] = [];
     try {
       if (config.name !== undefined) {
-        this.claimName(config.name, id);
-        undo.push(() => this.releaseName(config.name as string, id));
+        this.identities.claimName(config.name, id);
+        undo.push(() => this.identities.releaseName(config.name as string, id));
       }
       if (chosen.own) {
         // A warm sandbox was made with an identity of its own, which its container takes over.
-        user = this.warmIdentities.get(id) ?? this.identities.acquire(id);
-        this.warmIdentities.delete(id);
+        user = this.identities.take(id);
         const taken = user;
         undo.push(() => this.identities.release(taken.uid, id));
       }
@@ -692,218 +547,10 @@ export class LocalDriver implements ContainerDriver {
   }
 
   private async launch(snapshot: ContainerSnapshot): Promise<void> {
-    const { host } = await this.init();
+    const run = await this.launcher.launch(snapshot);
     const { record } = snapshot;
-    const { id } = record;
-    // One past the latest run: the one run.json names, or a failed start counted in
-    // container.json. A start that succeeds does not rewrite container.json.
-    const previous = Math.max(record.run, snapshot.run?.run ?? 0);
-    const next = previous + 1;
-    const warm = this.claimed.get(id);
-    this.claimed.delete(id);
-    let script: string | undefined;
-    // Bind sources are checked again as they are now, and the supervisor mounts them by handle.
-    let mounts = record.mounts;
-    try {
-      const program = record.command[0] as string;
-      if (record.mounts.length > 0) {
-        const { allowedRoots } = await this.init();
-        mounts = await recheckBindMounts(record.config.volumes, record.mounts, {
-          allowedRoots,
-          privateDirs: this.privateDirs(),
-        });
-      }
-      const lookup = {
-        mounts,
-        ...(host.bubblewrap.works
-          ? { sandbox: { view: host.tools.view, workDir: this.layout.workDir(id) } }
-          : {}),
-      };
-      if (!(await programExists(program, record.env, record.cwd, lookup))) {
-        throw new ContainerStartError(
-          id,
-          `executable '${program}' was not found (PATH=${record.env.PATH ?? ''})`,
-          { retryable: false },
-        );
-      }
-      if (warm?.state === 'claimed' && warm.process && next === 1) script = warmScriptOf(record);
-    } finally {
-      if (warm && script === undefined) void this.warm.release(warm);
-    }
-    // Only an earlier run can have left a stop record (readers match its run number anyway).
-    if (previous > 0) rmSync(this.layout.stopFile(id), { force: true });
-    let run: RunRecord | undefined;
-    if (warm?.process && script !== undefined) {
-      try {
-        run = this.startWarm(host, record, next, warm.group, warm.process, script);
-        this.pool.onExit(id, () => this.warm.refillSoon());
-      } catch (error) {
-        // Its stub died before it was given the program: start cold, in the same cgroup.
-        const gone = error instanceof SupervisorStartError && error.code === WARM_SANDBOX_GONE;
-        if (!gone) {
-          await this.warm.release(warm);
-          throw await this.startFailure(record, next, warm.group, error);
-        }
-      }
-    }
-    if (!run) {
-      const limits = limitsOf(host, record.config);
-      let group: ContainerCgroup | undefined;
-      if (limits) {
-        try {
-          group = await createContainerCgroup(host.cgroups, runCgroupName(id, next), limits);
-        } catch (error) {
-          throw new ContainerStartError(
-            id,
-            `cannot set up its cgroup: ${(error as Error).message}`,
-            { cause: error },
-          );
-        }
-      }
-      try {
-        run = await this.runOnce(host, { ...record, mounts }, next, group);
-      } catch (error) {
-        throw await this.startFailure(record, next, group, error);
-      }
-    }
-    this.sampler.forget(id);
+    this.sampler.forget(record.id);
     if (record.config.healthcheck) this.watchHealth(record, run.run, Date.parse(run.startedAt));
-  }
-
-  /**
-   * Starts the container in its warm sandbox: its process is the sandbox's, so its run record
-   * is written here, and the supervisor holding the sandbox is told to hand the stub its
-   * script. Nothing to wait for: the process runs already, inside its sandbox.
-   */
-  private startWarm(
-    host: HostFingerprint,
-    record: ContainerRecord,
-    next: number,
-    group: ContainerCgroup | undefined,
-    stub: WarmProcess,
-    script: string,
-  ): RunRecord {
-    const spec = this.runSpec(host, record, next, group, script);
-    const run: RunRecord = {
-      run: next,
-      ...stub,
-      startedAt: new Date().toISOString(),
-      sandboxed: spec.sandboxed,
-      meta: spec.meta,
-    };
-    this.pool.adopt(spec, () => commitDraftSync(spec.runDraft, spec.runFile, run));
-    return run;
-  }
-
-  /** Has a supervisor run the container's program; resolves once it runs. */
-  private async runOnce(
-    host: HostFingerprint,
-    record: ContainerRecord,
-    next: number,
-    group: ContainerCgroup | undefined,
-  ): Promise<RunRecord> {
-    const spec = this.runSpec(host, record, next, group);
-    const running = this.pool.run(spec);
-    // The run is on its way to the supervisor, which spawns it before it opens the log files:
-    // creating them here meanwhile (on another core) leaves it only opening them. Either
-    // side's open creates them if they are still missing.
-    for (const log of [spec.stdoutLog, spec.stderrLog]) {
-      try {
-        closeSync(openSync(log, 'a', 0o600));
-      } catch {
-        // The supervisor's own open reports what is wrong.
-      }
-    }
-    return running;
-  }
-
-  private runSpec(
-    host: HostFingerprint,
-    record: ContainerRecord,
-    next: number,
-    group: ContainerCgroup | undefined,
-    warmScript?: string,
-  ): RunSpec {
-    const { id } = record;
-    const context = {
-      host,
-      stateDir: this.layout.root,
-      workDir: this.layout.workDir(id),
-      ...(this.etcDir !== undefined ? { etc: this.etcDir } : {}),
-    };
-    // A warm start mounts nothing (containers with volumes always start cold).
-    const mountSources =
-      warmScript === undefined
-        ? record.mounts.map((m) => ({
-            path: m.source,
-            directory: statSync(m.source, { throwIfNoEntry: false })?.isDirectory() ?? false,
-          }))
-        : [];
-    const { plan, spawnCwd } = planProcess(record, context, {
-      command: record.command,
-      cgroupProcs: group ? cgroupProcsFiles(group) : [],
-      mountFds: mountSources.map((_, index) => 3 + index),
-    });
-    const oom = group ? oomCounter(group) : undefined;
-    const members = group ? memberListFile(group) : undefined;
-    return {
-      id,
-      run: next,
-      // A warm start has its chain running already and its environment in the script.
-      argv: warmScript === undefined ? buildSandboxCommand(plan, host.tools) : [],
-      env: warmScript === undefined ? spawnEnvironment(plan, host.tools) : {},
-      ...(mountSources.length > 0 ? { mountSources } : {}),
-      cwd: spawnCwd,
-      stdoutLog: this.layout.logFile(id, 'stdout'),
-      stderrLog: this.layout.logFile(id, 'stderr'),
-      runFile: this.layout.runFile(id),
-      runDraft: join(this.layout.containerDir(id), SPARE_CONTENTS.runDraft),
-      exitFile: this.layout.exitFile(id),
-      stopFile: this.layout.stopFile(id),
-      sandboxed: plan.filesystem !== undefined,
-      ...(group
-        ? {
-            cgroup: {
-              dirs: cgroupDirs(group),
-              ...(members ? { membersFile: members } : {}),
-              ...(oom ? { oom } : {}),
-            },
-          }
-        : {}),
-      // warm: for diagnostics, which path the run took.
-      meta: {
-        ...(group ? { cgroup: group } : {}),
-        ...(warmScript !== undefined ? { warm: true } : {}),
-      },
-      ...(warmScript !== undefined ? { warmScript } : {}),
-    };
-  }
-
-  /** Cleans up after a start that failed; returns the error that says why. */
-  private async startFailure(
-    record: ContainerRecord,
-    next: number,
-    group: ContainerCgroup | undefined,
-    error: unknown,
-  ): Promise<ContainerStartError> {
-    const { id } = record;
-    if (group) await removeContainerCgroup(group).catch(() => undefined);
-    // A failed start leaves no run.json to count from: counted here instead, so its number
-    // (and anything still arriving about it) never matches a later run.
-    try {
-      writeJsonAtomicSync(this.layout.containerFile(id), { ...record, run: next });
-    } catch {
-      // The container is going away; the next start cannot see records of this one anyway.
-    }
-    const code = error instanceof SupervisorStartError ? error.code : undefined;
-    return new ContainerStartError(id, (error as Error).message, {
-      cause: error,
-      // A program that does not exist will not appear by retrying.
-      // A mount source that changed under the driver is refused, not worth another try.
-      ...(code === 'ENOENT' || code === 'EACCES' || code === 'EMOUNTCHANGED'
-        ? { retryable: false }
-        : {}),
-    });
   }
 
   async stopContainer(id: string, options: StopOptions = {}): Promise<void> {
@@ -1073,7 +720,7 @@ export class LocalDriver implements ContainerDriver {
       this.discard(cid);
       const { record } = snapshot;
       if (record.ownIdentity) this.identities.release(record.user.uid, cid);
-      if (record.config.name !== undefined) this.releaseName(record.config.name, cid);
+      if (record.config.name !== undefined) this.identities.releaseName(record.config.name, cid);
     });
   }
 
@@ -1084,9 +731,8 @@ export class LocalDriver implements ContainerDriver {
    */
   private discard(cid: string): void {
     const dir = this.layout.containerDir(cid);
-    let trashed: string;
     try {
-      trashed = this.moveToTrash(dir, cid);
+      this.trash.take(dir, cid);
     } catch {
       // Already gone, or no trash directory to move it to: delete it in place.
       try {
@@ -1094,55 +740,6 @@ export class LocalDriver implements ContainerDriver {
       } catch (error) {
         throw new ContainerRemoveError(cid, (error as Error).message, { cause: error });
       }
-      return;
-    }
-    this.emptyTrash([trashed]);
-  }
-
-  /** Renames `path` into the trash (deleted later by emptyTrash); returns its new path. */
-  private moveToTrash(path: string, label = 'spare'): string {
-    const trashed = join(this.layout.trash, `${label}.${randomUUID()}`);
-    renameSync(path, trashed);
-    return trashed;
-  }
-
-  /**
-   * Queues trash entries (all of them when none are given) for deletion a little later, in
-   * batches of a few milliseconds, so it runs while the driver is idle rather than inside the
-   * next operations. Synchronous rmSync: a quarter of the CPU of the promise-based rm, which
-   * walks the tree through the thread pool.
-   */
-  private emptyTrash(entries?: string[]): void {
-    if (entries) this.trashQueue.push(...entries);
-    else {
-      try {
-        for (const name of readdirSync(this.layout.trash)) {
-          this.trashQueue.push(join(this.layout.trash, name));
-        }
-      } catch {
-        // No trash directory yet: nothing to delete.
-      }
-    }
-    if (this.trashQueue.length > 0 && !this.trashSweep) {
-      this.trashSweep = setTimeout(() => this.sweepTrash(TRASH_SLICE_MS), TRASH_DELAY_MS);
-    }
-  }
-
-  /** Deletes queued trash for up to `budgetMs`, then yields and carries on. */
-  private sweepTrash(budgetMs: number): void {
-    this.trashSweep = undefined;
-    const until = performance.now() + budgetMs;
-    while (performance.now() < until) {
-      const path = this.trashQueue.shift();
-      if (path === undefined) return;
-      try {
-        rmSync(path, { recursive: true, force: true, maxRetries: 3 });
-      } catch {
-        // Left for the next driver on this stateDir, which tries again at startup.
-      }
-    }
-    if (this.trashQueue.length > 0) {
-      this.trashSweep = setTimeout(() => this.sweepTrash(TRASH_SLICE_MS), 0);
     }
   }
 
@@ -1240,7 +837,7 @@ export class LocalDriver implements ContainerDriver {
       if (user.uid === own.uid && !parsedOptions.user.includes(':')) user = own;
       const same = user.uid === own.uid && user.gid === own.gid;
       if (!same && (await this.init()).host.setpriv.user) {
-        refuseReserved(user, parsedOptions.user, ['user'], (v) => this.identities.contains(v));
+        this.identities.refuseReserved(user, parsedOptions.user, ['user']);
       }
     }
     if (parsedOptions.user && !(await this.capabilities()).user && this.enforcement === 'strict') {
@@ -1500,8 +1097,7 @@ export class LocalDriver implements ContainerDriver {
     await Promise.all([...claimed.map((w) => this.warm.release(w)), this.warm.close()]);
     this.pool.close();
     this.spares.close();
-    clearTimeout(this.trashSweep);
-    this.sweepTrash(Number.POSITIVE_INFINITY);
+    this.trash.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

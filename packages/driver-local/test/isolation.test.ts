@@ -311,11 +311,13 @@ describe('set-id programs and symlinks the driver follows', () => {
     const driver = await makeDriver();
     const c = await driver.createContainer(shell('', { command: ['./probe'] }));
     // As its program could have left it in its work dir during an earlier run.
-    await symlink(join(hostDir, 'tool'), join(driver.stateDir, 'containers', c.id, 'work', 'probe'));
+    await symlink(
+      join(hostDir, 'tool'),
+      join(driver.stateDir, 'containers', c.id, 'work', 'probe'),
+    );
     // The same answer as for a host path that does not exist: not found, nothing started.
     const error = await driver.startContainer(c.id).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'CONTAINER_START_FAILED', retryable: false });
     expect((error as Error).message).toContain("executable './probe' was not found");
   });
 });
-

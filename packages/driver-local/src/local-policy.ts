@@ -1,0 +1,53 @@
+import { ConfigurationError, UnsupportedFeatureError } from '@berth/core';
+import type { HostFingerprint } from './host-fingerprint.js';
+
+/*
+ * What the local driver refuses beyond the contract's own validation, for reasons of its own:
+ * how it runs programs, and that it runs as host users with no user namespace in between.
+ */
+
+/** A cleanup filter as asked for: a session, or everything when said so explicitly. */
+export function parseCleanupFilter(filter: unknown): { sessionId: string } | 'all' {
+  const value = (filter ?? {}) as Record<string, unknown>;
+  const keys = Object.keys(value).filter((k) => value[k] !== undefined);
+  if (value.all === true && keys.length === 1) return 'all';
+  if (
+    typeof value.sessionId === 'string' &&
+    value.sessionId !== '' &&
+    !value.sessionId.includes('\0') &&
+    keys.length === 1
+  ) {
+    return { sessionId: value.sessionId };
+  }
+  throw new ConfigurationError(
+    "cleanup needs { sessionId: '<id>' } (a non-empty session id) or { all: true } to remove everything; an empty filter is refused rather than taken to mean everything",
+    [{ path: [], message: 'a sessionId or all: true is required', stage: 'schema' }],
+  );
+}
+
+/** coreutils env, the chain's last step, would take a program name with '=' for a variable. */
+export function refuseProgramName(program: string, path: (string | number)[]): void {
+  if (!program.includes('=')) return;
+  throw new ConfigurationError(
+    `program '${program}' contains '=': the local driver cannot run a program by such a name. Rename it or run it through a path without '='.`,
+    [{ path, message: "program name contains '='", stage: 'security' }],
+  );
+}
+
+/**
+ * A driver running as root that cannot switch users would run every container as host root:
+ * never, whatever the enforcement mode.
+ */
+export function refuseRootDriverWithoutUsers(host: HostFingerprint): void {
+  if (!host.isRoot || host.setpriv.user) return;
+  throw new UnsupportedFeatureError(
+    [
+      {
+        feature: 'user',
+        path: 'security.user',
+        reason: `the driver runs as root and cannot switch users (${host.setpriv.reason ?? 'setpriv unavailable'}): the container would run as host root`,
+      },
+    ],
+    'Install util-linux setpriv (and keep the setpriv isolation on), or run the driver as an unprivileged user.',
+  );
+}
