@@ -131,9 +131,12 @@ export async function runInContainer(
 }
 
 /**
- * The process inside a container's sandbox: bubblewrap's monitor stays outside, its child is
- * inside. That child counts only once it has exec'd the program (it no longer runs bwrap):
- * before, its namespaces are still being built and joining them would see a half-made root.
+ * The process whose namespaces an exec joins: bubblewrap's init, pid 1 of the container's pid
+ * namespace, once the program runs under it (before, the namespaces are still being built and
+ * joining them would see a half-made root). Never the program itself: it can make namespaces of
+ * its own (a user namespace, then a mount namespace with an /etc/ld.so.preload of its choosing),
+ * and the exec's root steps would then run inside them. The init runs as root, as bubblewrap
+ * left it, and nothing in the container can change its namespaces.
  */
 async function sandboxedProcess(
   monitor: number,
@@ -141,15 +144,13 @@ async function sandboxedProcess(
   bwrap: string | undefined,
 ): Promise<number | undefined> {
   const deadline = Date.now() + 5000;
+  const exeOf = (pid: number) => readlink(`/proc/${pid}/exe`).catch(() => undefined);
   while (Date.now() < deadline && (await isSameLiveProcess(monitor, startTime))) {
-    // With a pid namespace of its own, bubblewrap's init sits between the monitor and the
-    // program: the program is the first process below the monitor that is not bubblewrap.
-    const queue = await childrenOf(monitor);
-    for (let depth = 0; depth < 2 && queue.length > 0; depth++) {
-      for (const child of queue.splice(0)) {
-        const exe = await readlink(`/proc/${child}/exe`).catch(() => undefined);
-        if (exe !== undefined && exe !== bwrap) return child;
-        if (exe === bwrap) queue.push(...(await childrenOf(child)));
+    for (const init of await childrenOf(monitor)) {
+      if ((await exeOf(init)) !== bwrap) continue;
+      for (const program of await childrenOf(init)) {
+        const exe = await exeOf(program);
+        if (exe !== undefined && exe !== bwrap) return init;
       }
     }
     await sleep(10);

@@ -188,27 +188,33 @@ describe('the host as a container sees it', () => {
   });
 });
 
+/** A library that records the euid of every process loading it (and says so on stderr). */
+async function preloadProbe(): Promise<{ library: string; loaded: () => Promise<string[]> }> {
+  const dir = await tempDir('preload-');
+  await chmod(dir, 0o755);
+  const marks = join(dir, 'marks');
+  await mkdir(marks, { mode: 0o1777 });
+  await chmod(marks, 0o1777);
+  const source = join(dir, 'mark.c');
+  await writeFile(
+    source,
+    `#include <stdio.h>\n#include <unistd.h>\n__attribute__((constructor)) static void mark(void) {\n  FILE *f = fopen("${marks}/loaded", "a");\n  if (f) { fprintf(f, "%d\\n", (int)geteuid()); fclose(f); }\n  fprintf(stderr, "preloaded as %d\\n", (int)geteuid());\n}\n`,
+  );
+  const library = join(dir, 'mark.so');
+  await new Promise<void>((resolve, reject) => {
+    const gcc = spawn('gcc', ['-shared', '-fPIC', '-o', library, source], { stdio: 'inherit' });
+    gcc.on('error', reject);
+    gcc.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`gcc exit ${code}`))));
+  });
+  await chmod(library, 0o755);
+  const loaded = async () =>
+    (await readFile(join(marks, 'loaded'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  return { library, loaded };
+}
+
 describe('the environment and privileged code', () => {
   it('never loads a library the container names in LD_PRELOAD into anything running as root', async () => {
-    const dir = await tempDir('preload-');
-    await chmod(dir, 0o755);
-    const marks = join(dir, 'marks');
-    await mkdir(marks, { mode: 0o1777 });
-    await chmod(marks, 0o1777);
-    const source = join(dir, 'mark.c');
-    // Appends the euid of every process that loads it, and says so on stderr.
-    await writeFile(
-      source,
-      `#include <stdio.h>\n#include <unistd.h>\n__attribute__((constructor)) static void mark(void) {\n  FILE *f = fopen("${marks}/loaded", "a");\n  if (f) { fprintf(f, "%d\\n", (int)geteuid()); fclose(f); }\n  fprintf(stderr, "preloaded as %d\\n", (int)geteuid());\n}\n`,
-    );
-    const library = join(dir, 'mark.so');
-    await new Promise<void>((resolve, reject) => {
-      const gcc = spawn('gcc', ['-shared', '-fPIC', '-o', library, source], { stdio: 'inherit' });
-      gcc.on('error', reject);
-      gcc.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`gcc exit ${code}`))));
-    });
-    await chmod(library, 0o755);
-
+    const { library, loaded } = await preloadProbe();
     const driver = await makeDriver();
     // The library as the container could have written it into its own work dir, named relative
     // to it: the chain's root steps start there too. Cold (a chosen name), then a restart.
@@ -226,10 +232,43 @@ describe('the environment and privileged code', () => {
     await eventually(async () =>
       (await driver.getContainerLogs(c.id)).includes(`preloaded as ${uid}`) ? true : undefined,
     );
-    const loaded = (await readFile(join(marks, 'loaded'), 'utf8').catch(() => ''))
-      .split('\n')
-      .filter(Boolean);
-    expect(loaded).not.toContain('0');
+    expect(await loaded()).not.toContain('0');
+    // Steps inside the sandbox cannot reach the marker file: what they said tells instead.
+    expect(exec.stderr).not.toContain('preloaded as 0');
+    expect(await driver.getContainerLogs(c.id)).not.toContain('preloaded as 0');
+  });
+
+  it('joins, for exec, the namespaces the sandbox was built with, not ones its program made', async () => {
+    const { library, loaded } = await preloadProbe();
+    const driver = await makeDriver();
+    // The program makes a user and a mount namespace of its own and puts an /etc there whose
+    // ld.so.preload names its library: an exec joining the program's namespaces would run its
+    // root steps (setpriv) with that library loaded.
+    const c = await driver.createContainer(
+      shell('', {
+        command: [
+          'unshare',
+          '-Urm',
+          'sh',
+          '-c',
+          'cp ./mark.so /tmp/mark.so && mount -t tmpfs none /etc && echo /tmp/mark.so > /etc/ld.so.preload && echo ready; sleep 300',
+        ],
+      }),
+    );
+    const work = join(driver.stateDir, 'containers', c.id, 'work', 'mark.so');
+    await writeFile(work, await readFile(library), { mode: 0o755 });
+    await driver.startContainer(c.id);
+    await eventually(async () =>
+      (await driver.getContainerLogs(c.id)).includes('ready') ? true : undefined,
+    );
+    const exec = await driver.exec(c.id, ['sh', '-c', 'cat /etc/ld.so.preload 2>&1; echo done']);
+    expect(exec.stdout).toContain('done');
+    // The exec saw the sandbox's own /etc, where there is no such file, and nothing of it ran
+    // as root (the library says who loaded it on stderr: inside the sandbox the marker file
+    // the host sees is out of reach).
+    expect(exec.stdout).toContain('No such file');
+    expect(exec.stderr).not.toContain('preloaded as 0');
+    expect(await loaded()).not.toContain('0');
   });
 });
 
