@@ -17,7 +17,6 @@ import {
   ContainerNotFoundError,
   ContainerRemoveError,
   type ContainerStats,
-  ContainerStopError,
   checkEnforcement,
   type DriverCapabilities,
   type DriverHealth,
@@ -50,7 +49,6 @@ import {
 import { execa as defaultExeca } from 'execa';
 import {
   type ContainerCgroup,
-  cgroupMembers,
   cgroupProcsFiles,
   containerCgroupOf,
   killCgroup,
@@ -68,6 +66,7 @@ import {
   toInstance,
 } from './container-record.js';
 import { StatsSampler } from './container-stats.js';
+import { ContainerStopper } from './container-stop.js';
 import { HealthMonitor, type HealthRecord } from './health-monitor.js';
 import {
   capabilitiesOf,
@@ -85,7 +84,6 @@ import {
 import { followLogs, formatLogLines, readLogLines, readLogs } from './log-files.js';
 import { resolveAllowedRoots, resolveMounts } from './mounts.js';
 import { NetworkStore } from './network-store.js';
-import { isSameLiveProcess, processGroupMembers, signalProcess } from './process-identity.js';
 import { SupervisorPool } from './process-supervisor.js';
 import { buildSandboxCommand, warmStub } from './sandbox-command.js';
 import { prepareSandboxEtc } from './sandbox-etc.js';
@@ -98,7 +96,7 @@ import {
   writeJsonAtomic,
   writeJsonAtomicSync,
 } from './state-store.js';
-import type { ExitRecord, StopRecord } from './supervisor-protocol.js';
+import type { ExitRecord } from './supervisor-protocol.js';
 import { Trash } from './trash.js';
 import {
   type ResolvedUser,
@@ -116,7 +114,7 @@ const { version: PACKAGE_VERSION } = createRequire(import.meta.url)('../package.
 const DRIVER_NAME = 'local';
 /** Host-wide state of drivers running as root (see LocalDriverOptions.hostStateDir). */
 const DEFAULT_HOST_STATE_DIR = '/var/lib/berth';
-const POLL_MS = 50;
+const _POLL_MS = 50;
 
 export interface LocalDriverOptions {
   /** Where containers, logs, volumes and networks are kept. Default: `<cache dir>/berth/local`. */
@@ -173,7 +171,7 @@ function defaultStateDir(): string {
   return join(cache, 'berth', 'local');
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
+const _sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((done, fail) => {
     const timer = setTimeout(done, ms);
     signal?.addEventListener(
@@ -215,6 +213,7 @@ export class LocalDriver implements ContainerDriver {
   private readonly claimed = new Map<string, WarmSandbox>();
   private readonly identities: ContainerIdentities;
   private readonly launcher: ContainerLauncher;
+  private readonly stopper: ContainerStopper;
   /** The directory bound as every sandbox's /etc, once bubblewrap is known to run. */
   private etcDir: string | undefined;
 
@@ -263,6 +262,13 @@ export class LocalDriver implements ContainerDriver {
       ready: () => this.init(),
       etcDir: () => this.etcDir,
       privateDirs: () => this.privateDirs(),
+    });
+    this.stopper = new ContainerStopper({
+      layout: this.layout,
+      pool: this.pool,
+      stopTimeout: options.stopTimeout ?? 10,
+      require: (id) => this.require(id),
+      afterExit: (id) => this.afterExit(id),
     });
     this.volumes = new VolumeStore(this.layout, DRIVER_NAME);
     this.networks = new NetworkStore(this.layout, DRIVER_NAME, async () => {
@@ -556,67 +562,7 @@ export class LocalDriver implements ContainerDriver {
   async stopContainer(id: string, options: StopOptions = {}): Promise<void> {
     options.signal?.throwIfAborted();
     const key = await this.lockKey(id);
-    await this.locks.run(key, () => this.halt(key, options));
-  }
-
-  private async halt(id: string, options: StopOptions): Promise<void> {
-    const snapshot = await this.require(id);
-    if (snapshot.status !== 'running' || !snapshot.run) return;
-    const run = snapshot.run;
-    const graceMs = options.force
-      ? 0
-      : Math.max(0, (options.timeout ?? this.options.stopTimeout ?? 10) * 1000);
-    const stop: StopRecord = {
-      run: run.run,
-      requestedAt: new Date().toISOString(),
-      killAt: Date.now() + graceMs,
-    };
-    await writeJsonAtomic(this.layout.stopFile(id), stop);
-    const group = run.meta.cgroup as ContainerCgroup | undefined;
-    const mainAlive = await isSameLiveProcess(run.pid, run.pidStartTime);
-
-    // Every process of the container is in its cgroup (joined before anything ran); without
-    // one, the process group is what there is.
-    const targets = async (): Promise<number[]> => {
-      if (group) return cgroupMembers(group);
-      return mainAlive ? processGroupMembers(run.pid) : [];
-    };
-
-    // With its supervisor gone nobody records the end; the driver does, as far as it knows it.
-    const finished = async (sent: 'SIGTERM' | 'SIGKILL'): Promise<void> => {
-      const after = await this.require(id);
-      if (after.status === 'dead') {
-        const exit: ExitRecord = {
-          run: run.run,
-          exitCode: sent === 'SIGTERM' ? 143 : 137,
-          signal: sent,
-          oomKilled: false,
-          finishedAt: new Date().toISOString(),
-          lost: true,
-        };
-        await writeJsonAtomic(this.layout.exitFile(id), exit);
-        if (group) await removeContainerCgroup(group).catch(() => undefined);
-      }
-      this.afterExit(id);
-    };
-
-    if (graceMs > 0) {
-      // bubblewrap's monitor would die of SIGTERM at once and take the program's clean exit
-      // status with it; it ends by itself when the program does.
-      const pids = await targets();
-      for (const pid of pids) {
-        if (run.sandboxed && pid === run.pid && pids.length > 1) continue;
-        signalProcess(pid, 'SIGTERM');
-      }
-      if (await this.waitForExit(id, Date.now() + graceMs, options.signal)) {
-        return finished('SIGTERM');
-      }
-    }
-    if (mainAlive) signalProcess(-run.pid, 'SIGKILL');
-    for (const pid of await targets()) signalProcess(pid, 'SIGKILL');
-    if (group) await killCgroup(group);
-    if (await this.waitForExit(id, Date.now() + 5000, options.signal)) return finished('SIGKILL');
-    throw new ContainerStopError(id, 'its processes survived SIGKILL');
+    await this.locks.run(key, () => this.stopper.halt(key, options));
   }
 
   private afterExit(id: string): void {
@@ -624,60 +570,11 @@ export class LocalDriver implements ContainerDriver {
     this.monitors.delete(id);
   }
 
-  /** True once the current run has an exit record (or cannot get one any more). */
-  private async waitForExit(id: string, deadline: number, signal?: AbortSignal): Promise<boolean> {
-    return (await this.waitForEnd(id, deadline, signal)) !== undefined;
-  }
-
-  /**
-   * Waits until the current run has ended: undefined at the deadline, else how it ended — the
-   * exit record the supervisor sent, or the snapshot read from disk (none if it was removed).
-   * `current`, when given, is a snapshot just read, so the first check reads nothing again.
-   */
-  private async waitForEnd(
-    id: string,
-    deadline: number,
-    signal?: AbortSignal,
-    current?: ContainerSnapshot,
-  ): Promise<{ exit?: ExitRecord; snapshot?: ContainerSnapshot } | undefined> {
-    const release = this.pool.hold();
-    try {
-      for (;;) {
-        const snapshot = current ?? (await loadSnapshot(this.layout, id));
-        current = undefined;
-        if (snapshot?.status !== 'running') return snapshot ? { snapshot } : {};
-        const left = deadline - Date.now();
-        if (left <= 0) return undefined;
-        signal?.throwIfAborted();
-        if (this.pool.supervises(id)) {
-          const exit = await new Promise<ExitRecord | undefined>((done) => {
-            const timer = setTimeout(finish, Math.min(left, 1000));
-            const off = this.pool.onExit(id, finish);
-            const onAbort = () => finish();
-            signal?.addEventListener('abort', onAbort, { once: true });
-            function finish(exit?: ExitRecord) {
-              clearTimeout(timer);
-              off();
-              signal?.removeEventListener('abort', onAbort);
-              done(exit);
-            }
-          });
-          // Written to disk before it was sent: the same record a reload would find.
-          if (exit && exit.run === snapshot.run?.run) return { exit };
-        } else {
-          await sleep(Math.min(left, POLL_MS), signal);
-        }
-      }
-    } finally {
-      release();
-    }
-  }
-
   async restartContainer(id: string, options: StopOptions = {}): Promise<void> {
     options.signal?.throwIfAborted();
     const key = await this.lockKey(id);
     await this.locks.run(key, async () => {
-      await this.halt(key, options);
+      await this.stopper.halt(key, options);
       const snapshot = await this.require(key);
       await this.launch(snapshot);
     });
@@ -696,7 +593,7 @@ export class LocalDriver implements ContainerDriver {
             'it is running; stop it first or remove with { force: true }',
           );
         }
-        await this.halt(cid, { force: true });
+        await this.stopper.halt(cid, { force: true });
       }
       this.afterExit(cid);
       this.sampler.forget(cid);
@@ -802,7 +699,7 @@ export class LocalDriver implements ContainerDriver {
   async waitContainer(id: string, options?: OperationOptions): Promise<WaitResult> {
     options?.signal?.throwIfAborted();
     const snapshot = await this.require(id);
-    const ended = (await this.waitForEnd(
+    const ended = (await this.stopper.waitForEnd(
       snapshot.record.id,
       Number.POSITIVE_INFINITY,
       options?.signal,

@@ -79,6 +79,14 @@ function stubProcesses(ids: string[]): number[] {
   return found;
 }
 
+function killIfAlive(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
 function cgroupDirsNamed(ids: string[]): string[] {
   const found: string[] = [];
   for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
@@ -257,7 +265,8 @@ describe('warm sandboxes', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       return undefined;
     });
-    for (const pid of stubProcesses([held])) process.kill(pid, 'SIGKILL');
+    // Killing one ends the rest through the pid namespace: some may be gone by their turn.
+    for (const pid of stubProcesses([held])) killIfAlive(pid);
     await until(() => stubProcesses([held]).length === 0);
     // Its supervisor reports the loss; the start after that builds the chain afresh.
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -289,7 +298,7 @@ describe('warm sandboxes', () => {
       return found.length > 0 && stubProcesses(found).length > 0 ? found : undefined;
     });
     const victim = ids[0] as string;
-    for (const pid of stubProcesses([victim])) process.kill(pid, 'SIGKILL');
+    for (const pid of stubProcesses([victim])) killIfAlive(pid);
     await until(
       () =>
         cgroupDirsNamed([victim]).length === 0 &&
