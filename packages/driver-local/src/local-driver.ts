@@ -114,7 +114,6 @@ const { version: PACKAGE_VERSION } = createRequire(import.meta.url)('../package.
 const DRIVER_NAME = 'local';
 /** Host-wide state of drivers running as root (see LocalDriverOptions.hostStateDir). */
 const DEFAULT_HOST_STATE_DIR = '/var/lib/berth';
-const _POLL_MS = 50;
 
 export interface LocalDriverOptions {
   /** Where containers, logs, volumes and networks are kept. Default: `<cache dir>/berth/local`. */
@@ -171,19 +170,6 @@ function defaultStateDir(): string {
   return join(cache, 'berth', 'local');
 }
 
-const _sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((done, fail) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        fail(signal.reason);
-      },
-      { once: true },
-    );
-  });
-
 const CONTAINER_ID = /^[0-9a-f]{32}$/;
 
 /**
@@ -205,7 +191,7 @@ export class LocalDriver implements ContainerDriver {
   private readonly sampler = new StatsSampler();
   private readonly startedAt = Date.now();
   private ready: Promise<{ host: HostFingerprint; allowedRoots: string[] }> | undefined;
-  /** Trashed container directories still to delete, and the pending turn that deletes them. */
+  /** Where removed directories go, to be deleted off the hot path. */
   private readonly trash: Trash;
   private readonly spares: SpareDirectories;
   private readonly warm: WarmSandboxes;
