@@ -1,3 +1,4 @@
+import { openSync } from 'node:fs';
 import { readlink, stat } from 'node:fs/promises';
 import { type ExecResult, TimeoutError } from '@berth/core';
 import type { execa as Execa } from 'execa';
@@ -5,6 +6,7 @@ import { type ContainerCgroup, cgroupProcsFiles } from './cgroups.js';
 import { planProcess, programExists } from './container-plan.js';
 import type { ContainerSnapshot } from './container-record.js';
 import type { HostFingerprint } from './host-fingerprint.js';
+import { shadowingStdio } from './inherited-fds.js';
 import { childrenOf, isSameLiveProcess, signalProcess } from './process-identity.js';
 import { buildSandboxCommand, spawnEnvironment } from './sandbox-command.js';
 import type { ResolvedUser } from './user-spec.js';
@@ -29,6 +31,13 @@ export interface ExecContext {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let nullDescriptor: number | undefined;
+/** /dev/null, opened once (close-on-exec, like everything Node opens). */
+function devNull(): number {
+  nullDescriptor ??= openSync('/dev/null', 'r');
+  return nullDescriptor;
+}
 
 /**
  * Runs a command inside a running container (exec and health checks): in its cgroup, as its
@@ -91,7 +100,14 @@ export async function runInContainer(
     extendEnv: false,
     cwd: spawnCwd,
     reject: false,
-    stdin: 'ignore',
+    // Descriptors this process inherited (a host application's sockets, say) are not the
+    // container's: each is replaced by /dev/null in the child, as Node cannot close them there.
+    // execa hands entries past stderr to child_process as they are; its types only list three.
+    stdio: shadowingStdio(['ignore', 'pipe', 'pipe'], devNull()) as unknown as [
+      'ignore',
+      'pipe',
+      'pipe',
+    ],
     stripFinalNewline: false,
     // Its own process group, so a timeout or abort kills everything it started.
     detached: true,

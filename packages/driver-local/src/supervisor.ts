@@ -14,6 +14,7 @@ import { rmdir } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { inheritableDescriptors } from './inherited-fds.ts';
 import { LogClock, MAX_LINE_LENGTH } from './log-format.ts';
 import { openMountSources } from './mount-handles.ts';
 import {
@@ -571,6 +572,20 @@ function exitIfDone(): void {
   exiting ??= Promise.all([...warm.keys()].map(discardWarm))
     .then(() => undefined, report)
     .finally(() => process.exit(0));
+}
+
+// Whatever started this supervisor may have left descriptors open for its children (its own
+// descriptors are close-on-exec): none of them may reach a container.
+{
+  const channel = (process.channel as { fd?: number } | undefined)?.fd;
+  for (const fd of inheritableDescriptors()) {
+    if (fd === channel) continue;
+    try {
+      closeSync(fd);
+    } catch {
+      // Gone already.
+    }
+  }
 }
 
 process.on('message', (message: DriverMessage) => {

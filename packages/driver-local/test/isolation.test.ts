@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -358,5 +358,50 @@ describe('set-id programs and symlinks the driver follows', () => {
     const error = await driver.startContainer(c.id).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'CONTAINER_START_FAILED', retryable: false });
     expect((error as Error).message).toContain("executable './probe' was not found");
+  });
+});
+
+describe('descriptors', () => {
+  it("passes none of the driver's inherited descriptors to a container or an exec", async () => {
+    const stateDir = await tempDir('fds-');
+    // The driver's process holds descriptors 40 and 41 without close-on-exec, as a host
+    // application may: opened by a shell (Node opens its own close-on-exec, and at startup
+    // marks the first inherited ones so, but not ones past a gap).
+    const child = spawn(
+      'bash',
+      [
+        '-c',
+        'exec "$0" "$@" 40</dev/zero 41>>"$2/host-file"',
+        process.execPath,
+        join(import.meta.dirname, 'fixtures', 'inherited-fd-child.mjs'),
+        stateDir,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    try {
+      let out = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      const { uid } = await eventually(async () =>
+        out.includes('\n') ? (JSON.parse(out) as { uid: number }) : undefined,
+      );
+      // Seen from the host, which needs no shell of the container's to look.
+      const processes = await eventually(async () => {
+        const found = processesOf(uid);
+        return found.length >= 2 ? found : undefined;
+      });
+      for (const { pid } of processes) {
+        for (const fd of readdirSync(`/proc/${pid}/fd`).map(Number)) {
+          if (fd <= 2) continue;
+          // The program's own sandbox closes them; an exec's process (started from the driver's
+          // process, where Node cannot close them in a child) has them replaced by /dev/null.
+          expect(`${fd}=${readlinkSync(`/proc/${pid}/fd/${fd}`)}`).toBe(`${fd}=/dev/null`);
+        }
+      }
+    } finally {
+      child.stdin?.end();
+      await new Promise((done) => child.on('exit', done));
+    }
   });
 });
