@@ -129,8 +129,8 @@ function bwrapArgs(plan: SandboxPlan, fs: FilesystemPlan, tools: SandboxTools): 
   const { view } = tools;
   // No --die-with-parent: a container outlives its supervisor, like any of its processes; stop
   // reaches every process through the process group and the cgroup anyway. A pid namespace of
-  // its own: the container sees, signals and ptraces only its processes, and bubblewrap's init
-  // reaps them and takes them all down when the program ends.
+  // its own: the container sees, signals and ptraces only its processes; bubblewrap's init
+  // reaps them, and once the program ends the supervisor kills that init, the kernel the rest.
   const args = [...tools.bwrapFlags, '--unshare-pid', '--unshare-ipc', '--unshare-uts'];
   if (fs.hostname) args.push('--hostname', fs.hostname);
   if (fs.isolateNetwork && fs.netns === undefined) args.push('--unshare-net');
