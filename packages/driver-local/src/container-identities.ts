@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ConflictError, type ContainerConfig, DEFAULT_USER } from '@berth/core';
 import { claimFile, releaseClaim } from './exclusive-claims.js';
 import type { HostFingerprint } from './host-fingerprint.js';
-import { type IdentityRange, IdentityRegistry } from './identities.js';
+import { type IdentityRange, IdentityRegistry, VOLUME_HOLDER } from './identities.js';
 import type { StateLayout } from './state-store.js';
 import { type ResolvedUser, refuseReserved, refuseRoot, resolveUser } from './user-spec.js';
 
@@ -78,6 +78,13 @@ export class ContainerIdentities {
   release(uid: number, id: string): void {
     this.#registry.release(uid, id);
   }
+
+  /** Groups of their own for volumes, from the same range (see VolumeStore). */
+  readonly volumeGroups = {
+    take: (volume: string): number => this.#registry.acquire(`${VOLUME_HOLDER}${volume}`).gid,
+    release: (gid: number, volume: string): void =>
+      this.#registry.release(gid, `${VOLUME_HOLDER}${volume}`),
+  };
 
   /** Gives back identities of containers that vanished without a removal. */
   sweep(): void {

@@ -73,7 +73,10 @@ export function planProcess(
     noNewPrivileges: security.noNewPrivileges && host.setpriv.noNewPrivileges,
     cgroupProcs: overrides.cgroupProcs,
   };
-  if (host.setpriv.user) plan.user = overrides.user ?? record.user;
+  if (host.setpriv.user) {
+    plan.user = overrides.user ?? record.user;
+    if (record.groups && record.groups.length > 0) plan.groups = record.groups;
+  }
   const { drop, add } = security.capabilities;
   if (host.setpriv.capabilities && (drop.length > 0 || add.length > 0)) {
     plan.capabilities = { drop, add };

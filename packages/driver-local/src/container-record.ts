@@ -33,6 +33,8 @@ export interface ContainerRecord {
   cwd: string;
   env: Record<string, string>;
   user: ResolvedUser;
+  /** Supplementary groups: those of the volumes it mounts. */
+  groups?: number[];
   /** The user is an identity of the container's own, handed out by the driver (and given back on removal). */
   ownIdentity?: boolean;
   /** The network namespace of its internal network, when it is on one. */

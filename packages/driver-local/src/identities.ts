@@ -103,9 +103,15 @@ export class IdentityRegistry {
   }
 }
 
-/** Its container (or the warm sandbox made for it) no longer exists anywhere. */
+/** A holder of a volume's group, rather than of a container's identity. */
+export const VOLUME_HOLDER = 'volume:';
+
+/** Its container (or the warm sandbox made for it, or its volume) no longer exists anywhere. */
 function isGone(holder: Holder | undefined): boolean {
   if (typeof holder?.stateDir !== 'string' || typeof holder.id !== 'string') return true;
+  if (holder.id.startsWith(VOLUME_HOLDER)) {
+    return !existsSync(join(holder.stateDir, 'volumes', holder.id.slice(VOLUME_HOLDER.length)));
+  }
   if (existsSync(join(holder.stateDir, 'containers', holder.id))) return false;
   try {
     const warm = join(holder.stateDir, 'warm');

@@ -256,7 +256,9 @@ export class LocalDriver implements ContainerDriver {
       require: (id) => this.require(id),
       afterExit: (id) => this.afterExit(id),
     });
-    this.volumes = new VolumeStore(this.layout, DRIVER_NAME);
+    this.volumes = new VolumeStore(this.layout, DRIVER_NAME, async () =>
+      (await this.init()).host.setpriv.user ? this.identities.volumeGroups : undefined,
+    );
     this.networks = new NetworkStore(this.layout, DRIVER_NAME, async () => {
       const { host } = await this.init();
       return { execa: this.execa, ...(host.networks.ip ? { ip: host.networks.ip } : {}) };
@@ -377,7 +379,7 @@ export class LocalDriver implements ContainerDriver {
       ...(config.tenantId ? { 'berth.tenant': config.tenantId } : {}),
     };
     const createdAt = new Date().toISOString();
-    const recordFor = (id: string, user: ResolvedUser): ContainerRecord => {
+    const recordFor = (id: string, user: ResolvedUser, groups: number[] = []): ContainerRecord => {
       const workDir = this.layout.workDir(id);
       const name = config.name ?? `berth-${id.slice(0, 12)}`;
       return {
@@ -398,6 +400,7 @@ export class LocalDriver implements ContainerDriver {
           this.options.inheritEnv ?? [],
         ),
         user,
+        ...(groups.length > 0 ? { groups } : {}),
         ...(chosen.own ? { ownIdentity: true } : {}),
         ...(netns !== undefined ? { netns } : {}),
         mounts,
@@ -429,7 +432,14 @@ export class LocalDriver implements ContainerDriver {
           ...(config.tenantId ? { tenantId: config.tenantId } : {}),
         });
       }
-      const record = recordFor(id, user);
+      // The groups of the volumes it mounts, which it joins to share them with its session.
+      const groups: number[] = [];
+      for (const volume of config.volumes) {
+        if (volume.type !== 'volume') continue;
+        const gid = await this.volumes.groupOf(volume.source);
+        if (gid !== undefined && !groups.includes(gid)) groups.push(gid);
+      }
+      const record = recordFor(id, user, groups);
       const workDir = this.layout.workDir(id);
       // Synchronous: a handful of metadata operations on local files, each far cheaper than a
       // trip through the thread pool, and a lifecycle is made of little else.
@@ -440,11 +450,13 @@ export class LocalDriver implements ContainerDriver {
       }
       if (host.setpriv.user && !warm) {
         chownSync(workDir, user.uid, user.gid);
-        // A fresh named volume belongs to its first user, as Docker's copy-up would make it.
+        // A volume made before volumes had groups of their own: an empty one still goes to its
+        // first user, as it used to.
         for (const mount of mounts) {
-          if (!mount.readOnly && mount.source.startsWith(this.layout.volumes)) {
-            if (readdirSync(mount.source).length === 0) chownSync(mount.source, user.uid, user.gid);
-          }
+          if (mount.readOnly || !mount.source.startsWith(this.layout.volumes)) continue;
+          const volume = mount.source.slice(this.layout.volumes.length + 1).split('/')[0] ?? '';
+          if ((await this.volumes.groupOf(volume)) !== undefined) continue;
+          if (readdirSync(mount.source).length === 0) chownSync(mount.source, user.uid, user.gid);
         }
       }
       if (fromSpare) {

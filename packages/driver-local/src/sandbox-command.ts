@@ -85,6 +85,8 @@ export interface SandboxPlan {
   env?: Record<string, string>;
   /** Switch to this user (needs setpriv, and root to do it). */
   user?: ResolvedUser;
+  /** Supplementary groups to hold instead of none (with `user`). */
+  groups?: number[];
   noNewPrivileges: boolean;
   capabilities?: { drop: string[]; add: string[] };
   /** Present when bubblewrap builds the filesystem view. */
@@ -205,7 +207,9 @@ function capabilityArgs(caps: { drop: string[]; add: string[] }, nonRoot: boolea
 function setprivArgs(plan: SandboxPlan): string[] {
   const args: string[] = [];
   if (plan.user) {
-    args.push('--reuid', String(plan.user.uid), '--regid', String(plan.user.gid), '--clear-groups');
+    args.push('--reuid', String(plan.user.uid), '--regid', String(plan.user.gid));
+    if (plan.groups && plan.groups.length > 0) args.push('--groups', plan.groups.join(','));
+    else args.push('--clear-groups');
   }
   if (plan.noNewPrivileges) args.push('--no-new-privs');
   if (plan.capabilities) {

@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, rm } from 'node:fs/promises';
 import {
   ConfigurationError,
   ConflictError,
@@ -19,14 +19,29 @@ interface VolumeRecord {
   sessionId?: string;
   tenantId?: string;
   labels: Record<string, string>;
+  /** The group its data belongs to, which every container mounting it joins. */
+  gid?: number;
   createdAt: string;
 }
 
-/** Named volumes: one directory each under the state directory; the name is the id. */
+/** Groups of their own for volumes, from the range containers' identities come from. */
+export interface VolumeGroups {
+  take(volume: string): number;
+  release(gid: number, volume: string): void;
+}
+
+/**
+ * Named volumes: one directory each under the state directory; the name is the id. Where
+ * containers run as identities of their own, each volume has a group of its own: its data
+ * directory is 2770 root:<group>, and every container of its session that mounts it joins the
+ * group, so they all read it and make files in it (new files take the group), each changing
+ * only its own files.
+ */
 export class VolumeStore {
   constructor(
     private readonly layout: StateLayout,
     private readonly driverName: string,
+    private readonly groups: () => Promise<VolumeGroups | undefined>,
   ) {}
 
   private toVolume(record: VolumeRecord): Volume {
@@ -64,19 +79,29 @@ export class VolumeStore {
       }
       throw new ConflictError(`A volume named '${config.name}' already exists`);
     }
+    const groups = await this.groups();
+    const gid = groups?.take(config.name);
     try {
-      await mkdir(this.layout.volumeData(config.name), { recursive: true, mode: 0o755 });
+      const data = this.layout.volumeData(config.name);
+      await mkdir(data, { recursive: true, mode: 0o755 });
+      if (gid !== undefined) {
+        await chown(data, 0, gid);
+        // setgid: what a member makes in it belongs to the group too.
+        await chmod(data, 0o2770);
+      }
       const record: VolumeRecord = {
         id: config.name,
         name: config.name,
         ...(config.sessionId ? { sessionId: config.sessionId } : {}),
         ...(config.tenantId ? { tenantId: config.tenantId } : {}),
         labels: config.labels,
+        ...(gid !== undefined ? { gid } : {}),
         createdAt: new Date().toISOString(),
       };
       await writeJsonAtomic(this.layout.volumeFile(config.name), record);
       return this.toVolume(record);
     } catch (error) {
+      if (gid !== undefined) groups?.release(gid, config.name);
       throw new VolumeCreationError(config.name, (error as Error).message, { cause: error });
     }
   }
@@ -104,6 +129,11 @@ export class VolumeStore {
     );
   }
 
+  /** The group a volume's data belongs to, if it has one of its own. */
+  async groupOf(name: string): Promise<number | undefined> {
+    return (await readJson<VolumeRecord>(this.layout.volumeFile(name)))?.gid;
+  }
+
   async get(id: string): Promise<Volume | undefined> {
     if (!VOLUME_NAME.test(id)) return undefined;
     const record = await readJson<VolumeRecord>(this.layout.volumeFile(id));
@@ -123,6 +153,8 @@ export class VolumeStore {
 
   async remove(id: string): Promise<void> {
     if (!(await this.get(id))) throw new VolumeNotFoundError(id);
+    const gid = await this.groupOf(id);
     await rm(this.layout.volumeDir(id), { recursive: true, force: true });
+    if (gid !== undefined) (await this.groups())?.release(gid, id);
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError, VolumeNotFoundError, VolumeRemoveError } from '@berth/core';
@@ -58,6 +58,32 @@ describe('volumes and bind mounts', () => {
     await driver.removeVolume('shared');
     expect(await driver.listVolumes()).toEqual([]);
     await expect(driver.removeVolume('shared')).rejects.toBeInstanceOf(VolumeNotFoundError);
+  });
+
+  it("is shared by its session's containers: each writes, reads the others', changes only its own", async () => {
+    const driver = await makeDriver();
+    const volume = await driver.createVolume({ name: 'team', sessionId: 'test' });
+    const data = statSync(volume.mountpoint as string);
+    // A group of its own, set-group-id, and no access for anyone else.
+    expect(data.mode & 0o7777).toBe(0o2770);
+    expect([data.uid, data.gid >= 2_000_000_000]).toEqual([0, true]);
+    const run = async (script: string) => {
+      const c = await driver.createContainer(
+        shell(script, { volumes: [{ source: 'team', target: '/data' }] }),
+      );
+      await driver.startContainer(c.id);
+      await driver.waitContainer(c.id);
+      return driver.getContainerLogs(c.id);
+    };
+    expect(await run('echo one > /data/a && echo wrote a')).toBe('wrote a\n');
+    expect(
+      await run(
+        'echo two > /data/b && echo wrote b; cat /data/a; (echo changed >> /data/a) 2>/dev/null || echo a is not mine',
+      ),
+    ).toBe('wrote b\none\na is not mine\n');
+    expect(await readFile(join(volume.mountpoint as string, 'b'), 'utf8')).toBe('two\n');
+    // What they made belongs to the volume's group.
+    expect(statSync(join(volume.mountpoint as string, 'b')).gid).toBe(data.gid);
   });
 
   it('refuses to remove a volume a running container uses', async () => {
