@@ -77,6 +77,7 @@ export {
   type OperationCall,
   wrapDriver,
 } from './middleware.js';
+export { isObjectId, OBJECT_ID_PATTERN, requireObjectId } from './object-ids.js';
 export {
   DRIVER_OPERATIONS,
   type DriverOperation,

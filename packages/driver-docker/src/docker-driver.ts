@@ -19,6 +19,7 @@ import {
   type GetLogsOptions,
   getErrorMessage,
   isAbortError,
+  isObjectId,
   type LogLine,
   type Network,
   type NetworkConfigInput,
@@ -31,6 +32,7 @@ import {
   parseInput,
   parseLogOptions,
   type RemoveOptions,
+  requireObjectId,
   type StopOptions,
   type StreamLogsOptions,
   TimeoutError,
@@ -273,6 +275,8 @@ export class DockerDriver implements ContainerDriver {
     id: string,
     signal: AbortSignal | undefined,
   ): Promise<Dockerode.ContainerInspectInfo | null> {
+    // What cannot be an id is not one: no request is made for it.
+    if (!isObjectId(id)) return null;
     try {
       const info = await this.#call<Dockerode.ContainerInspectInfo>(
         { method: 'GET', path: `/containers/${encodeURIComponent(id)}/json`, signal },
@@ -297,9 +301,18 @@ export class DockerDriver implements ContainerDriver {
     return info;
   }
 
-  /** Throws ContainerNotFoundError unless `id` is a container this driver (any instance) made. */
-  async #requireManaged(id: string, signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * Throws ContainerNotFoundError unless `id` is a container this driver (any instance) made.
+   * An id that cannot be one is a ConfigurationError for a call that would change something,
+   * and not found for one that only reads.
+   */
+  async #requireManaged(
+    id: string,
+    signal: AbortSignal | undefined,
+    change: 'changes' | 'reads' = 'changes',
+  ): Promise<void> {
     signal?.throwIfAborted();
+    if (change === 'changes') requireObjectId(id, 'container');
     if (!this.#managed.has(id)) await this.#inspectOrThrow(id, signal);
   }
 
@@ -494,7 +507,7 @@ export class DockerDriver implements ContainerDriver {
     timestamps?: boolean,
     since?: string,
   ): Promise<IncomingMessage> {
-    await this.#requireManaged(id, options.signal);
+    await this.#requireManaged(id, options.signal, 'reads');
     const query = logQuery(options, timestamps === undefined ? { follow } : { follow, timestamps });
     if (since !== undefined) query.since = since;
     return this.#stream(
@@ -545,7 +558,7 @@ export class DockerDriver implements ContainerDriver {
   async getContainerLogs(id: string, options: GetLogsOptions = {}): Promise<string> {
     parseLogOptions(options);
     if (options.stdout === false && options.stderr === false) {
-      await this.#requireManaged(id, options.signal);
+      await this.#requireManaged(id, options.signal, 'reads');
       return '';
     }
     const window = await this.#tailWindow(id, options);
@@ -558,7 +571,7 @@ export class DockerDriver implements ContainerDriver {
     parseLogOptions(options);
     const empty = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
     if (options.stdout === false && options.stderr === false) {
-      await this.#requireManaged(id, options.signal);
+      await this.#requireManaged(id, options.signal, 'reads');
       return empty;
     }
     const window = await this.#tailWindow(id, options);
@@ -572,7 +585,7 @@ export class DockerDriver implements ContainerDriver {
     parseLogOptions(options);
     const { signal } = options;
     if (options.stdout === false && options.stderr === false) {
-      await this.#requireManaged(id, signal);
+      await this.#requireManaged(id, signal, 'reads');
       return;
     }
     const follow = options.follow === true;
@@ -642,7 +655,7 @@ export class DockerDriver implements ContainerDriver {
 
   async waitContainer(id: string, options: OperationOptions = {}): Promise<WaitResult> {
     const { signal } = options;
-    await this.#requireManaged(id, signal);
+    await this.#requireManaged(id, signal, 'reads');
     const result = await this.#call<{ StatusCode: number }>(
       {
         method: 'POST',
@@ -715,7 +728,7 @@ export class DockerDriver implements ContainerDriver {
   }
 
   async getContainerStats(id: string, options: OperationOptions = {}): Promise<ContainerStats> {
-    await this.#requireManaged(id, options.signal);
+    await this.#requireManaged(id, options.signal, 'reads');
     const stats = await this.#call<EngineStats>(
       {
         method: 'GET',
@@ -815,6 +828,7 @@ export class DockerDriver implements ContainerDriver {
 
   async #requireVolume(id: string, signal: AbortSignal | undefined): Promise<void> {
     signal?.throwIfAborted();
+    requireObjectId(id, 'volume');
     const volume = await this.#call<EngineVolume>(
       { method: 'GET', path: `/volumes/${encodeURIComponent(id)}`, signal },
       { kind: 'volume', op: 'other', id },
@@ -877,6 +891,7 @@ export class DockerDriver implements ContainerDriver {
   async removeNetwork(id: string, options: OperationOptions = {}): Promise<void> {
     const { signal } = options;
     signal?.throwIfAborted();
+    requireObjectId(id, 'network');
     const network = await this.#call<EngineNetwork>(
       { method: 'GET', path: `/networks/${encodeURIComponent(id)}`, signal },
       { kind: 'network', op: 'other', id },

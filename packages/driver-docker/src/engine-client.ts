@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import type Dockerode from 'dockerode';
 
 type QueryValue = string | number | boolean | undefined | Record<string, unknown>;
@@ -31,10 +32,26 @@ const DEFAULT_OK = [200, 201, 204];
  * dockerode's own helpers copy every create option into the query string as well as the body
  * and try to parse whole log buffers as JSON; going through `dial` directly avoids both.
  */
+/**
+ * docker-modem follows up to five redirects by default, to wherever the reply's Location says,
+ * and a redirect to a host that does not answer ends as an 'error' event nobody listens to,
+ * which kills the process. The engine redirects requests for paths it cleans up (`//`, `../`):
+ * never following one keeps a request on the engine it was meant for.
+ */
+function refuseRedirects(): void {
+  try {
+    const fromDockerode = createRequire(createRequire(import.meta.url).resolve('dockerode'));
+    (fromDockerode('docker-modem/lib/http.js') as { maxRedirects: number }).maxRedirects = 0;
+  } catch {
+    // Another layout of docker-modem: ids are checked before any request anyway (isObjectId).
+  }
+}
+
 export class EngineClient {
   readonly #modem: Modem;
 
   constructor(docker: Dockerode) {
+    refuseRedirects();
     this.#modem = docker.modem as unknown as Modem;
   }
 
