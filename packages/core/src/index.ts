@@ -1,3 +1,4 @@
+export { type BindPolicy, bindSourceProblem, DENIED_BIND_SOURCES } from './bind-policy.js';
 export { createDriverConfig, createResourceLimits, createSecurityOptions } from './builders.js';
 export {
   formatLogLines,

@@ -48,6 +48,7 @@ import type Dockerode from 'dockerode';
 import { raceAbort } from './abort.js';
 import { capabilitiesFromInfo, type EngineInfo } from './capabilities.js';
 import { toCreateOptions } from './config-mapping.js';
+import { type CreatePolicy, checkBindMounts, checkNetwork } from './create-policy.js';
 import { EngineClient, type EngineRequest } from './engine-client.js';
 import { type EngineOperation, mapEngineError, statusOf } from './error-mapping.js';
 import { toInstance } from './instance-mapping.js';
@@ -105,6 +106,19 @@ export interface DockerDriverOptions extends DockerConnectionOptions {
    * that cannot run otherwise.
    */
   allowRoot?: boolean;
+  /**
+   * Host directories bind-mount sources must lie in (symlinks resolved where the engine is on
+   * this host). Default: none, so no bind mounts. The host's root, /etc, /proc, /sys, /dev,
+   * /boot, /root, /run (the engine's socket), /var/run and engine state are refused whatever
+   * this says.
+   */
+  allowedRoots?: string[];
+  /**
+   * DANGEROUS for `host` and `container:…`. Engine networks this driver did not make that
+   * containers may join anyway, by exact name: e.g. `['bridge']`. `host` gives a container the
+   * host's network stack, `container:<id>` another container's.
+   */
+  allowNetworks?: string[];
 }
 
 export interface CleanupOptions extends OperationOptions {
@@ -211,6 +225,7 @@ export class DockerDriver implements ContainerDriver {
   readonly #logDriver: string | null;
   readonly #init: boolean;
   readonly #allowRoot: boolean;
+  readonly #policy: CreatePolicy;
   readonly #startedAt = Date.now();
   #client: Promise<EngineClient> | undefined;
   #capabilities: Promise<DriverCapabilities> | undefined;
@@ -236,6 +251,10 @@ export class DockerDriver implements ContainerDriver {
     this.#logDriver = options.logDriver === undefined ? 'local' : options.logDriver;
     this.#init = options.init ?? true;
     this.#allowRoot = options.allowRoot === true;
+    this.#policy = {
+      allowedRoots: [...(options.allowedRoots ?? [])],
+      allowNetworks: [...(options.allowNetworks ?? [])],
+    };
     if (options.docker) this.#client = Promise.resolve(new EngineClient(options.docker));
   }
 
@@ -341,8 +360,14 @@ export class DockerDriver implements ContainerDriver {
     const { signal } = options;
     signal?.throwIfAborted();
     const config = parseContainerConfig(input, { allowRoot: this.#allowRoot });
+    checkBindMounts(config, this.#policy);
     const caps = await this.capabilities({ signal });
     const unenforced = checkEnforcement(config, caps, this.enforcement, DRIVER_NAME);
+    if (config.network !== undefined) {
+      const managed = await this.#networkManaged(config.network, signal);
+      if (managed === undefined) throw new NetworkNotFoundError(config.network);
+      checkNetwork(config, this.#policy, managed);
+    }
     const ownership = {
       sessionId: config.sessionId,
       tenantId: config.tenantId,
@@ -355,27 +380,60 @@ export class DockerDriver implements ContainerDriver {
       init: this.#init,
     });
 
-    // The engine would create a missing named volume itself, unlabelled, and cleanup would
-    // then never find it. Creating it first (a no-op when it exists) keeps it in the session.
+    // A container mounts only its own session's volumes; one that does not exist yet is made
+    // here, labelled (the engine would make it unlabelled, and cleanup would never find it),
+    // once every check has passed, and removed again if the container is not made after all.
+    const missing: string[] = [];
     for (const mount of config.volumes) {
-      if (mount.type !== 'volume') continue;
-      await this.#call(
-        {
-          method: 'POST',
-          path: '/volumes/create',
-          body: { Name: mount.source, Labels: berthLabels(this.#labels, {}, ownership) },
-          signal,
-        },
-        { kind: 'volume', op: 'create', id: mount.source },
-      );
+      if (mount.type !== 'volume' || missing.includes(mount.source)) continue;
+      const existing = await this.#volumeLabels(mount.source, signal);
+      if (existing === undefined) missing.push(mount.source);
+      else if (
+        !isManaged(existing) ||
+        existing[LABEL.session] !== config.sessionId ||
+        existing[LABEL.tenant] !== config.tenantId
+      ) {
+        throw new ConfigurationError(
+          `Volume '${mount.source}' belongs to another session (or was not made by Berth): a container mounts only its own session's volumes. Create the volume with sessionId '${config.sessionId}', or use another name.`,
+          [
+            {
+              path: ['volumes'],
+              message: `volume '${mount.source}' belongs to another session`,
+              stage: 'security',
+            },
+          ],
+        );
+      }
     }
-
-    const created = await this.#call<{ Id: string }>(
-      { method: 'POST', path: '/containers/create', query: { name: config.name }, body, signal },
-      { kind: 'container', op: 'create', name: config.name, cpu: config.resources.cpu },
-    );
-    this.#managed.add(created.Id);
-    return toInstance(await this.#inspectOrThrow(created.Id, signal));
+    const made: string[] = [];
+    try {
+      for (const name of missing) {
+        await this.#call(
+          {
+            method: 'POST',
+            path: '/volumes/create',
+            body: { Name: name, Labels: berthLabels(this.#labels, {}, ownership) },
+            signal,
+          },
+          { kind: 'volume', op: 'create', id: name },
+        );
+        made.push(name);
+      }
+      const created = await this.#call<{ Id: string }>(
+        { method: 'POST', path: '/containers/create', query: { name: config.name }, body, signal },
+        { kind: 'container', op: 'create', name: config.name, cpu: config.resources.cpu },
+      );
+      this.#managed.add(created.Id);
+      return toInstance(await this.#inspectOrThrow(created.Id, signal));
+    } catch (error) {
+      for (const name of made) {
+        await this.#call(
+          { method: 'DELETE', path: `/volumes/${encodeURIComponent(name)}` },
+          { kind: 'volume', op: 'remove', id: name },
+        ).catch(() => undefined);
+      }
+      throw error;
+    }
   }
 
   async startContainer(id: string, options: OperationOptions = {}): Promise<void> {
@@ -824,6 +882,41 @@ export class DockerDriver implements ContainerDriver {
       throw new ConflictError(`Volume ${config.name} already exists and belongs to something else`);
     }
     return toVolume(volume);
+  }
+
+  /** A volume's labels; undefined when there is no such volume. */
+  async #volumeLabels(
+    name: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Record<string, string> | undefined> {
+    try {
+      const volume = await this.#call<EngineVolume>(
+        { method: 'GET', path: `/volumes/${encodeURIComponent(name)}`, signal },
+        { kind: 'volume', op: 'other', id: name },
+      );
+      return volume.Labels ?? {};
+    } catch (error) {
+      if (error instanceof VolumeNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Whether a network was made by this driver; undefined when there is no such network. */
+  async #networkManaged(
+    name: string,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean | undefined> {
+    if (name === 'host' || name.startsWith('container:') || !isObjectId(name)) return false;
+    try {
+      const network = await this.#call<EngineNetwork>(
+        { method: 'GET', path: `/networks/${encodeURIComponent(name)}`, signal },
+        { kind: 'network', op: 'other', id: name },
+      );
+      return isManaged(network.Labels);
+    } catch (error) {
+      if (error instanceof NetworkNotFoundError) return undefined;
+      throw error;
+    }
   }
 
   async #requireVolume(id: string, signal: AbortSignal | undefined): Promise<void> {

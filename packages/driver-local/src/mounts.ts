@@ -1,6 +1,11 @@
 import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
-import { ConfigurationError, type ValidationIssue, type VolumeMount } from '@berth/core';
+import {
+  bindSourceProblem,
+  ConfigurationError,
+  type ValidationIssue,
+  type VolumeMount,
+} from '@berth/core';
 import type { BindMount, DirectoryOverlay, RootEntry } from './sandbox-command.js';
 
 /**
@@ -27,26 +32,6 @@ const RESERVED_TARGETS = [
   '/usr/lib64',
   '/usr/libx32',
   '/usr/libexec',
-];
-
-/**
- * Host paths no bind mount may show, whatever the allowed roots say: the root itself, the
- * host's configuration and credentials, kernel interfaces, and engine state and sockets. A
- * source inside one of these, or one that contains one (a bind of /var shows /var/run), is
- * refused.
- */
-export const DENIED_SOURCES = [
-  '/etc',
-  '/proc',
-  '/sys',
-  '/dev',
-  '/boot',
-  '/root',
-  '/run',
-  '/var/run',
-  '/var/lib/docker',
-  '/var/lib/containerd',
-  '/var/lib/containers',
 ];
 
 function inside(path: string, root: string): boolean {
@@ -110,27 +95,6 @@ export interface MountContext {
   privateDirs: string[];
   /** Host directory of a named volume, creating the volume when it does not exist. */
   volumeDir: (name: string) => Promise<string>;
-}
-
-/** Why a bind source (its real path) may not be mounted; undefined when it may. */
-export function bindSourceProblem(
-  given: string,
-  source: string,
-  context: Pick<MountContext, 'allowedRoots' | 'privateDirs'>,
-): string | undefined {
-  if (context.allowedRoots.length === 0) {
-    return 'bind mounts are disabled: create the driver with allowedRoots to allow sources under them';
-  }
-  if (!context.allowedRoots.some((root) => inside(source, root))) {
-    return `bind source '${given}' resolves to '${source}', outside the allowed roots (${context.allowedRoots.join(', ')})`;
-  }
-  const denied = [...DENIED_SOURCES, ...context.privateDirs].find(
-    (path) => source === '/' || inside(source, path) || inside(path, source),
-  );
-  if (denied !== undefined) {
-    return `bind source '${given}' resolves to '${source}', which is or holds '${denied}': host system, engine and driver state directories are never mounted`;
-  }
-  return undefined;
 }
 
 /**

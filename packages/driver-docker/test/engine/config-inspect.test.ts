@@ -7,8 +7,12 @@ import { DockerDriver } from '../../src/index.js';
 import { describeEngine, docker, IMAGE, shell, useSession } from '../support/engine.js';
 
 describeEngine('config mapping, verified by inspecting the engine', () => {
-  const { driver, session } = useSession('mapping', { labels: { team: 'berth-tests' } });
   const hostDir = mkdtempSync(join(tmpdir(), 'berth-bind-'));
+  // Bind mounts need an allowed root: none are allowed by default.
+  const { driver, session } = useSession('mapping', {
+    labels: { team: 'berth-tests' },
+    allowedRoots: [hostDir],
+  });
   writeFileSync(join(hostDir, 'hello.txt'), 'from the host\n', { mode: 0o644 });
   // Readable by the container's unprivileged user; mkdtemp makes it 0700.
   chmodSync(hostDir, 0o755);

@@ -7,8 +7,8 @@ import { afterAll, expect, it } from 'vitest';
 import { describeEngine, shell, useSession } from '../support/engine.js';
 
 describeEngine('logs from a real engine', () => {
-  const { driver, session } = useSession('logs');
   const hostDir = mkdtempSync(join(tmpdir(), 'berth-logs-'));
+  const { driver, session } = useSession('logs', { allowedRoots: [hostDir] });
   chmodSync(hostDir, 0o755);
   afterAll(() => rmSync(hostDir, { recursive: true, force: true }));
 

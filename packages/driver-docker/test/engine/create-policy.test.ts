@@ -1,0 +1,158 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigurationError, NetworkNotFoundError } from '@berth/core';
+import { afterAll, expect, it } from 'vitest';
+import { describeEngine, docker, IMAGE, shell, useSession } from '../support/engine.js';
+
+/*
+ * What a config may ask of the engine. Before, the engine took all of it: binds of /, /etc and
+ * the engine's own socket; the host's network stack or another container's; another session's
+ * volume (or one Berth never made), read as if it were the container's own.
+ */
+
+let cases = 0;
+function marker(): Record<string, string> {
+  cases += 1;
+  return { 'berth-test.case': `policy-${process.pid}-${cases}-${Date.now()}` };
+}
+
+async function containersMarked(labels: Record<string, string>): Promise<number> {
+  const [[key, value]] = Object.entries(labels) as [[string, string]];
+  const found = await docker.listContainers({ all: true, filters: { label: [`${key}=${value}`] } });
+  return found.length;
+}
+
+async function refused(promise: Promise<unknown>): Promise<ConfigurationError> {
+  const error = await promise.then(
+    () => new Error('expected a ConfigurationError, the call succeeded'),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConfigurationError);
+  return error as ConfigurationError;
+}
+
+const volumeExists = (name: string) =>
+  docker
+    .getVolume(name)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
+
+describeEngine('Docker driver create policy on a real engine', () => {
+  const root = mkdtempSync(join(tmpdir(), 'berth-allowed-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const plain = useSession('policy');
+  const everywhere = useSession('policy-roots', { allowedRoots: ['/'] });
+  const bridged = useSession('policy-bridge', { allowNetworks: ['bridge'] });
+  const inRoot = useSession('policy-in-root', { allowedRoots: [root] });
+
+  it('allows no bind mount by default, and never the host root, /etc or the engine socket', async () => {
+    const labels = marker();
+    expect(
+      (
+        await refused(
+          plain.driver.createContainer(
+            shell(plain.session, 'true', {
+              labels,
+              volumes: [{ type: 'bind', source: root, target: '/data' }],
+            }),
+          ),
+        )
+      ).message,
+    ).toContain('allowedRoots');
+    for (const source of [
+      '/',
+      '/etc',
+      '/var/run/docker.sock',
+      '/run/docker.sock',
+      '/var/lib/docker',
+      '/root',
+      '/proc',
+    ]) {
+      const error = await refused(
+        everywhere.driver.createContainer(
+          shell(everywhere.session, 'true', {
+            labels,
+            volumes: [{ type: 'bind', source, target: '/data' }],
+          }),
+        ),
+      );
+      expect(error.issues[0]?.path).toEqual(['volumes', 0, 'source']);
+    }
+    expect(await containersMarked(labels)).toBe(0);
+    // Inside an allowed root, it mounts.
+    const { id } = await inRoot.driver.createContainer(
+      shell(inRoot.session, 'ls /data', {
+        volumes: [{ type: 'bind', source: root, target: '/data' }],
+      }),
+    );
+    expect(id).toBeTruthy();
+  });
+
+  it("refuses the host's network, another container's and networks Berth did not make", async () => {
+    const labels = marker();
+    const other = await plain.driver.createContainer(shell(plain.session, 'sleep 300'));
+    for (const network of ['host', `container:${other.id}`, 'bridge']) {
+      const error = await refused(
+        plain.driver.createContainer(shell(plain.session, 'true', { labels, network })),
+      );
+      expect(error.issues[0]?.path).toEqual(['network']);
+    }
+    await expect(
+      plain.driver.createContainer(shell(plain.session, 'true', { labels, network: 'berth-nope' })),
+    ).rejects.toBeInstanceOf(NetworkNotFoundError);
+    expect(await containersMarked(labels)).toBe(0);
+    // Listed by name, a foreign network is allowed; a network of Berth's always is.
+    const onBridge = await bridged.driver.createContainer(
+      shell(bridged.session, 'true', { network: 'bridge' }),
+    );
+    expect((await docker.getContainer(onBridge.id).inspect()).HostConfig.NetworkMode).toBe(
+      'bridge',
+    );
+    const net = await plain.driver.createNetwork({
+      name: `${plain.session}-own`,
+      sessionId: plain.session,
+    });
+    expect(
+      (await plain.driver.createContainer(shell(plain.session, 'true', { network: net.name }))).id,
+    ).toBeTruthy();
+  });
+
+  it("mounts no other session's volume, nor one Berth never made", async () => {
+    const labels = marker();
+    const theirs = `${plain.session}-theirs`;
+    await plain.driver.createVolume({ name: theirs, sessionId: `${plain.session}-owner` });
+    const foreign = `${plain.session}-foreign`;
+    await docker.createVolume({ Name: foreign });
+    try {
+      for (const source of [theirs, foreign]) {
+        const error = await refused(
+          plain.driver.createContainer(
+            shell(plain.session, 'cat /data/*', { labels, volumes: [{ source, target: '/data' }] }),
+          ),
+        );
+        expect(error.message).toContain('another session');
+      }
+      expect(await containersMarked(labels)).toBe(0);
+    } finally {
+      await docker.getVolume(foreign).remove();
+      await plain.driver.cleanup({ sessionId: `${plain.session}-owner` });
+    }
+  });
+
+  it('removes the volume it made when the container cannot be made after all', async () => {
+    const fresh = `${plain.session}-fresh`;
+    await expect(
+      plain.driver.createContainer({
+        sessionId: plain.session,
+        image: `${IMAGE}-missing`,
+        command: ['true'],
+        volumes: [{ source: fresh, target: '/data' }],
+      }),
+    ).rejects.toThrow();
+    expect(await volumeExists(fresh)).toBe(false);
+  });
+});
