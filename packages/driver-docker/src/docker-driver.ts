@@ -69,6 +69,11 @@ import {
   stampToSince,
 } from './log-demux.js';
 import { logQuery } from './log-query.js';
+import {
+  INTERNAL_BRIDGE_OPTIONS,
+  type NetworkCalls,
+  probeInternalIsolation,
+} from './network-isolation.js';
 import { type EngineStats, toContainerStats } from './stats.js';
 
 /** dockerode's connection options, as the Docker driver accepts them. */
@@ -226,6 +231,8 @@ export class DockerDriver implements ContainerDriver {
   readonly #init: boolean;
   readonly #allowRoot: boolean;
   readonly #policy: CreatePolicy;
+  /** What the internal-network probe found (see network-isolation.ts). */
+  #isolation: { isolated: boolean; reason?: string } | undefined;
   readonly #startedAt = Date.now();
   #client: Promise<EngineClient> | undefined;
   #capabilities: Promise<DriverCapabilities> | undefined;
@@ -345,10 +352,18 @@ export class DockerDriver implements ContainerDriver {
     this.#capabilities ??= this.#call<EngineInfo>(
       { method: 'GET', path: '/info' },
       { kind: 'engine' },
-    ).then(capabilitiesFromInfo, (error: unknown) => {
-      this.#capabilities = undefined;
-      throw error;
-    });
+    ).then(
+      async (info) => {
+        const caps = capabilitiesFromInfo(info);
+        // Isolation is claimed only where an internal network was seen to keep the host off.
+        this.#isolation = await probeInternalIsolation(this.#networkCalls());
+        return { ...caps, networks: this.#isolation.isolated ? 'isolated' : 'logical' } as const;
+      },
+      (error: unknown) => {
+        this.#capabilities = undefined;
+        throw error;
+      },
+    );
     const caps = await raceAbort(this.#capabilities, options.signal);
     return { ...caps };
   }
@@ -950,10 +965,46 @@ export class DockerDriver implements ContainerDriver {
     return reply.Volumes ?? [];
   }
 
+  /** The three calls the isolation probe makes, through the same door as every other. */
+  #networkCalls(): NetworkCalls {
+    return {
+      create: (body) =>
+        this.#call<{ Id: string }>(
+          { method: 'POST', path: '/networks/create', body },
+          { kind: 'network', op: 'create', id: String(body.Name) },
+        ),
+      inspect: (id) =>
+        this.#call<EngineNetwork>(
+          { method: 'GET', path: `/networks/${encodeURIComponent(id)}` },
+          { kind: 'network', op: 'other', id },
+        ),
+      remove: (id) =>
+        this.#call<void>(
+          { method: 'DELETE', path: `/networks/${encodeURIComponent(id)}` },
+          { kind: 'network', op: 'remove', id },
+        ),
+    };
+  }
+
   async createNetwork(input: NetworkConfigInput, options: OperationOptions = {}): Promise<Network> {
     const { signal } = options;
     signal?.throwIfAborted();
     const config = parseInput(NetworkConfigSchema, input, 'network configuration');
+    if (config.internal) {
+      const caps = await this.capabilities({ signal });
+      if (caps.networks !== 'isolated' && this.enforcement === 'strict') {
+        throw new UnsupportedFeatureError(
+          [
+            {
+              feature: 'networks',
+              path: 'internal',
+              reason: `internal networks would not keep the host off them here: ${this.#isolation?.reason ?? 'not verified'}`,
+            },
+          ],
+          "Run the driver next to the engine (its bridges must be on this host to be checked), create the network with internal: false, or use enforcement: 'best-effort'.",
+        );
+      }
+    }
     const labels = berthLabels(this.#labels, config.labels, {
       sessionId: config.sessionId,
       tenantId: config.tenantId,
@@ -967,6 +1018,8 @@ export class DockerDriver implements ContainerDriver {
           CheckDuplicate: true,
           Driver: 'bridge',
           Internal: config.internal,
+          // No address on the host's side of an internal bridge: the host is not on it.
+          ...(config.internal ? { Options: INTERNAL_BRIDGE_OPTIONS } : {}),
           Labels: labels,
         },
         signal,

@@ -80,13 +80,34 @@ describe('DockerDriver with an injected client', () => {
     expect(calls).toEqual([]);
   });
 
+  it('claims isolated networks only where the probe saw the host kept off an internal one', async () => {
+    // A bridge that is not on this host cannot be checked from here.
+    const { docker } = fakeEngine({
+      'GET /info': info,
+      'POST /networks/create': { Id: 'f'.repeat(64) },
+      [`GET /networks/${'f'.repeat(64)}`]: { Id: 'f'.repeat(64), Options: {} },
+      [`DELETE /networks/${'f'.repeat(64)}`]: '',
+    });
+    const driver = new DockerDriver({ docker });
+    expect((await driver.capabilities()).networks).toBe('logical');
+    const error = await driver
+      .createNetwork({ name: 'inner', internal: true })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsupportedFeatureError);
+    expect(String((error as Error).message)).toContain('not on this host');
+  });
+
   it('fails closed on a disk limit the storage driver cannot enforce', async () => {
     const { docker, calls } = fakeEngine({ 'GET /info': info });
     const driver = new DockerDriver({ docker });
     await expect(
       driver.createContainer({ sessionId: 's', image: 'img', resources: { disk: 10 } }),
     ).rejects.toBeInstanceOf(UnsupportedFeatureError);
-    expect(calls.map((c) => c.path)).toEqual(['/info']);
+    // Only the capability probe ran (the engine's /info, then the internal-network probe,
+    // which this fake engine fails): nothing was created.
+    const paths = calls.map((c) => c.path);
+    expect(paths[0]).toBe('/info');
+    expect(paths.filter((p) => p === '/containers/create' || p === '/volumes/create')).toEqual([]);
   });
 
   it('under best-effort, creates without the limit and records it on the container', async () => {

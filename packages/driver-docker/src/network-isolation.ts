@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+
+/*
+ * An `internal` network of the engine filters forwarding, not traffic to the host itself: with
+ * the bridge holding an address, a container reaches the host's listeners on it (and on
+ * docker0's), with or without the engine's iptables rules. A bridge made with
+ * `inhibit_ipv4` holds no address, so the host is not on the network at all; containers on it
+ * still reach each other.
+ */
+
+/** The bridge options of an internal network. */
+export const INTERNAL_BRIDGE_OPTIONS = { 'com.docker.network.bridge.inhibit_ipv4': 'true' };
+
+export interface NetworkCalls {
+  create(body: Record<string, unknown>): Promise<{ Id: string }>;
+  inspect(id: string): Promise<{ Id: string; Options?: Record<string, string> | null }>;
+  remove(id: string): Promise<void>;
+}
+
+/** The host interface of a bridge network, as the engine names it. */
+export function bridgeInterface(network: {
+  Id: string;
+  Options?: Record<string, string> | null;
+}): string {
+  return network.Options?.['com.docker.network.bridge.name'] ?? `br-${network.Id.slice(0, 12)}`;
+}
+
+/**
+ * Whether an internal network made as the driver makes one keeps the host off it: its bridge is
+ * on this host (an engine elsewhere cannot be checked from here) and holds no IPv4 address.
+ * Any failure is a no: isolation is claimed only where it was seen.
+ */
+export async function probeInternalIsolation(
+  calls: NetworkCalls,
+): Promise<{ isolated: boolean; reason?: string }> {
+  let id: string | undefined;
+  try {
+    ({ Id: id } = await calls.create({
+      Name: `berth-probe-${randomBytes(6).toString('hex')}`,
+      Driver: 'bridge',
+      Internal: true,
+      Options: INTERNAL_BRIDGE_OPTIONS,
+      Labels: { 'berth.probe': 'true' },
+    }));
+    const bridge = bridgeInterface(await calls.inspect(id));
+    if (!existsSync(`/sys/class/net/${bridge}`)) {
+      return {
+        isolated: false,
+        reason: `the bridge ${bridge} is not on this host: cannot check it`,
+      };
+    }
+    const ipv4 = (networkInterfaces()[bridge] ?? []).filter((a) => a.family === 'IPv4');
+    if (ipv4.length > 0) {
+      return { isolated: false, reason: `the bridge ${bridge} holds ${ipv4[0]?.address}` };
+    }
+    return { isolated: true };
+  } catch (error) {
+    return {
+      isolated: false,
+      reason: `cannot probe an internal network: ${(error as Error).message}`,
+    };
+  } finally {
+    if (id !== undefined) await calls.remove(id).catch(() => undefined);
+  }
+}
