@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import {
   CONTRACT_VERSION,
@@ -9,6 +10,7 @@ import {
   ContainerFilterSchema,
   type ContainerInstance,
   ContainerNotFoundError,
+  ContainerRemoveError,
   type ContainerStats,
   checkEnforcement,
   type DriverCapabilities,
@@ -75,6 +77,15 @@ import {
   probeInternalIsolation,
 } from './network-isolation.js';
 import { type EngineStats, toContainerStats } from './stats.js';
+
+/** The engine's answer to a remove while another remove of the same container runs. */
+function removalInProgress(error: unknown): boolean {
+  const cause = (error as { cause?: unknown }).cause;
+  return (
+    statusOf(cause) === 409 &&
+    /removal of container .* is already in progress/i.test(String((cause as Error)?.message ?? ''))
+  );
+}
 
 /** dockerode's connection options, as the Docker driver accepts them. */
 export type DockerConnectionOptions = Pick<
@@ -387,7 +398,11 @@ export class DockerDriver implements ContainerDriver {
       sessionId: config.sessionId,
       tenantId: config.tenantId,
     };
-    const labels = berthLabels(this.#labels, config.labels, { ...ownership, unenforced });
+    const token = randomUUID();
+    const labels = {
+      ...berthLabels(this.#labels, config.labels, { ...ownership, unenforced }),
+      [LABEL.create]: token,
+    };
     const body = toCreateOptions(config, {
       labels,
       applyDisk: caps.disk,
@@ -441,6 +456,9 @@ export class DockerDriver implements ContainerDriver {
       this.#managed.add(created.Id);
       return toInstance(await this.#inspectOrThrow(created.Id, signal));
     } catch (error) {
+      // Aborted or failed once the request may have reached the engine: whatever it made for
+      // this call goes, found by the call's own label (no signal: the caller's has fired).
+      await this.#removeMadeBy(token);
       for (const name of made) {
         await this.#call(
           { method: 'DELETE', path: `/volumes/${encodeURIComponent(name)}` },
@@ -523,9 +541,34 @@ export class DockerDriver implements ContainerDriver {
         },
         { kind: 'container', op: 'remove', id },
       );
+    } catch (error) {
+      // Another remove of it is under way: the outcome both asked for, once it is gone.
+      if (!removalInProgress(error)) throw error;
+      await this.#untilGone(id, options.signal);
     } finally {
       this.#managed.delete(id);
     }
+  }
+
+  /** Waits (bounded) until the engine no longer knows the container. */
+  async #untilGone(id: string, signal: AbortSignal | undefined): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      signal?.throwIfAborted();
+      try {
+        await this.#call(
+          { method: 'GET', path: this.#path(id, '/json'), signal },
+          { kind: 'container', op: 'other', id },
+        );
+      } catch (error) {
+        if (error instanceof ContainerNotFoundError) return;
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new ContainerRemoveError(id, 'another removal of it did not finish within 30 s', {
+      retryable: true,
+    });
   }
 
   async getContainer(
@@ -897,6 +940,39 @@ export class DockerDriver implements ContainerDriver {
       throw new ConflictError(`Volume ${config.name} already exists and belongs to something else`);
     }
     return toVolume(volume);
+  }
+
+  /**
+   * Removes every container one create call made (see LABEL.create). Looked up again a moment
+   * later: an engine may finish a create whose client has already gone.
+   */
+  async #removeMadeBy(token: string): Promise<void> {
+    for (const delay of [0, 200, 600]) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      await this.#removeMadeOnce(token);
+    }
+  }
+
+  async #removeMadeOnce(token: string): Promise<void> {
+    try {
+      const made = await this.#call<EngineContainerSummary[]>(
+        {
+          method: 'GET',
+          path: '/containers/json',
+          query: { all: true, filters: labelFilter([`${LABEL.create}=${token}`]) },
+        },
+        { kind: 'engine' },
+      );
+      for (const container of made) {
+        await this.#call(
+          { method: 'DELETE', path: this.#path(container.Id), query: { force: true, v: true } },
+          { kind: 'container', op: 'remove', id: container.Id },
+        ).catch(() => undefined);
+        this.#managed.delete(container.Id);
+      }
+    } catch {
+      // The engine is unreachable: cleanup({ sessionId }) finds it later by its session label.
+    }
   }
 
   /** A volume's labels; undefined when there is no such volume. */

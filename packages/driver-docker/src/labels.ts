@@ -16,6 +16,8 @@ export const LABEL = {
   driver: 'berth.driver',
   driverVersion: 'berth.driver-version',
   unenforced: 'berth.unenforced',
+  /** One per create call: finds what a create made when its caller never heard back. */
+  create: 'berth.create',
 } as const;
 
 export interface Ownership {
