@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ValidationIssue } from './errors.js';
 import { nulByteIssues, unshadowed } from './nul-bytes.js';
+import { plainData, withoutSignal } from './plain-data.js';
 import { ExecOptionsSchema } from './schemas.js';
 import type { ExecCallOptions } from './types.js';
 import { userSpecProblem } from './user-spec.js';
@@ -23,7 +24,8 @@ export function parseExecOptions(
   options: ExecCallOptions = {},
   validation: ExecValidationOptions = {},
 ): z.output<typeof ExecOptionsSchema> {
-  const { signal: _signal, ...rest } = options;
+  const { signal: _signal, ...unread } = withoutSignal(options, 'exec options');
+  const rest = plainData<Record<string, unknown>>(unread, 'exec options');
   const parsed = ExecOptionsSchema.safeParse(rest);
   // The parsed copy, when there is one, is what the driver will use: check that very copy.
   const subject: Record<string, unknown> = parsed.success ? parsed.data : rest;
@@ -49,7 +51,8 @@ const COMMAND_HINT = "an array with at least the program, e.g. ['sh', '-c', 'ech
  * Validates the command of an exec: a non-empty array of strings, the program first and not
  * empty, no NUL bytes. Returns a copy, for the driver to run instead of the caller's array.
  */
-export function parseExecCommand(command: unknown): string[] {
+export function parseExecCommand(input: unknown): string[] {
+  const command = plainData(input, 'exec command');
   if (!Array.isArray(command) || command.length === 0) {
     const got = Array.isArray(command)
       ? 'an empty array'

@@ -6,6 +6,7 @@ import {
   normalizeCapabilityName,
 } from './linux-capabilities.js';
 import { nulByteIssues, printable, unshadowed } from './nul-bytes.js';
+import { plainData, plainDataIssues, withoutSignal } from './plain-data.js';
 import {
   type ContainerConfig,
   ContainerConfigSchema,
@@ -238,7 +239,7 @@ export function parseInput<S extends z.ZodType>(
   input: unknown,
   what: string,
 ): z.output<S> {
-  const parsed = schema.safeParse(input);
+  const parsed = schema.safeParse(plainData(input, what));
   // The parsed copy, when there is one, is what the driver will use: check that very copy.
   const subject: unknown = parsed.success ? parsed.data : input;
   const nul = nulByteIssues(subject);
@@ -256,7 +257,8 @@ export function parseInput<S extends z.ZodType>(
 export function parseLogOptions(
   options: StreamLogsOptions = {},
 ): z.output<typeof LogOptionsSchema> {
-  const { signal: _signal, follow: _follow, ...query } = options;
+  // The signal is no data: set aside before the rest is read as such.
+  const { signal: _signal, follow: _follow, ...query } = withoutSignal(options, 'log options');
   return parseInput(LogOptionsSchema, query, 'log options');
 }
 
@@ -265,12 +267,16 @@ export function containerConfigIssues(
   input: unknown,
   options: ValidationOptions = {},
 ): { config?: ContainerConfig; issues: ValidationIssue[] } {
+  // Checked and parsed as a plain-data copy; where the input is not plain data is an issue too.
+  const plain = plainDataIssues(input);
+  input = plain.value;
   const parsed = ContainerConfigSchema.safeParse(input);
   const raw = isRecord(input) ? input : {};
   // Later stages run on the parsed config when there is one, so defaults are checked too.
   const subject: Record<string, unknown> = parsed.success ? parsed.data : raw;
   const nul = nulByteIssues(parsed.success ? parsed.data : input);
   const issues = [
+    ...plain.issues,
     ...(parsed.success ? [] : schemaIssues(parsed.error)),
     ...resourceIssues(subject.resources, ['resources']),
     ...nul,

@@ -37,6 +37,7 @@ import {
   parseInput,
   parseLogOptions,
   type RemoveOptions,
+  requireObjectId,
   type StopOptions,
   type StreamLogsOptions,
   UnsupportedFeatureError,
@@ -542,6 +543,7 @@ export class LocalDriver implements ContainerDriver {
 
   async startContainer(id: string, options?: OperationOptions): Promise<void> {
     options?.signal?.throwIfAborted();
+    requireObjectId(id, 'container');
     const key = await this.lockKey(id);
     await this.locks.run(key, async () => {
       const snapshot = await this.require(key);
@@ -559,6 +561,7 @@ export class LocalDriver implements ContainerDriver {
 
   async stopContainer(id: string, options: StopOptions = {}): Promise<void> {
     options.signal?.throwIfAborted();
+    requireObjectId(id, 'container');
     const key = await this.lockKey(id);
     await this.locks.run(key, () => this.stopper.halt(key, options));
   }
@@ -570,6 +573,7 @@ export class LocalDriver implements ContainerDriver {
 
   async restartContainer(id: string, options: StopOptions = {}): Promise<void> {
     options.signal?.throwIfAborted();
+    requireObjectId(id, 'container');
     const key = await this.lockKey(id);
     await this.locks.run(key, async () => {
       await this.stopper.halt(key, options);
@@ -580,6 +584,7 @@ export class LocalDriver implements ContainerDriver {
 
   async removeContainer(id: string, options: RemoveOptions = {}): Promise<void> {
     options.signal?.throwIfAborted();
+    requireObjectId(id, 'container');
     const key = await this.lockKey(id);
     await this.locks.run(key, async () => {
       const snapshot = await this.require(key);
@@ -715,6 +720,7 @@ export class LocalDriver implements ContainerDriver {
   async exec(id: string, command: string[], options: ExecCallOptions = {}): Promise<ExecResult> {
     const { signal } = options;
     signal?.throwIfAborted();
+    requireObjectId(id, 'container');
     const parsedOptions = parseExecOptions(options);
     // A checked copy: the caller's array could change under an exec in flight.
     const argv = parseExecCommand(command);
@@ -875,6 +881,7 @@ export class LocalDriver implements ContainerDriver {
 
   async removeVolume(id: string, options?: OperationOptions): Promise<void> {
     options?.signal?.throwIfAborted();
+    requireObjectId(id, 'volume');
     await this.init();
     const volume = await this.volumes.get(id);
     if (!volume) throw new VolumeNotFoundError(id);
@@ -920,6 +927,7 @@ export class LocalDriver implements ContainerDriver {
 
   async removeNetwork(id: string, options?: OperationOptions): Promise<void> {
     options?.signal?.throwIfAborted();
+    requireObjectId(id, 'network');
     await this.init();
     const network = await this.networks.find(id);
     if (!network) throw new NetworkNotFoundError(id);

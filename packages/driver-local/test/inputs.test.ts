@@ -104,3 +104,25 @@ describe('volumes of other sessions', () => {
     expect(own.sessionId).toBe('owner');
   });
 });
+
+describe('ids', () => {
+  it('answers lookups of what cannot be an id as not found, and refuses changes to it', async () => {
+    const driver = await makeDriver();
+    for (const id of ['', '../x', 'a/b', '\0', 42, null, { id: 'x' }] as never[]) {
+      expect(await driver.getContainer(id)).toBeNull();
+      await expect(driver.getContainerLogs(id)).rejects.toMatchObject({
+        code: 'CONTAINER_NOT_FOUND',
+      });
+      for (const change of [
+        () => driver.startContainer(id),
+        () => driver.stopContainer(id),
+        () => driver.removeContainer(id),
+        () => driver.exec(id, ['true']),
+        () => driver.removeVolume(id),
+        () => driver.removeNetwork(id),
+      ]) {
+        await expect(change()).rejects.toBeInstanceOf(ConfigurationError);
+      }
+    }
+  });
+});
