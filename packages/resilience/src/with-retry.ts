@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type ContainerConfigInput,
   type ContainerDriver,
+  type ContainerInstance,
   type DriverError,
   type DriverMiddleware,
   type DriverOperation,
@@ -81,6 +82,31 @@ function attemptSignal(
   };
 }
 
+/** How long a timed-out create may take to settle (undo or finish) before the next attempt. */
+const CREATE_SETTLE_MS = 2000;
+
+/** How `promise` ended within `ms`: its value or error, or not done. */
+async function settled<T>(
+  promise: Promise<T>,
+  ms: number,
+): Promise<{ done: boolean; value?: T; error?: unknown }> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<{ done: false }>((resolve) => {
+    timer = setTimeout(() => resolve({ done: false }), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        (value) => ({ done: true, value }),
+        (error: unknown) => ({ done: true, error: error ?? new Error('rejected') }),
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The first-attempt arguments of a create: a config carrying a fresh idempotency key. */
 function withIdempotencyKey(args: OperationArgs<'createContainer'>): {
   args: OperationArgs<'createContainer'>;
@@ -120,6 +146,31 @@ async function earlierEffect(
     return found ? { found: true, value: found } : { found: false };
   }
   return { found: false };
+}
+
+/**
+ * After a create was given up on: the container its key names, if one appeared (looked for
+ * again a moment later, as an attempt cut off by its timeout may still be finishing), or none.
+ * When the caller has aborted, a container found is removed rather than returned.
+ */
+async function settleCreate(
+  driver: ContainerDriver,
+  key: string,
+  abandoned: boolean,
+): Promise<ContainerInstance | undefined> {
+  for (const delay of [0, 250, 750]) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    let found: ContainerInstance | undefined;
+    try {
+      [found] = await driver.listContainers({ label: { [IDEMPOTENCY_LABEL]: key } });
+    } catch {
+      return undefined;
+    }
+    if (!found) continue;
+    if (!abandoned) return found;
+    await driver.removeContainer(found.id, { force: true }).catch(() => undefined);
+  }
+  return undefined;
 }
 
 const GONE_AFTER_REMOVE: Partial<Record<DriverOperation, string>> = {
@@ -176,10 +227,19 @@ export function withRetry(options: RetryOptions = {}): DriverMiddleware {
             return earlier.value as OperationResult<Op>;
           }
         }
-        const result = await Promise.race([
-          next(attemptArgs as OperationArgs<Op>),
-          scoped.timedOut,
-        ]);
+        const pending = next(attemptArgs as OperationArgs<Op>);
+        let result: OperationResult<Op>;
+        try {
+          result = await Promise.race([pending, scoped.timedOut]);
+        } catch (error) {
+          // A create cut off by its timeout was told to abort, and a driver may then undo what
+          // it made, or finish anyway: wait (briefly) for which, so the next attempt neither
+          // duplicates it nor hands back a container about to be removed.
+          if (operation !== 'createContainer' || !(error instanceof TimeoutError)) throw error;
+          const late = await settled(pending, CREATE_SETTLE_MS);
+          if (!late.done || late.error !== undefined) throw error;
+          result = late.value as OperationResult<Op>;
+        }
         budget?.onSuccess();
         return result;
       } catch (thrown) {
@@ -228,6 +288,18 @@ export function withRetry(options: RetryOptions = {}): DriverMiddleware {
         },
       });
     } catch (thrown) {
+      // A create given up on may still have happened: the caller gets the container, or, if it
+      // no longer wants one, the container goes. Never one the caller does not know about.
+      // Only where an attempt may have reached the driver with its outcome unknown: a first
+      // attempt refused outright (an invalid config) made nothing.
+      const uncertain = attempts > 1 || !(thrown instanceof NotRetryable);
+      if (operation === 'createContainer' && key && uncertain) {
+        const settled = await settleCreate(call.driver, key, caller?.aborted === true);
+        if (settled) {
+          options.events?.emit('recovered', { operation, attempt: attempts, id: settled.id });
+          return settled as OperationResult<Op>;
+        }
+      }
       if (thrown instanceof NotRetryable) throw thrown.cause;
       if (caller?.aborted || isAbortError(thrown)) throw thrown;
       const error = toDriverError(thrown);
