@@ -35,12 +35,27 @@ export class DriverError extends Error {
   }
 }
 
+/**
+ * An id as a message can show it: callers pass anything (a Symbol would throw in a template),
+ * and a long or odd one is cut and quoted rather than printed raw.
+ */
+function shown(id: unknown): string {
+  if (typeof id === 'string')
+    return id.length <= 128 && /^[\x20-\x7e]*$/.test(id) ? id : JSON.stringify(id.slice(0, 128));
+  if (typeof id === 'symbol') return id.toString();
+  try {
+    return `(${typeof id}) ${String(id).slice(0, 64)}`;
+  } catch {
+    return `(${typeof id})`;
+  }
+}
+
 export class ContainerNotFoundError extends DriverError {
   constructor(
     readonly containerId: string,
     options?: DriverErrorOptions,
   ) {
-    super(`Container not found: ${containerId}`, 'CONTAINER_NOT_FOUND', false, options);
+    super(`Container not found: ${shown(containerId)}`, 'CONTAINER_NOT_FOUND', false, options);
   }
 }
 
@@ -119,7 +134,7 @@ export class VolumeNotFoundError extends DriverError {
     readonly volumeId: string,
     options?: DriverErrorOptions,
   ) {
-    super(`Volume not found: ${volumeId}`, 'VOLUME_NOT_FOUND', false, options);
+    super(`Volume not found: ${shown(volumeId)}`, 'VOLUME_NOT_FOUND', false, options);
   }
 }
 
@@ -158,7 +173,7 @@ export class NetworkNotFoundError extends DriverError {
     readonly networkId: string,
     options?: DriverErrorOptions,
   ) {
-    super(`Network not found: ${networkId}`, 'NETWORK_NOT_FOUND', false, options);
+    super(`Network not found: ${shown(networkId)}`, 'NETWORK_NOT_FOUND', false, options);
   }
 }
 

@@ -88,6 +88,7 @@ export {
   signalOf,
   withSignal,
 } from './operations.js';
+export { callSignal, plainData } from './plain-data.js';
 export {
   BUILTIN_DRIVERS,
   type BuiltinDriverName,

@@ -133,3 +133,24 @@ export function withoutSignal(options: unknown, what: string): Record<string, un
     ]);
   }
 }
+
+/**
+ * The `signal` of a call's options: an AbortSignal or none. Options that are not an object, or
+ * a signal that is not an AbortSignal, is a ConfigurationError (null options mean none).
+ */
+export function callSignal(options: unknown, what: string): AbortSignal | undefined {
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== 'object') {
+    refuse(what, [{ path: [], message: `not plain data: a ${typeof options}`, stage: 'schema' }]);
+  }
+  let signal: unknown;
+  try {
+    signal = (options as { signal?: unknown }).signal;
+  } catch (error) {
+    refuse(what, [
+      { path: ['signal'], message: `reading it threw: ${describe(error)}`, stage: 'schema' },
+    ]);
+  }
+  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  refuse(what, [{ path: ['signal'], message: 'not an AbortSignal', stage: 'schema' }]);
+}

@@ -12,6 +12,7 @@ import {
   ContainerNotFoundError,
   ContainerRemoveError,
   type ContainerStats,
+  callSignal,
   checkEnforcement,
   type DriverCapabilities,
   type DriverHealth,
@@ -786,17 +787,15 @@ export class DockerDriver implements ContainerDriver {
   }
 
   async exec(id: string, command: string[], options: ExecCallOptions = {}): Promise<ExecResult> {
+    const callerSignal = callSignal(options, 'exec options');
     // The checked copies are what runs: the caller's objects could change after the check.
     const argv = parseExecCommand(command);
     const checked = parseExecOptions(options, { allowRoot: this.#allowRoot });
     const timeout = checked.timeout;
     const signal =
       timeout === undefined
-        ? options.signal
-        : AbortSignal.any([
-            ...(options.signal ? [options.signal] : []),
-            AbortSignal.timeout(timeout),
-          ]);
+        ? callerSignal
+        : AbortSignal.any([...(callerSignal ? [callerSignal] : []), AbortSignal.timeout(timeout)]);
     await this.#requireManaged(id, signal);
     const what: EngineOperation = { kind: 'container', op: 'other', id };
     try {

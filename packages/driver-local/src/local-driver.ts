@@ -17,6 +17,7 @@ import {
   ContainerNotFoundError,
   ContainerRemoveError,
   type ContainerStats,
+  callSignal,
   checkEnforcement,
   type DriverCapabilities,
   type DriverHealth,
@@ -37,6 +38,7 @@ import {
   parseInput,
   parseLogOptions,
   type RemoveOptions,
+  isObjectId,
   requireObjectId,
   type StopOptions,
   type StreamLogsOptions,
@@ -718,7 +720,7 @@ export class LocalDriver implements ContainerDriver {
   // ---------------------------------------------------------------- exec, stats, health
 
   async exec(id: string, command: string[], options: ExecCallOptions = {}): Promise<ExecResult> {
-    const { signal } = options;
+    const signal = callSignal(options, 'exec options');
     signal?.throwIfAborted();
     requireObjectId(id, 'container');
     const parsedOptions = parseExecOptions(options);
@@ -1037,6 +1039,8 @@ export class LocalDriver implements ContainerDriver {
 
   /** By id, else by name. */
   private async find(idOrName: string): Promise<ContainerSnapshot | undefined> {
+    // What cannot be an id or a name is none: nothing is read for it.
+    if (!isObjectId(idOrName)) return undefined;
     await this.init();
     if (CONTAINER_ID.test(idOrName)) {
       const snapshot = await loadSnapshot(this.layout, idOrName);
@@ -1051,7 +1055,7 @@ export class LocalDriver implements ContainerDriver {
 
   /** The container id to serialise on: the id itself, found without reading state when it is one. */
   private async lockKey(idOrName: string): Promise<string> {
-    if (CONTAINER_ID.test(idOrName)) return idOrName;
+    if (typeof idOrName === 'string' && CONTAINER_ID.test(idOrName)) return idOrName;
     return (await this.require(idOrName)).record.id;
   }
 
@@ -1060,7 +1064,7 @@ export class LocalDriver implements ContainerDriver {
    * no run state. A container with a healthcheck takes the full path, which resumes its checks.
    */
   private async existingId(idOrName: string): Promise<string> {
-    if (CONTAINER_ID.test(idOrName)) {
+    if (typeof idOrName === 'string' && CONTAINER_ID.test(idOrName)) {
       await this.init();
       const record = readJsonSync<ContainerRecord>(this.layout.containerFile(idOrName));
       if (record && !record.config.healthcheck) return record.id;

@@ -11,6 +11,7 @@ import {
   ContainerRemoveError,
   ContainerStartError,
   type ContainerStats,
+  callSignal,
   checkEnforcement,
   type DriverCapabilities,
   type DriverHealth,
@@ -20,6 +21,7 @@ import {
   type ExecResult,
   formatLogLines,
   type GetLogsOptions,
+  isObjectId,
   type LogLine,
   matchesContainerFilter,
   type Network,
@@ -35,6 +37,7 @@ import {
   parseLogOptions,
   type RemoveOptions,
   ResourceLimitError,
+  requireObjectId,
   type StopOptions,
   type StreamLogsOptions,
   selectLogLines,
@@ -197,7 +200,15 @@ export class MockDriver implements ContainerDriver {
     }
   }
 
-  #get(id: string): MockContainer {
+  /**
+   * The container `id` names. What cannot be an id is not found for a call that only reads,
+   * and a ConfigurationError for one that would change something, as on the real drivers.
+   */
+  #get(id: string, change = false): MockContainer {
+    if (!isObjectId(id)) {
+      if (change) requireObjectId(id, 'container');
+      throw new ContainerNotFoundError(id);
+    }
     const container = this.#containers.get(id) ?? this.#byName(id);
     if (!container) throw new ContainerNotFoundError(id);
     return container;
@@ -450,7 +461,7 @@ export class MockDriver implements ContainerDriver {
 
   startContainer(id: string, options: OperationOptions = {}): Promise<void> {
     return this.#op('startContainer', [id, options], options.signal, () => {
-      const container = this.#get(id);
+      const container = this.#get(id, true);
       if (container.instance.status === 'running') return;
       if (container.plan.notFound !== undefined) {
         throw new ContainerStartError(
@@ -465,13 +476,13 @@ export class MockDriver implements ContainerDriver {
 
   stopContainer(id: string, options: StopOptions = {}): Promise<void> {
     return this.#op('stopContainer', [id, options], options.signal, () =>
-      this.#stop(this.#get(id), options),
+      this.#stop(this.#get(id, true), options),
     );
   }
 
   restartContainer(id: string, options: StopOptions = {}): Promise<void> {
     return this.#op('restartContainer', [id, options], options.signal, async () => {
-      const container = this.#get(id);
+      const container = this.#get(id, true);
       await this.#stop(container, options);
       this.#start(container);
     });
@@ -479,7 +490,7 @@ export class MockDriver implements ContainerDriver {
 
   removeContainer(id: string, options: RemoveOptions = {}): Promise<void> {
     return this.#op('removeContainer', [id, options], options.signal, () => {
-      const container = this.#get(id);
+      const container = this.#get(id, true);
       if (container.instance.status === 'running') {
         if (!options.force) {
           throw new ContainerRemoveError(
@@ -497,6 +508,7 @@ export class MockDriver implements ContainerDriver {
 
   getContainer(id: string, options: OperationOptions = {}): Promise<ContainerInstance | null> {
     return this.#op('getContainer', [id, options], options.signal, () => {
+      if (!isObjectId(id)) return null;
       const container = this.#containers.get(id) ?? this.#byName(id);
       return container ? copy(container.instance) : null;
     });
@@ -569,11 +581,12 @@ export class MockDriver implements ContainerDriver {
     });
   }
 
-  exec(id: string, command: string[], options: ExecCallOptions = {}): Promise<ExecResult> {
-    return this.#op('exec', [id, command, options], options.signal, async () => {
+  async exec(id: string, command: string[], options: ExecCallOptions = {}): Promise<ExecResult> {
+    const signal = callSignal(options, 'exec options');
+    return this.#op('exec', [id, command, options], signal, async () => {
       const argv = parseExecCommand(command);
       const checked = parseExecOptions(options, { allowRoot: this.#allowRoot });
-      const container = this.#get(id);
+      const container = this.#get(id, true);
       if (container.instance.status !== 'running') {
         throw new ConflictError(this.#profile.notRunningMessage(container.instance.id));
       }
@@ -683,6 +696,7 @@ export class MockDriver implements ContainerDriver {
 
   removeVolume(id: string, options: OperationOptions = {}): Promise<void> {
     return this.#op('removeVolume', [id, options], options.signal, () => {
+      requireObjectId(id, 'volume');
       if (!this.#volumes.has(id)) throw new VolumeNotFoundError(id);
       const user = [...this.#containers.values()].find((c) =>
         c.config.volumes.some((v) => v.type === 'volume' && v.source === id),
@@ -730,6 +744,7 @@ export class MockDriver implements ContainerDriver {
 
   removeNetwork(id: string, options: OperationOptions = {}): Promise<void> {
     return this.#op('removeNetwork', [id, options], options.signal, () => {
+      requireObjectId(id, 'network');
       const network = this.#network(id);
       if (!network) throw new NetworkNotFoundError(id);
       const user = [...this.#containers.values()].find(

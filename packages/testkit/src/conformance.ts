@@ -8,6 +8,7 @@ import { errorsGroup } from './groups/errors.js';
 import { execGroup } from './groups/exec.js';
 import { healthGroup } from './groups/health.js';
 import { idempotencyGroup } from './groups/idempotency.js';
+import { inputsGroup } from './groups/inputs.js';
 import { lifecycleGroup } from './groups/lifecycle.js';
 import { logsGroup } from './groups/logs.js';
 import { networksGroup } from './groups/networks.js';
@@ -47,6 +48,7 @@ const GROUPS: GroupDefinition[] = [
   securityGroup,
   capabilityGroup,
   cleanupGroup,
+  inputsGroup,
 ];
 
 /**

@@ -14,7 +14,8 @@ export type ConformanceGroup =
   | 'concurrency'
   | 'security'
   | 'capabilities'
-  | 'cleanup';
+  | 'cleanup'
+  | 'inputs';
 
 export interface ConformanceOptions {
   /** Image every container is created from (drivers that do not pull just record it). */
