@@ -3,25 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError, NetworkNotFoundError } from '@berth/core';
 import { afterAll, expect, it } from 'vitest';
-import { describeEngine, docker, IMAGE, shell, useSession } from '../support/engine.js';
+import {
+  containersMarked,
+  describeEngine,
+  docker,
+  IMAGE,
+  marker,
+  shell,
+  useSession,
+  volumeExists,
+} from '../support/engine.js';
 
 /*
  * What a config may ask of the engine. Before, the engine took all of it: binds of /, /etc and
  * the engine's own socket; the host's network stack or another container's; another session's
  * volume (or one Berth never made), read as if it were the container's own.
  */
-
-let cases = 0;
-function marker(): Record<string, string> {
-  cases += 1;
-  return { 'berth-test.case': `policy-${process.pid}-${cases}-${Date.now()}` };
-}
-
-async function containersMarked(labels: Record<string, string>): Promise<number> {
-  const [[key, value]] = Object.entries(labels) as [[string, string]];
-  const found = await docker.listContainers({ all: true, filters: { label: [`${key}=${value}`] } });
-  return found.length;
-}
 
 async function refused(promise: Promise<unknown>): Promise<ConfigurationError> {
   const error = await promise.then(
@@ -31,15 +28,6 @@ async function refused(promise: Promise<unknown>): Promise<ConfigurationError> {
   expect(error).toBeInstanceOf(ConfigurationError);
   return error as ConfigurationError;
 }
-
-const volumeExists = (name: string) =>
-  docker
-    .getVolume(name)
-    .inspect()
-    .then(
-      () => true,
-      () => false,
-    );
 
 describeEngine('Docker driver create policy on a real engine', () => {
   const root = mkdtempSync(join(tmpdir(), 'berth-allowed-'));

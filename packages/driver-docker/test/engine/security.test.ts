@@ -1,6 +1,15 @@
 import { ConfigurationError } from '@berth/core';
 import { expect, it } from 'vitest';
-import { describeEngine, docker, IMAGE, shell, useSession } from '../support/engine.js';
+import {
+  containersMarked,
+  describeEngine,
+  docker,
+  IMAGE,
+  marker,
+  shell,
+  useSession,
+  volumeExists,
+} from '../support/engine.js';
 
 async function configurationError(promise: Promise<unknown>): Promise<ConfigurationError> {
   const error = await promise.then(
@@ -11,31 +20,6 @@ async function configurationError(promise: Promise<unknown>): Promise<Configurat
   );
   expect(error).toBeInstanceOf(ConfigurationError);
   return error as ConfigurationError;
-}
-
-let cases = 0;
-
-/** A label of its own for one refused create, so what it may have left is counted alone. */
-function marker(): Record<string, string> {
-  cases += 1;
-  return { 'berth-test.case': `${process.pid}-${cases}-${Date.now()}` };
-}
-
-/** Containers on the engine carrying the marker, whoever made them. */
-async function containersMarked(labels: Record<string, string>): Promise<number> {
-  const [[key, value]] = Object.entries(labels) as [[string, string]];
-  const found = await docker.listContainers({ all: true, filters: { label: [`${key}=${value}`] } });
-  return found.length;
-}
-
-async function volumeExists(name: string): Promise<boolean> {
-  return docker
-    .getVolume(name)
-    .inspect()
-    .then(
-      () => true,
-      () => false,
-    );
 }
 
 describeEngine('DockerDriver input security on a real engine', () => {

@@ -70,3 +70,28 @@ export function useSession(
 export function shell(session: string, script: string, extra: Record<string, unknown> = {}) {
   return { sessionId: session, image: IMAGE, command: ['sh', '-c', script], ...extra };
 }
+
+let cases = 0;
+
+/** A label of its own for one refused create, so what it may have left is counted alone. */
+export function marker(): Record<string, string> {
+  cases += 1;
+  return { 'berth-test.case': `${process.pid}-${cases}-${Date.now()}` };
+}
+
+/** Containers on the engine carrying the marker, whoever made them. */
+export async function containersMarked(labels: Record<string, string>): Promise<number> {
+  const [[key, value]] = Object.entries(labels) as [[string, string]];
+  const found = await docker.listContainers({ all: true, filters: { label: [`${key}=${value}`] } });
+  return found.length;
+}
+
+export async function volumeExists(name: string): Promise<boolean> {
+  return docker
+    .getVolume(name)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
+}
