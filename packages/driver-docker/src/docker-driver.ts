@@ -176,6 +176,9 @@ interface EngineContainerSummary {
   State: string;
 }
 
+/** Isolation probes by engine address (see #probeIsolation). */
+const ISOLATION_PROBES = new Map<string, Promise<{ isolated: boolean; reason?: string }>>();
+
 const CONNECTION_KEYS = [
   'socketPath',
   'host',
@@ -368,7 +371,7 @@ export class DockerDriver implements ContainerDriver {
       async (info) => {
         const caps = capabilitiesFromInfo(info);
         // Isolation is claimed only where an internal network was seen to keep the host off.
-        this.#isolation = await probeInternalIsolation(this.#networkCalls());
+        this.#isolation = await this.#probeIsolation();
         return { ...caps, networks: this.#isolation.isolated ? 'isolated' : 'logical' } as const;
       },
       (error: unknown) => {
@@ -1038,6 +1041,21 @@ export class DockerDriver implements ContainerDriver {
       { kind: 'engine' },
     );
     return reply.Volumes ?? [];
+  }
+
+  /**
+   * The isolation probe's answer: once per engine address and process (drivers of one
+   * application share it), once per driver for an injected client.
+   */
+  #probeIsolation(): Promise<{ isolated: boolean; reason?: string }> {
+    if (this.#options.docker) return probeInternalIsolation(this.#networkCalls());
+    const address = JSON.stringify(CONNECTION_KEYS.map((key) => this.#options[key] ?? null));
+    let probe = ISOLATION_PROBES.get(address);
+    if (!probe) {
+      probe = probeInternalIsolation(this.#networkCalls());
+      ISOLATION_PROBES.set(address, probe);
+    }
+    return probe;
   }
 
   /** The three calls the isolation probe makes, through the same door as every other. */
