@@ -9,6 +9,8 @@ import { ConfigurationError, type ValidationIssue } from './errors.js';
  */
 
 const MAX_DEPTH = 16;
+/** More entries than any config needs: a sparse `new Array(1e9)` must not be copied out. */
+const MAX_ENTRIES = 100_000;
 
 type Path = (string | number)[];
 
@@ -56,6 +58,7 @@ class Copier {
       } catch (error) {
         return this.#problem(path, `listing its keys threw: ${describe(error)}`);
       }
+      if (keys.length > MAX_ENTRIES) return this.#problem(path, `more than ${MAX_ENTRIES} keys`);
       const out: Record<string, unknown> = {};
       for (const key of keys) {
         const read = this.#read(object, key, path);
@@ -76,6 +79,9 @@ class Copier {
     }
     const length = this.#read(array, 'length', path);
     if (!length.ok) return OMITTED;
+    if ((length.value as number) > MAX_ENTRIES) {
+      return this.#problem(path, `more than ${MAX_ENTRIES} entries`);
+    }
     return Array.from({ length: length.value as number }, (_, i) => {
       const read = this.#read(array, i, path);
       return read.ok ? this.copy(read.value, [...path, i]) : OMITTED;

@@ -78,6 +78,10 @@ describe('hostile objects', () => {
         }),
       ),
     );
+    // Nothing huge is copied out: a sparse array of a billion entries is refused at once.
+    expect(
+      refusedAt(() => parseContainerConfig({ ...valid, command: new Array(1_000_000_000) })),
+    ).toContainEqual(['command']);
     // An AbortSignal is no data, but options may carry one.
     expect(parseExecOptions({ signal: new AbortController().signal, env: { A: '1' } })).toEqual({
       env: { A: '1' },
