@@ -435,13 +435,14 @@ export class LocalDriver implements ContainerDriver {
           ...(config.tenantId ? { tenantId: config.tenantId } : {}),
         });
       }
-      // The groups of the volumes it mounts, which it joins to share them with its session.
-      const groups: number[] = [];
-      for (const volume of config.volumes) {
-        if (volume.type !== 'volume') continue;
-        const gid = await this.volumes.groupOf(volume.source);
-        if (gid !== undefined && !groups.includes(gid)) groups.push(gid);
-      }
+      // The groups of the volumes it mounts, which it joins to share them with its session
+      // (one per mount, in the order of config.volumes and of mounts; none for a bind).
+      const mountGroups = await Promise.all(
+        config.volumes.map((v) =>
+          v.type === 'volume' ? this.volumes.groupOf(v.source) : undefined,
+        ),
+      );
+      const groups = [...new Set(mountGroups.filter((g): g is number => g !== undefined))];
       const record = recordFor(id, user, groups);
       const workDir = this.layout.workDir(id);
       // Synchronous: a handful of metadata operations on local files, each far cheaper than a
@@ -455,12 +456,11 @@ export class LocalDriver implements ContainerDriver {
         chownSync(workDir, user.uid, user.gid);
         // A volume made before volumes had groups of their own: an empty one still goes to its
         // first user, as it used to.
-        for (const mount of mounts) {
-          if (mount.readOnly || !mount.source.startsWith(this.layout.volumes)) continue;
-          const volume = mount.source.slice(this.layout.volumes.length + 1).split('/')[0] ?? '';
-          if ((await this.volumes.groupOf(volume)) !== undefined) continue;
+        mounts.forEach((mount, index) => {
+          if (mount.readOnly || config.volumes[index]?.type !== 'volume') return;
+          if (mountGroups[index] !== undefined) return;
           if (readdirSync(mount.source).length === 0) chownSync(mount.source, user.uid, user.gid);
-        }
+        });
       }
       if (fromSpare) {
         const draft = join(this.layout.containerDir(id), SPARE_CONTENTS.recordDraft);

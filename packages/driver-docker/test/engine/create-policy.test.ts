@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigurationError, NetworkNotFoundError } from '@berth/core';
+import { NetworkNotFoundError } from '@berth/core';
 import { afterAll, expect, it } from 'vitest';
 import {
+  configurationError,
   containersMarked,
   describeEngine,
   docker,
@@ -20,15 +21,6 @@ import {
  * volume (or one Berth never made), read as if it were the container's own.
  */
 
-async function refused(promise: Promise<unknown>): Promise<ConfigurationError> {
-  const error = await promise.then(
-    () => new Error('expected a ConfigurationError, the call succeeded'),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConfigurationError);
-  return error as ConfigurationError;
-}
-
 describeEngine('Docker driver create policy on a real engine', () => {
   const root = mkdtempSync(join(tmpdir(), 'berth-allowed-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -41,7 +33,7 @@ describeEngine('Docker driver create policy on a real engine', () => {
     const labels = marker();
     expect(
       (
-        await refused(
+        await configurationError(
           plain.driver.createContainer(
             shell(plain.session, 'true', {
               labels,
@@ -60,7 +52,7 @@ describeEngine('Docker driver create policy on a real engine', () => {
       '/root',
       '/proc',
     ]) {
-      const error = await refused(
+      const error = await configurationError(
         everywhere.driver.createContainer(
           shell(everywhere.session, 'true', {
             labels,
@@ -84,7 +76,7 @@ describeEngine('Docker driver create policy on a real engine', () => {
     const labels = marker();
     const other = await plain.driver.createContainer(shell(plain.session, 'sleep 300'));
     for (const network of ['host', `container:${other.id}`, 'bridge']) {
-      const error = await refused(
+      const error = await configurationError(
         plain.driver.createContainer(shell(plain.session, 'true', { labels, network })),
       );
       expect(error.issues[0]?.path).toEqual(['network']);
@@ -117,7 +109,7 @@ describeEngine('Docker driver create policy on a real engine', () => {
     await docker.createVolume({ Name: foreign });
     try {
       for (const source of [theirs, foreign]) {
-        const error = await refused(
+        const error = await configurationError(
           plain.driver.createContainer(
             shell(plain.session, 'cat /data/*', { labels, volumes: [{ source, target: '/data' }] }),
           ),

@@ -1,6 +1,6 @@
-import { ConfigurationError } from '@berth/core';
 import { expect, it } from 'vitest';
 import {
+  configurationError,
   containersMarked,
   describeEngine,
   docker,
@@ -10,17 +10,6 @@ import {
   useSession,
   volumeExists,
 } from '../support/engine.js';
-
-async function configurationError(promise: Promise<unknown>): Promise<ConfigurationError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a ConfigurationError, the call succeeded');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConfigurationError);
-  return error as ConfigurationError;
-}
 
 describeEngine('DockerDriver input security on a real engine', () => {
   const { driver, session } = useSession('security');

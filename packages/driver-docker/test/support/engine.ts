@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { engineAddress, pingDockerEngine } from '@berth/core';
+import { ConfigurationError, engineAddress, pingDockerEngine } from '@berth/core';
 import Dockerode from 'dockerode';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerDriver, type DockerDriverOptions } from '../../src/index.js';
 
 export const IMAGE = process.env.BERTH_TEST_IMAGE ?? 'berth-test/busybox:latest';
@@ -94,4 +94,16 @@ export async function volumeExists(name: string): Promise<boolean> {
       () => true,
       () => false,
     );
+}
+
+/** The ConfigurationError a call rejects with; fails the test if it succeeds or fails otherwise. */
+export async function configurationError(promise: Promise<unknown>): Promise<ConfigurationError> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected a ConfigurationError, the call succeeded');
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConfigurationError);
+  return error as ConfigurationError;
 }
