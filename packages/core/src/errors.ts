@@ -273,6 +273,36 @@ export class ConflictError extends DriverError {
   }
 }
 
+/**
+ * A log stream could not deliver every line: the backend dropped lines before they were read
+ * (the engine rotated its log files away under a slow reader, or the file was truncated). Lines
+ * yielded before this error are complete and in order; nothing after the gap is silently skipped.
+ */
+export class LogLinesLostError extends DriverError {
+  constructor(
+    readonly containerId: string,
+    /** Time of the last line delivered before the gap (undefined: none had been). */
+    readonly lastDelivered: Date | undefined,
+    /** Time of the oldest line the backend still holds after the gap: pass it as `since` to go on. */
+    readonly resumeSince: Date | undefined,
+    reason: string,
+    options?: DriverErrorOptions,
+  ) {
+    super(
+      `Log lines of container ${shown(containerId)} were lost${
+        lastDelivered ? ` after ${lastDelivered.toISOString()}` : ''
+      }: ${reason}. The lines already delivered are intact; ${
+        resumeSince
+          ? `to go on, stream again with { since: error.resumeSince } (${resumeSince.toISOString()})`
+          : 'stream again to read what the log still holds'
+      }, or read faster / keep more log (larger rotation limits).`,
+      'LOG_LINES_LOST',
+      false,
+      options,
+    );
+  }
+}
+
 /** One thing a configuration asked for that the driver cannot enforce on this host. */
 export interface UnsupportedFeature {
   /** Capability name, e.g. `memory` or `readOnlyRootfs`. */

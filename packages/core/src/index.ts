@@ -36,6 +36,7 @@ export {
   isDriverError,
   isRetryableError,
   isTransportError,
+  LogLinesLostError,
   NetworkCreationError,
   NetworkError,
   NetworkNotFoundError,

@@ -1,4 +1,4 @@
-import type { ContainerConfig } from '@berth/core';
+import { ConfigurationError, type ContainerConfig, plainData } from '@berth/core';
 import type Dockerode from 'dockerode';
 
 const MB = 1024 * 1024;
@@ -10,6 +10,8 @@ export interface MappingOptions {
   applyDisk: boolean;
   /** `null` keeps the engine's default log driver. */
   logDriver: string | null;
+  /** The log driver's options; ignored without a log driver. */
+  logOptions?: Record<string, string>;
   /** Run the engine's init as PID 1. */
   init: boolean;
 }
@@ -67,7 +69,7 @@ export function toCreateOptions(
     hostConfig.StorageOpt = { size: `${resources.disk}M` };
   }
   if (options.logDriver !== null) {
-    hostConfig.LogConfig = { Type: options.logDriver, Config: {} };
+    hostConfig.LogConfig = { Type: options.logDriver, Config: { ...options.logOptions } };
   }
 
   const body: Dockerode.ContainerCreateOptions = {
@@ -96,4 +98,32 @@ export function toCreateOptions(
     };
   }
   return body;
+}
+
+/** The `logOptions` driver option, checked once when the driver is made. */
+export function parseLogDriverOptions(
+  input: unknown,
+  logDriver: string | null,
+): Record<string, string> {
+  if (input === undefined) return {};
+  const options = plainData<Record<string, unknown>>(input, 'logOptions');
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ConfigurationError(
+      "logOptions must be an object of strings, e.g. { 'max-size': '10m', 'max-file': '3' }",
+    );
+  }
+  if (logDriver === null && Object.keys(options).length > 0) {
+    throw new ConfigurationError(
+      'logOptions need a logDriver: with logDriver: null the engine default and its options apply',
+    );
+  }
+  const bad = Object.entries(options).filter(
+    ([key, value]) => !/^[a-z0-9][a-z0-9._-]{0,63}$/i.test(key) || typeof value !== 'string',
+  );
+  if (bad.length > 0) {
+    throw new ConfigurationError(
+      `logOptions: ${bad.map(([key]) => JSON.stringify(key)).join(', ')} must be option names (letters, digits, '.', '_', '-') with string values`,
+    );
+  }
+  return options as Record<string, string>;
 }

@@ -50,7 +50,7 @@ import {
 import type Dockerode from 'dockerode';
 import { raceAbort } from './abort.js';
 import { capabilitiesFromInfo, type EngineInfo } from './capabilities.js';
-import { toCreateOptions } from './config-mapping.js';
+import { parseLogDriverOptions, toCreateOptions } from './config-mapping.js';
 import { type CreatePolicy, checkBindMounts, checkNetwork } from './create-policy.js';
 import { EngineClient, type EngineRequest } from './engine-client.js';
 import { type EngineOperation, mapEngineError, statusOf } from './error-mapping.js';
@@ -71,7 +71,8 @@ import {
   messageStamps,
   stampToSince,
 } from './log-demux.js';
-import { logQuery } from './log-query.js';
+import { type FollowSource, followLog } from './log-follow.js';
+import { engineTime, logQuery } from './log-query.js';
 import {
   INTERNAL_BRIDGE_OPTIONS,
   type NetworkCalls,
@@ -109,6 +110,13 @@ export interface DockerDriverOptions extends DockerConnectionOptions {
    * invalid UTF-8 into U+FFFD) and rotates on its own. `null` keeps the engine's default.
    */
   logDriver?: string | null;
+  /**
+   * The log driver's options (`--log-opt`), e.g. `{ 'max-size': '10m', 'max-file': '3' }` to
+   * bound each container's log on disk. Only with a `logDriver`. A follower slower than the
+   * container's output loses what rotation deletes before it is read; the stream then fails with
+   * a `LogLinesLostError` rather than skipping it.
+   */
+  logOptions?: Record<string, string>;
   /**
    * Run the engine's init (tini) as PID 1, default true. A shell or program as PID 1 ignores
    * SIGTERM unless it handles it, so every stop would wait out its timeout before SIGKILL; and
@@ -243,6 +251,7 @@ export class DockerDriver implements ContainerDriver {
   readonly #options: DockerDriverOptions;
   readonly #labels: Record<string, string>;
   readonly #logDriver: string | null;
+  readonly #logOptions: Record<string, string>;
   readonly #init: boolean;
   readonly #allowRoot: boolean;
   readonly #policy: CreatePolicy;
@@ -271,6 +280,7 @@ export class DockerDriver implements ContainerDriver {
       );
     }
     this.#logDriver = options.logDriver === undefined ? 'local' : options.logDriver;
+    this.#logOptions = parseLogDriverOptions(options.logOptions, this.#logDriver);
     this.#init = options.init ?? true;
     this.#allowRoot = options.allowRoot === true;
     this.#policy = {
@@ -411,6 +421,7 @@ export class DockerDriver implements ContainerDriver {
       labels,
       applyDisk: caps.disk,
       logDriver: this.#logDriver,
+      logOptions: this.#logOptions,
       init: this.#init,
     });
 
@@ -439,19 +450,23 @@ export class DockerDriver implements ContainerDriver {
         );
       }
     }
-    const made: string[] = [];
     try {
       for (const name of missing) {
         await this.#call(
           {
             method: 'POST',
             path: '/volumes/create',
-            body: { Name: name, Labels: berthLabels(this.#labels, {}, ownership) },
+            // The call's label too: a create aborted in flight may still be done by the
+            // engine, and only the label finds it then. (A volume someone else made meanwhile
+            // comes back as it is, without it, and is never removed here.)
+            body: {
+              Name: name,
+              Labels: { ...berthLabels(this.#labels, {}, ownership), [LABEL.create]: token },
+            },
             signal,
           },
           { kind: 'volume', op: 'create', id: name },
         );
-        made.push(name);
       }
       const created = await this.#call<{ Id: string }>(
         { method: 'POST', path: '/containers/create', query: { name: config.name }, body, signal },
@@ -460,15 +475,9 @@ export class DockerDriver implements ContainerDriver {
       this.#managed.add(created.Id);
       return toInstance(await this.#inspectOrThrow(created.Id, signal));
     } catch (error) {
-      // Aborted or failed once the request may have reached the engine: whatever it made for
+      // Aborted or failed once a request may have reached the engine: whatever it made for
       // this call goes, found by the call's own label (no signal: the caller's has fired).
       await this.#removeMadeBy(token);
-      for (const name of made) {
-        await this.#call(
-          { method: 'DELETE', path: `/volumes/${encodeURIComponent(name)}` },
-          { kind: 'volume', op: 'remove', id: name },
-        ).catch(() => undefined);
-      }
       throw error;
     }
   }
@@ -708,41 +717,21 @@ export class DockerDriver implements ContainerDriver {
       await this.#requireManaged(id, signal, 'reads');
       return;
     }
-    const follow = options.follow === true;
     const lines = new LineAssembler();
     try {
       const window = (await this.#tailWindow(id, options)) ?? { options: { ...options, tail: 0 } };
       // Timestamps always: every line carries the time the engine recorded it, and they let
-      // the catch-up read below start exactly where the follow stopped.
-      const first = await this.#logResponse(id, window.options, follow, true, window.since);
+      // a follow resume exactly after the last message delivered.
+      const first = await this.#logResponse(id, window.options, false, true, window.since);
       yield* this.#readLines(first, lines, signal);
-      if (follow && !signal?.aborted) {
-        // When a followed container exits, the engine can end the stream before sending its
-        // last message (an unterminated final line, typically). Once the container has
-        // stopped its log is complete, so read what came after the last message seen.
-        await this.#call(
-          {
-            method: 'POST',
-            path: this.#path(id, '/wait'),
-            query: { condition: 'not-running' },
-            signal,
-          },
-          { kind: 'container', op: 'other', id },
-        );
-        const cursor = lines.cursor;
-        lines.resumeAfter(cursor);
-        // Nothing seen yet: the same window again, which now holds everything there will be.
-        const rest =
-          cursor.stamp === ''
-            ? await this.#logResponse(id, window.options, false, true, window.since)
-            : await this.#logResponse(
-                id,
-                { ...options, tail: undefined },
-                false,
-                true,
-                stampToSince(cursor.stamp),
-              );
-        yield* this.#readLines(rest, lines, signal);
+      if (options.follow === true && !signal?.aborted) {
+        const since = options.since === undefined ? undefined : new Date(options.since).getTime();
+        yield* followLog(this.#followSource(id, signal), lines, {
+          wanted: (stream) => (stream === 'stdout' ? options.stdout : options.stderr) !== false,
+          since: window.since ?? (since === undefined ? undefined : engineTime(since)),
+          sinceMs: since,
+          signal,
+        });
       }
       if (!signal?.aborted) yield* lines.flush();
     } catch (error) {
@@ -750,6 +739,30 @@ export class DockerDriver implements ContainerDriver {
       if (signal?.aborted || isAbortError(error)) return;
       throw mapEngineError(error, { kind: 'container', op: 'other', id });
     }
+  }
+
+  #followSource(id: string, signal: AbortSignal | undefined): FollowSource {
+    return {
+      containerId: id,
+      read: ({ tail, since }) =>
+        this.#stream(
+          {
+            method: 'GET',
+            path: this.#path(id, '/logs'),
+            query: {
+              stdout: true,
+              stderr: true,
+              timestamps: true,
+              follow: false,
+              tail: tail ?? 'all',
+              since,
+            },
+            signal,
+          },
+          { kind: 'container', op: 'other', id },
+        ),
+      running: async () => (await this.#inspectOrThrow(id, signal)).State.Running === true,
+    };
   }
 
   async *#readLines(
@@ -971,6 +984,21 @@ export class DockerDriver implements ContainerDriver {
           { kind: 'container', op: 'remove', id: container.Id },
         ).catch(() => undefined);
         this.#managed.delete(container.Id);
+      }
+      // Volumes after the containers that may mount them.
+      const volumes = await this.#call<{ Volumes: EngineVolume[] | null }>(
+        {
+          method: 'GET',
+          path: '/volumes',
+          query: { filters: labelFilter([`${LABEL.create}=${token}`]) },
+        },
+        { kind: 'engine' },
+      );
+      for (const volume of volumes.Volumes ?? []) {
+        await this.#call(
+          { method: 'DELETE', path: `/volumes/${encodeURIComponent(volume.Name)}` },
+          { kind: 'volume', op: 'remove', id: volume.Name },
+        ).catch(() => undefined);
       }
     } catch {
       // The engine is unreachable: cleanup({ sessionId }) finds it later by its session label.

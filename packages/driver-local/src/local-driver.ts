@@ -695,6 +695,7 @@ export class LocalDriver implements ContainerDriver {
       return;
     }
     yield* followLogs(this.logPaths(cid), parsed, {
+      containerId: cid,
       isRunning: async () => (await loadSnapshot(this.layout, cid))?.status === 'running',
       hold: () => this.pool.hold(),
       ...(signal ? { signal } : {}),

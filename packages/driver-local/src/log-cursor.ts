@@ -36,6 +36,20 @@ export interface CursorOptions {
   maxRecordBytes?: number;
 }
 
+/**
+ * The file is shorter than what was already read from it: it was truncated (or cut by hand),
+ * so records a follower had not read yet may be gone. Mapped to LogLinesLostError by the reader.
+ */
+export class LogFileShrankError extends Error {
+  constructor(
+    readonly path: string,
+    readonly position: number,
+    readonly size: number,
+  ) {
+    super(`log file ${path} shrank to ${size} bytes under a reader at byte ${position}`);
+  }
+}
+
 /*
  * Orders reads across cursors: a cursor that found nothing new after another cursor's read
  * knows that every record older than what that read returned is already in its own file,
@@ -189,6 +203,11 @@ export class LogCursor {
     // peek cuts a rest longer than the cap, so here it is not, and the chunk fits behind it.
     this.buffer.copy(this.buffer, 0, this.parsed, this.data.length);
     const { bytesRead } = await this.handle.read(this.buffer, rest, room, this.position);
+    if (bytesRead === 0 && this.end === undefined) {
+      // Nothing new while following: also the moment a truncation shows.
+      const { size } = await this.handle.stat();
+      if (size < this.position) throw new LogFileShrankError(this.path, this.position, size);
+    }
     this.position += bytesRead;
     this.data = this.buffer.subarray(0, rest + bytesRead);
     this.parsed = 0;

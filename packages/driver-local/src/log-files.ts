@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { LogLine } from '@berth/core';
-import { LogCursor, type LogStream, type StoredLogLine } from './log-cursor.js';
+import { type LogLine, LogLinesLostError } from '@berth/core';
+import { LogCursor, LogFileShrankError, type LogStream, type StoredLogLine } from './log-cursor.js';
 import { parseLogText, timestampMs } from './log-format.js';
 import { type FileRange, firstRecordsSince, lastRecordsStart } from './log-seek.js';
 
@@ -183,6 +183,8 @@ export async function* readLogs(
 }
 
 export interface FollowOptions {
+  /** Named in the error when lines were lost. */
+  containerId: string;
   isRunning: () => Promise<boolean>;
   /** Keeps the process alive while following. */
   hold: () => () => void;
@@ -208,12 +210,28 @@ export async function* followLogs(
     release();
     throw error;
   });
+  let last: Date | undefined;
   try {
     for (;;) {
       if (signal?.aborted) return;
       // Checked before reading: once it has stopped, this last read sees all it wrote.
       const running = await options.isRunning();
-      for await (const line of mergeCursors(cursors, from, signal)) yield toLogLine(line);
+      try {
+        for await (const line of mergeCursors(cursors, from, signal)) {
+          const out = toLogLine(line);
+          last = out.timestamp;
+          yield out;
+        }
+      } catch (error) {
+        if (!(error instanceof LogFileShrankError)) throw error;
+        throw new LogLinesLostError(
+          options.containerId,
+          last,
+          undefined,
+          'its log file was truncated under the reader',
+          { cause: error },
+        );
+      }
       if (!running || signal?.aborted) return;
       const aborted = await new Promise<boolean>((resolve) => {
         const onAbort = () => {

@@ -1,8 +1,9 @@
+import { truncateSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { LogLine } from '@berth/core';
+import { type LogLine, LogLinesLostError } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import { parseLogText, timestampMs } from '../src/log-format.js';
 import { makeDriver, shell, until } from './helpers.js';
@@ -165,6 +166,31 @@ describe('following logs', () => {
     }
     expect(seen).toEqual(['hi']);
     expect((await driver.getContainer(c.id))?.status).toBe('stopped');
+  });
+
+  it('says lines were lost when the log file is truncated under a follower', async () => {
+    const driver = await makeDriver();
+    // 200 lines, a pause in which the test cuts the file, then more lines the follower must
+    // not be left to miss silently (they land before its read position).
+    const c = await driver.createContainer(
+      shell(
+        'i=1; while [ $i -le 200 ]; do echo "line $i"; i=$((i+1)); done; sleep 1; echo after; sleep 1',
+      ),
+    );
+    await driver.startContainer(c.id);
+    const seen: string[] = [];
+    const outcome = await (async () => {
+      for await (const line of driver.streamLogs(c.id, { follow: true, stderr: false })) {
+        seen.push(line.line);
+        if (seen.length === 200)
+          truncateSync(join(driver.stateDir, 'containers', c.id, 'stdout.log'), 0);
+      }
+      return 'ended';
+    })().catch((error: unknown) => error);
+    expect(outcome).toBeInstanceOf(LogLinesLostError);
+    expect((outcome as LogLinesLostError).containerId).toBe(c.id);
+    expect((outcome as LogLinesLostError).lastDelivered).toBeInstanceOf(Date);
+    expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => `line ${i + 1}`));
   });
 });
 

@@ -23,6 +23,7 @@ import {
   type GetLogsOptions,
   isObjectId,
   type LogLine,
+  LogLinesLostError,
   matchesContainerFilter,
   type Network,
   NetworkConfigSchema,
@@ -98,6 +99,8 @@ interface MockContainer {
   config: ContainerConfig;
   plan: Plan;
   logs: LogLine[];
+  /** Lines dropped from the front of `logs` by rotateLogs: absolute index of `logs[0]`. */
+  logBase: number;
   /** Woken on every new log line and state change. */
   watchers: Set<() => void>;
   /** Aborts the current run's pending sleeps when it is stopped or killed. */
@@ -159,6 +162,20 @@ export class MockDriver implements ContainerDriver {
     this.#allowCapabilities = options.allowCapabilities;
     this.#allowRoot = options.allowRoot === true;
     this.#startedAt = this.#clock.now();
+  }
+
+  /**
+   * Drops all but the last `keep` lines of a container's log, as an engine's log rotation does,
+   * so tests can see how their code handles a follower that fell behind: a follow that had not
+   * read the dropped lines throws LogLinesLostError. Returns how many lines were dropped.
+   */
+  rotateLogs(id: string, keep = 0): number {
+    const container = this.#get(id);
+    const dropped = Math.max(0, container.logs.length - Math.max(0, Math.floor(keep)));
+    container.logs.splice(0, dropped);
+    container.logBase += dropped;
+    this.#notify(container);
+    return dropped;
   }
 
   /** Forgets every container, volume, network, recorded call and fault. */
@@ -450,6 +467,7 @@ export class MockDriver implements ContainerDriver {
         config,
         plan: planFor(config, this.#programs),
         logs: [],
+        logBase: 0,
         watchers: new Set(),
         healthProbe: 0,
         failedProbes: 0,
@@ -543,16 +561,35 @@ export class MockDriver implements ContainerDriver {
           return self.#get(id);
         });
         const backlog = selectLogLines(container.logs, options);
-        for (const line of backlog) yield copy(line);
+        // Absolute line numbers, taken before the backlog is handed out (lines may come
+        // meanwhile), so lines rotated away under the follower are noticed.
+        let seen = container.logBase + container.logs.length;
+        let last: Date | undefined;
+        for (const line of backlog) {
+          last = line.timestamp;
+          yield copy(line);
+        }
         if (!options.follow) return;
-        let seen = container.logs.length;
         const wanted = (line: LogLine) =>
           line.stream === 'stdout' ? options.stdout !== false : options.stderr !== false;
         for (;;) {
-          while (seen < container.logs.length) {
-            const line = container.logs[seen++] as LogLine;
-            if (wanted(line)) yield copy(line);
+          if (seen < container.logBase) {
+            throw new LogLinesLostError(
+              id,
+              last,
+              container.logs[0]?.timestamp,
+              'the mock rotated its log (rotateLogs) before the follower read it',
+            );
           }
+          while (seen < container.logBase + container.logs.length) {
+            const line = container.logs[seen++ - container.logBase] as LogLine;
+            if (wanted(line)) {
+              last = line.timestamp;
+              yield copy(line);
+            }
+            if (seen < container.logBase) break;
+          }
+          if (seen < container.logBase) continue;
           const { status } = container.instance;
           if (status !== 'running' && status !== 'created') return;
           try {

@@ -2,6 +2,7 @@ import {
   ConflictError,
   ContainerRemoveError,
   ContainerStartError,
+  LogLinesLostError,
   ResourceLimitError,
   UnsupportedFeatureError,
 } from '@berth/core';
@@ -282,3 +283,41 @@ describe('declared programs', () => {
     });
   });
 });
+
+describe('log rotation', () => {
+  it('a follower that had not read the lines rotateLogs dropped gets LogLinesLostError', async () => {
+    const driver = new MockDockerDriver();
+    const c = await driver.createContainer({
+      ...base,
+      command: ['sh', '-c', 'sleep 0.05; echo one; echo two; echo three; sleep 60'],
+    });
+    await driver.startContainer(c.id);
+    const seen: string[] = [];
+    const outcome = await (async () => {
+      // Followed from before the first line, so every line comes through the follow.
+      for await (const { line } of driver.streamLogs(c.id, { follow: true })) {
+        seen.push(line);
+        // Read one line, then the log rotates away the two this follower has not read.
+        if (seen.length === 1) {
+          await until(async () => (await driver.getContainerLogs(c.id)) === 'one\ntwo\nthree\n');
+          expect(driver.rotateLogs(c.id, 0)).toBe(3);
+        }
+      }
+    })().catch((error: unknown) => error);
+    expect(seen).toEqual(['one']);
+    expect(outcome).toBeInstanceOf(LogLinesLostError);
+    expect(outcome).toMatchObject({ code: 'LOG_LINES_LOST', containerId: c.id });
+    // A follower that had read everything just goes on.
+    const calm = await driver.createContainer({ ...base, command: ['sh', '-c', 'echo a; exit 0'] });
+    await driver.startContainer(calm.id);
+    await driver.waitContainer(calm.id);
+    driver.rotateLogs(calm.id, 1);
+    const rest: string[] = [];
+    for await (const { line } of driver.streamLogs(calm.id, { follow: true })) rest.push(line);
+    expect(rest).toEqual(['a']);
+  });
+});
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 5));
+}

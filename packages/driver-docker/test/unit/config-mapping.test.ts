@@ -1,7 +1,7 @@
-import { parseContainerConfig } from '@berth/core';
+import { ConfigurationError, parseContainerConfig } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import { capabilitiesFromInfo, storageSupportsSize } from '../../src/capabilities.js';
-import { networkMode, toCreateOptions } from '../../src/config-mapping.js';
+import { networkMode, parseLogDriverOptions, toCreateOptions } from '../../src/config-mapping.js';
 import { mapState, mapStatus, publishedPorts } from '../../src/instance-mapping.js';
 import { logQuery } from '../../src/log-query.js';
 import { toContainerStats } from '../../src/stats.js';
@@ -144,5 +144,32 @@ describe('engine → contract mapping', () => {
       memoryLimitBytes: 50_000,
       pids: 3,
     });
+  });
+});
+
+describe('logOptions', () => {
+  it('become the log driver options of every container', () => {
+    const logOptions = parseLogDriverOptions({ 'max-size': '1m', 'max-file': '2' }, 'local');
+    const body = toCreateOptions(parseContainerConfig(base), { ...mapping, logOptions });
+    expect(body.HostConfig?.LogConfig).toEqual({
+      Type: 'local',
+      Config: { 'max-size': '1m', 'max-file': '2' },
+    });
+  });
+
+  it('are refused, naming the option, unless they are names with string values', () => {
+    expect(() => parseLogDriverOptions({ 'max-size': 10 }, 'local')).toThrow(/"max-size"/);
+    expect(() => parseLogDriverOptions({ 'a b': 'x' }, 'local')).toThrow(ConfigurationError);
+    expect(() => parseLogDriverOptions(['x'], 'local')).toThrow(ConfigurationError);
+    expect(() => parseLogDriverOptions({ 'max-size': '1m' }, null)).toThrow(/need a logDriver/);
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error('boom');
+        },
+      },
+    );
+    expect(() => parseLogDriverOptions(hostile, 'local')).toThrow(ConfigurationError);
   });
 });
