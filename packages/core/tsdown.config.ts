@@ -1,3 +1,4 @@
 import { packageBuild } from '../../tsdown.base.ts';
 
-export default packageBuild();
+// Two entries: the contract (what users import) and the kit (what driver authors import).
+export default packageBuild({ entry: { index: 'src/index.ts', 'kit/index': 'src/kit/index.ts' } });

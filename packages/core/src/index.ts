@@ -140,6 +140,8 @@ export {
   VolumeMountSchema,
 } from './schemas.js';
 export type {
+  CleanupFilter,
+  CleanupResult,
   ContainerDriver,
   ContainerInstance,
   ContainerStats,

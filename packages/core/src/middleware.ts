@@ -76,7 +76,8 @@ export function wrapDriver<D extends ContainerDriver>(
   return new Proxy(driver, {
     get(target, property, receiver) {
       if (isDriverOperation(property)) return wrapped.get(property);
-      const value = Reflect.get(target, property, receiver);
+      // The driver itself as `this`: a getter reading its #private fields fails on a proxy.
+      const value = Reflect.get(target, property, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });

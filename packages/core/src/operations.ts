@@ -23,8 +23,12 @@ export const DRIVER_OPERATIONS = {
   removeNetwork: 1,
   listNetworks: 0,
   capabilities: 0,
+  cleanup: 1,
 } as const satisfies Record<
-  Exclude<keyof ContainerDriver, 'name' | 'version' | 'contractVersion'>,
+  Exclude<
+    keyof ContainerDriver,
+    'name' | 'version' | 'contractVersion' | 'close' | typeof Symbol.asyncDispose
+  >,
   number
 >;
 

@@ -115,6 +115,8 @@ export interface Volume {
   createdAt: Date;
   /** Where the data lives, when the driver can say. */
   mountpoint?: string;
+  /** What was asked for but not enforced (only under `enforcement: 'best-effort'`). */
+  unenforced?: UnsupportedFeature[];
 }
 
 export interface Network {
@@ -126,6 +128,8 @@ export interface Network {
   labels: Record<string, string>;
   internal: boolean;
   createdAt: Date;
+  /** What was asked for but not enforced (only under `enforcement: 'best-effort'`). */
+  unenforced?: UnsupportedFeature[];
 }
 
 /** What this driver, on this host, really enforces. */
@@ -147,9 +151,27 @@ export interface DriverCapabilities {
   stats: boolean;
   logsFollow: boolean;
   healthchecks: boolean;
+  /** A volume's `sizeMb` is enforced. Absent: it is not. */
+  volumeSize?: boolean;
 }
 
 export type EnforcementMode = 'strict' | 'best-effort';
+
+/**
+ * What `cleanup` removes: one session's objects (optionally only one tenant's), one tenant's, or
+ * explicitly everything the driver made. An empty filter is refused, never taken to mean all.
+ */
+export type CleanupFilter =
+  | { sessionId: string; tenantId?: string }
+  | { tenantId: string; sessionId?: undefined }
+  | { all: true };
+
+/** How many objects a `cleanup` removed. */
+export interface CleanupResult {
+  containers: number;
+  volumes: number;
+  networks: number;
+}
 
 export interface ContainerDriver {
   readonly name: string;
@@ -184,4 +206,16 @@ export interface ContainerDriver {
   removeNetwork(id: string, options?: OperationOptions): Promise<void>;
   listNetworks(options?: OperationOptions): Promise<Network[]>;
   capabilities(options?: OperationOptions): Promise<DriverCapabilities>;
+  /**
+   * Removes what this driver made that matches `filter` — containers (forced, with their
+   * anonymous volumes), then networks and volumes — including what an earlier, crashed process
+   * made. Idempotent: objects already gone are not errors.
+   */
+  cleanup(filter: CleanupFilter, options?: OperationOptions): Promise<CleanupResult>;
+  /**
+   * Releases what the driver holds in this process (connections, timers, monitors, pools);
+   * containers keep running. Idempotent; calls after it may fail.
+   */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
 }

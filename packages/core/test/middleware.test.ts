@@ -19,6 +19,17 @@ async function collect(iterable: AsyncIterable<LogLine>): Promise<LogLine[]> {
 }
 
 describe('wrapDriver', () => {
+  it('runs a getter of the wrapped driver on the driver itself, #private fields included', async () => {
+    class WithState extends TinyDriver {
+      readonly #dir = '/state';
+      get stateDir(): string {
+        return this.#dir;
+      }
+    }
+    const wrapped = wrapDriver(new WithState(), async (_call, next) => next());
+    expect(wrapped.stateDir).toBe('/state');
+  });
+
   it('preserves every method, `this`, arguments, results and extra members', async () => {
     const inner = new TinyDriver();
     const seen: unknown[][] = [];

@@ -1,52 +1,49 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import {
-  CONTRACT_VERSION,
+  type CleanupFilter,
+  type CleanupResult,
   ConfigurationError,
   ConflictError,
-  type ContainerConfigInput,
-  type ContainerDriver,
+  type ContainerConfig,
   type ContainerFilter,
-  ContainerFilterSchema,
   type ContainerInstance,
   ContainerNotFoundError,
   ContainerRemoveError,
   type ContainerStats,
   callSignal,
-  checkEnforcement,
   type DriverCapabilities,
   type DriverHealth,
   type EnforcementMode,
-  type ExecCallOptions,
   type ExecResult,
   type GetLogsOptions,
   getErrorMessage,
   isAbortError,
   isObjectId,
   type LogLine,
+  type LogOptions,
   type Network,
-  type NetworkConfigInput,
-  NetworkConfigSchema,
+  type NetworkConfig,
   NetworkNotFoundError,
-  type OperationOptions,
-  parseContainerConfig,
-  parseExecCommand,
-  parseExecOptions,
-  parseInput,
   parseLogOptions,
-  type RemoveOptions,
   requireObjectId,
-  type StopOptions,
   type StreamLogsOptions,
   TimeoutError,
-  type UnsupportedFeature,
-  UnsupportedFeatureError,
+  type ValidationIssue,
   type Volume,
-  type VolumeConfigInput,
-  VolumeConfigSchema,
+  type VolumeConfig,
   VolumeNotFoundError,
   type WaitResult,
 } from '@berth/core';
+import {
+  type CreateContext,
+  type DriverPrimitives,
+  KitDriver,
+  type ParsedExecOptions,
+  type ParsedLogOptions,
+  type ParsedRemoveOptions,
+  type ParsedStopOptions,
+  type PrimitiveContext,
+} from '@berth/core/kit';
 import type Dockerode from 'dockerode';
 import { raceAbort } from './abort.js';
 import { capabilitiesFromInfo, type EngineInfo } from './capabilities.js';
@@ -146,16 +143,6 @@ export interface DockerDriverOptions extends DockerConnectionOptions {
   allowNetworks?: string[];
 }
 
-export interface CleanupOptions extends OperationOptions {
-  sessionId: string;
-}
-
-export interface CleanupResult {
-  containers: number;
-  networks: number;
-  volumes: number;
-}
-
 /** Both output streams of a container, as raw bytes. */
 export interface LogBuffers {
   stdout: Buffer;
@@ -242,18 +229,16 @@ function oneOrMany<T>(value: T | T[] | undefined): T[] | undefined {
  * It only ever acts on objects carrying those labels; anything else on the engine is, to the
  * driver, not there.
  */
-export class DockerDriver implements ContainerDriver {
+/** The Docker driver's primitives: what the kit (KitDriver) cannot do for it. */
+class DockerEngine implements DriverPrimitives {
   readonly name = DRIVER_NAME;
   readonly version = DRIVER_VERSION;
-  readonly contractVersion = CONTRACT_VERSION;
-  readonly enforcement: EnforcementMode;
 
   readonly #options: DockerDriverOptions;
   readonly #labels: Record<string, string>;
   readonly #logDriver: string | null;
   readonly #logOptions: Record<string, string>;
   readonly #init: boolean;
-  readonly #allowRoot: boolean;
   readonly #policy: CreatePolicy;
   /** What the internal-network probe found (see network-isolation.ts). */
   #isolation: { isolated: boolean; reason?: string } | undefined;
@@ -266,23 +251,10 @@ export class DockerDriver implements ContainerDriver {
 
   constructor(options: DockerDriverOptions = {}) {
     this.#options = options;
-    this.enforcement = options.enforcement ?? 'strict';
-    if (this.enforcement !== 'strict' && this.enforcement !== 'best-effort') {
-      throw new ConfigurationError(
-        `enforcement must be 'strict' or 'best-effort', got '${String(this.enforcement)}'`,
-      );
-    }
     this.#labels = { ...options.labels };
-    const reserved = Object.keys(this.#labels).filter((key) => key.startsWith('berth.'));
-    if (reserved.length > 0) {
-      throw new ConfigurationError(
-        `Default labels must not use the reserved 'berth.' prefix: ${reserved.join(', ')}`,
-      );
-    }
     this.#logDriver = options.logDriver === undefined ? 'local' : options.logDriver;
     this.#logOptions = parseLogDriverOptions(options.logOptions, this.#logDriver);
     this.#init = options.init ?? true;
-    this.#allowRoot = options.allowRoot === true;
     this.#policy = {
       allowedRoots: [...(options.allowedRoots ?? [])],
       allowNetworks: [...(options.allowNetworks ?? [])],
@@ -371,8 +343,7 @@ export class DockerDriver implements ContainerDriver {
     return `/containers/${encodeURIComponent(id)}${action}`;
   }
 
-  async capabilities(options: OperationOptions = {}): Promise<DriverCapabilities> {
-    options.signal?.throwIfAborted();
+  async capabilities(options: PrimitiveContext): Promise<DriverCapabilities> {
     // Probed once per instance and shared; a failed probe is not kept, so it is retried.
     this.#capabilities ??= this.#call<EngineInfo>(
       { method: 'GET', path: '/info' },
@@ -393,30 +364,40 @@ export class DockerDriver implements ContainerDriver {
     return { ...caps };
   }
 
-  async createContainer(
-    input: ContainerConfigInput,
-    options: OperationOptions = {},
-  ): Promise<ContainerInstance> {
-    const { signal } = options;
-    signal?.throwIfAborted();
-    const config = parseContainerConfig(input, { allowRoot: this.#allowRoot });
-    checkBindMounts(config, this.#policy);
-    const caps = await this.capabilities({ signal });
-    const unenforced = checkEnforcement(config, caps, this.enforcement, DRIVER_NAME);
-    if (config.network !== undefined) {
-      const managed = await this.#networkManaged(config.network, signal);
-      if (managed === undefined) throw new NetworkNotFoundError(config.network);
-      checkNetwork(config, this.#policy, managed);
+  /** The mount and network policy, and the networks a config names, before anything is made. */
+  unenforcedReason(feature: string): string | undefined {
+    if (feature === 'networks') {
+      return `internal networks would not keep the host off them here: ${this.#isolation?.reason ?? 'not verified'}`;
     }
-    const ownership = {
-      sessionId: config.sessionId,
-      tenantId: config.tenantId,
+    if (feature === 'volumeSize')
+      return "the engine's local volume driver cannot limit a volume's size";
+    return undefined;
+  }
+
+  async checkContainer(config: ContainerConfig, ctx: PrimitiveContext): Promise<ValidationIssue[]> {
+    const issues: ValidationIssue[] = [];
+    const collect = (check: () => void) => {
+      try {
+        check();
+      } catch (error) {
+        if (!(error instanceof ConfigurationError)) throw error;
+        issues.push(...error.issues);
+      }
     };
-    const token = randomUUID();
-    const labels = {
-      ...berthLabels(this.#labels, config.labels, { ...ownership, unenforced }),
-      [LABEL.create]: token,
-    };
+    collect(() => checkBindMounts(config, this.#policy));
+    if (config.network !== undefined) {
+      const managed = await this.#networkManaged(config.network, ctx.signal);
+      if (managed === undefined) throw new NetworkNotFoundError(config.network);
+      collect(() => checkNetwork(config, this.#policy, managed));
+    }
+    return issues;
+  }
+
+  async createContainer(config: ContainerConfig, ctx: CreateContext): Promise<ContainerInstance> {
+    const { signal, token } = ctx;
+    const ownership = { sessionId: config.sessionId, tenantId: config.tenantId };
+    const labels = { ...ctx.labels };
+    const caps = await this.capabilities(ctx);
     const body = toCreateOptions(config, {
       labels,
       applyDisk: caps.disk,
@@ -461,7 +442,7 @@ export class DockerDriver implements ContainerDriver {
             // comes back as it is, without it, and is never removed here.)
             body: {
               Name: name,
-              Labels: { ...berthLabels(this.#labels, {}, ownership), [LABEL.create]: token },
+              Labels: berthLabels(this.#labels, {}, { ...ownership, token }),
             },
             signal,
           },
@@ -482,7 +463,7 @@ export class DockerDriver implements ContainerDriver {
     }
   }
 
-  async startContainer(id: string, options: OperationOptions = {}): Promise<void> {
+  async startContainer(id: string, options: PrimitiveContext): Promise<void> {
     await this.#requireManaged(id, options.signal);
     // 304: already running, which the contract makes a no-op.
     await this.#call(
@@ -491,8 +472,12 @@ export class DockerDriver implements ContainerDriver {
     );
   }
 
-  async stopContainer(id: string, options: StopOptions = {}): Promise<void> {
-    const { signal } = options;
+  async stopContainer(
+    id: string,
+    options: ParsedStopOptions,
+    ctx: PrimitiveContext,
+  ): Promise<void> {
+    const { signal } = ctx;
     await this.#requireManaged(id, signal);
     if (options.force) {
       try {
@@ -529,35 +514,43 @@ export class DockerDriver implements ContainerDriver {
     );
   }
 
-  async restartContainer(id: string, options: StopOptions = {}): Promise<void> {
-    await this.#requireManaged(id, options.signal);
+  async restartContainer(
+    id: string,
+    options: ParsedStopOptions,
+    ctx: PrimitiveContext,
+  ): Promise<void> {
+    await this.#requireManaged(id, ctx.signal);
     await this.#call(
       {
         method: 'POST',
         path: this.#path(id, '/restart'),
         query: { t: options.force ? 0 : options.timeout },
-        signal: options.signal,
+        signal: ctx.signal,
       },
       { kind: 'container', op: 'start', id },
     );
   }
 
-  async removeContainer(id: string, options: RemoveOptions = {}): Promise<void> {
-    await this.#requireManaged(id, options.signal);
+  async removeContainer(
+    id: string,
+    options: ParsedRemoveOptions,
+    ctx: PrimitiveContext,
+  ): Promise<void> {
+    await this.#requireManaged(id, ctx.signal);
     try {
       await this.#call(
         {
           method: 'DELETE',
           path: this.#path(id),
-          query: { force: options.force === true, v: options.volumes === true },
-          signal: options.signal,
+          query: { force: options.force, v: options.volumes },
+          signal: ctx.signal,
         },
         { kind: 'container', op: 'remove', id },
       );
     } catch (error) {
       // Another remove of it is under way: the outcome both asked for, once it is gone.
       if (!removalInProgress(error)) throw error;
-      await this.#untilGone(id, options.signal);
+      await this.#untilGone(id, ctx.signal);
     } finally {
       this.#managed.delete(id);
     }
@@ -584,22 +577,16 @@ export class DockerDriver implements ContainerDriver {
     });
   }
 
-  async getContainer(
-    id: string,
-    options: OperationOptions = {},
-  ): Promise<ContainerInstance | null> {
-    options.signal?.throwIfAborted();
+  async getContainer(id: string, options: PrimitiveContext): Promise<ContainerInstance | null> {
     const info = await this.#inspect(id, options.signal);
     return info ? toInstance(info) : null;
   }
 
   async listContainers(
-    filter: ContainerFilter = {},
-    options: OperationOptions = {},
+    wanted: ContainerFilter,
+    options: PrimitiveContext,
   ): Promise<ContainerInstance[]> {
     const { signal } = options;
-    signal?.throwIfAborted();
-    const wanted = parseInput(ContainerFilterSchema, filter, 'container filter');
     const labels: string[] = [];
     if (wanted.sessionId !== undefined) labels.push(`${LABEL.session}=${wanted.sessionId}`);
     if (wanted.tenantId !== undefined) labels.push(`${LABEL.tenant}=${wanted.tenantId}`);
@@ -684,8 +671,8 @@ export class DockerDriver implements ContainerDriver {
     }
   }
 
-  async getContainerLogs(id: string, options: GetLogsOptions = {}): Promise<string> {
-    parseLogOptions(options);
+  async getContainerLogs(id: string, parsed: LogOptions, ctx: PrimitiveContext): Promise<string> {
+    const options: GetLogsOptions = { ...parsed, signal: ctx.signal };
     if (options.stdout === false && options.stderr === false) {
       await this.#requireManaged(id, options.signal, 'reads');
       return '';
@@ -696,8 +683,12 @@ export class DockerDriver implements ContainerDriver {
   }
 
   /** Output as raw bytes per stream: byte-exact even when the program writes binary. */
-  async getContainerLogBuffers(id: string, options: GetLogsOptions = {}): Promise<LogBuffers> {
-    parseLogOptions(options);
+  async getContainerLogBuffers(
+    id: string,
+    parsed: LogOptions,
+    ctx: PrimitiveContext,
+  ): Promise<LogBuffers> {
+    const options: GetLogsOptions = { ...parsed, signal: ctx.signal };
     const empty = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
     if (options.stdout === false && options.stderr === false) {
       await this.#requireManaged(id, options.signal, 'reads');
@@ -710,8 +701,12 @@ export class DockerDriver implements ContainerDriver {
     );
   }
 
-  async *streamLogs(id: string, options: StreamLogsOptions = {}): AsyncGenerator<LogLine> {
-    parseLogOptions(options);
+  async *streamLogs(
+    id: string,
+    parsed: ParsedLogOptions,
+    ctx: PrimitiveContext,
+  ): AsyncGenerator<LogLine> {
+    const options: StreamLogsOptions = { ...parsed, signal: ctx.signal };
     const { signal } = options;
     if (options.stdout === false && options.stderr === false) {
       await this.#requireManaged(id, signal, 'reads');
@@ -786,7 +781,7 @@ export class DockerDriver implements ContainerDriver {
     }
   }
 
-  async waitContainer(id: string, options: OperationOptions = {}): Promise<WaitResult> {
+  async waitContainer(id: string, options: PrimitiveContext): Promise<WaitResult> {
     const { signal } = options;
     await this.#requireManaged(id, signal, 'reads');
     const result = await this.#call<{ StatusCode: number }>(
@@ -802,11 +797,13 @@ export class DockerDriver implements ContainerDriver {
     return { exitCode: result.StatusCode, oomKilled: info.State.OOMKilled === true };
   }
 
-  async exec(id: string, command: string[], options: ExecCallOptions = {}): Promise<ExecResult> {
-    const callerSignal = callSignal(options, 'exec options');
-    // The checked copies are what runs: the caller's objects could change after the check.
-    const argv = parseExecCommand(command);
-    const checked = parseExecOptions(options, { allowRoot: this.#allowRoot });
+  async exec(
+    id: string,
+    argv: string[],
+    checked: ParsedExecOptions,
+    ctx: PrimitiveContext,
+  ): Promise<ExecResult> {
+    const callerSignal = ctx.signal;
     const timeout = checked.timeout;
     const signal =
       timeout === undefined
@@ -851,14 +848,14 @@ export class DockerDriver implements ContainerDriver {
         stderr: output.stderr.toString('utf8'),
       };
     } catch (error) {
-      if (timeout !== undefined && !options.signal?.aborted && signal?.aborted) {
+      if (timeout !== undefined && !callerSignal?.aborted && signal?.aborted) {
         throw new TimeoutError('exec', timeout, { cause: error });
       }
       throw error;
     }
   }
 
-  async getContainerStats(id: string, options: OperationOptions = {}): Promise<ContainerStats> {
+  async getContainerStats(id: string, options: PrimitiveContext): Promise<ContainerStats> {
     await this.#requireManaged(id, options.signal, 'reads');
     const stats = await this.#call<EngineStats>(
       {
@@ -872,7 +869,7 @@ export class DockerDriver implements ContainerDriver {
     return toContainerStats(stats);
   }
 
-  async healthCheck(options: OperationOptions = {}): Promise<DriverHealth> {
+  async healthCheck(options: PrimitiveContext): Promise<DriverHealth> {
     const { signal } = options;
     signal?.throwIfAborted();
     const uptime = (Date.now() - this.#startedAt) / 1000;
@@ -911,7 +908,7 @@ export class DockerDriver implements ContainerDriver {
     }
   }
 
-  async isContainerHealthy(id: string, options: OperationOptions = {}): Promise<boolean> {
+  async isContainerHealthy(id: string, options: PrimitiveContext): Promise<boolean> {
     options.signal?.throwIfAborted();
     const info = await this.#inspectOrThrow(id, options.signal);
     if (info.State.Status !== 'running') return false;
@@ -919,26 +916,9 @@ export class DockerDriver implements ContainerDriver {
     return health === undefined || health === 'none' || health === 'healthy';
   }
 
-  async createVolume(input: VolumeConfigInput, options: OperationOptions = {}): Promise<Volume> {
-    const { signal } = options;
-    signal?.throwIfAborted();
-    const config = parseInput(VolumeConfigSchema, input, 'volume configuration');
-    const unenforced: UnsupportedFeature[] = [];
-    if (config.sizeMb !== undefined) {
-      // The engine's default `local` volume driver has no size limit for a plain volume.
-      const missing = {
-        feature: 'disk',
-        path: 'sizeMb',
-        reason: "the engine's local volume driver cannot limit a volume's size",
-      };
-      if (this.enforcement === 'strict') throw new UnsupportedFeatureError([missing]);
-      unenforced.push(missing);
-    }
-    const labels = berthLabels(this.#labels, config.labels, {
-      sessionId: config.sessionId,
-      tenantId: config.tenantId,
-      unenforced,
-    });
+  async createVolume(config: VolumeConfig, ctx: CreateContext): Promise<Volume> {
+    const { signal } = ctx;
+    const labels = { ...ctx.labels };
     const what: EngineOperation = { kind: 'volume', op: 'create', id: config.name };
     const volume = await this.#call<EngineVolume>(
       {
@@ -1050,7 +1030,7 @@ export class DockerDriver implements ContainerDriver {
     if (!isManaged(volume.Labels)) throw new VolumeNotFoundError(id);
   }
 
-  async removeVolume(id: string, options: OperationOptions = {}): Promise<void> {
+  async removeVolume(id: string, options: PrimitiveContext): Promise<void> {
     await this.#requireVolume(id, options.signal);
     await this.#call(
       { method: 'DELETE', path: `/volumes/${encodeURIComponent(id)}`, signal: options.signal },
@@ -1058,7 +1038,7 @@ export class DockerDriver implements ContainerDriver {
     );
   }
 
-  async listVolumes(options: OperationOptions = {}): Promise<Volume[]> {
+  async listVolumes(options: PrimitiveContext): Promise<Volume[]> {
     return (await this.#volumes([], options.signal)).map(toVolume);
   }
 
@@ -1107,29 +1087,9 @@ export class DockerDriver implements ContainerDriver {
     };
   }
 
-  async createNetwork(input: NetworkConfigInput, options: OperationOptions = {}): Promise<Network> {
-    const { signal } = options;
-    signal?.throwIfAborted();
-    const config = parseInput(NetworkConfigSchema, input, 'network configuration');
-    if (config.internal) {
-      const caps = await this.capabilities({ signal });
-      if (caps.networks !== 'isolated' && this.enforcement === 'strict') {
-        throw new UnsupportedFeatureError(
-          [
-            {
-              feature: 'networks',
-              path: 'internal',
-              reason: `internal networks would not keep the host off them here: ${this.#isolation?.reason ?? 'not verified'}`,
-            },
-          ],
-          "Run the driver next to the engine (its bridges must be on this host to be checked), create the network with internal: false, or use enforcement: 'best-effort'.",
-        );
-      }
-    }
-    const labels = berthLabels(this.#labels, config.labels, {
-      sessionId: config.sessionId,
-      tenantId: config.tenantId,
-    });
+  async createNetwork(config: NetworkConfig, ctx: CreateContext): Promise<Network> {
+    const { signal } = ctx;
+    const labels = { ...ctx.labels };
     const created = await this.#call<{ Id: string }>(
       {
         method: 'POST',
@@ -1155,7 +1115,7 @@ export class DockerDriver implements ContainerDriver {
     );
   }
 
-  async removeNetwork(id: string, options: OperationOptions = {}): Promise<void> {
+  async removeNetwork(id: string, options: PrimitiveContext): Promise<void> {
     const { signal } = options;
     signal?.throwIfAborted();
     requireObjectId(id, 'network');
@@ -1170,7 +1130,7 @@ export class DockerDriver implements ContainerDriver {
     );
   }
 
-  async listNetworks(options: OperationOptions = {}): Promise<Network[]> {
+  async listNetworks(options: PrimitiveContext): Promise<Network[]> {
     return (await this.#networks([], options.signal)).map(toNetwork);
   }
 
@@ -1186,13 +1146,15 @@ export class DockerDriver implements ContainerDriver {
    * Removes every container, network and volume of a session, whichever process made them and
    * whether or not it is still alive: the engine's labels are the only record needed.
    */
-  async cleanup(options: CleanupOptions): Promise<CleanupResult> {
-    const { sessionId, signal } = options;
-    if (typeof sessionId !== 'string' || sessionId === '') {
-      throw new ConfigurationError('cleanup needs the sessionId whose objects to remove');
+  async cleanup(filter: CleanupFilter, ctx: PrimitiveContext): Promise<CleanupResult> {
+    const { signal } = ctx;
+    const session: string[] = [];
+    if ('sessionId' in filter && filter.sessionId !== undefined) {
+      session.push(`${LABEL.session}=${filter.sessionId}`);
     }
-    signal?.throwIfAborted();
-    const session = [`${LABEL.session}=${sessionId}`];
+    if ('tenantId' in filter && filter.tenantId !== undefined) {
+      session.push(`${LABEL.tenant}=${filter.tenantId}`);
+    }
     const ignoreGone = (error: unknown) => {
       if (statusOf((error as { cause?: unknown }).cause) !== 404) throw error;
     };
@@ -1236,5 +1198,32 @@ export class DockerDriver implements ContainerDriver {
       ),
     );
     return { containers: containers.length, networks: networks.length, volumes: volumes.length };
+  }
+}
+
+/**
+ * The Docker driver: Engine API primitives under the kit, which validates every input, decides
+ * enforcement, stamps labels and checks signals. Construct it with the engine's address (or
+ * none, for DOCKER_HOST or the default socket) and the policy options below.
+ */
+export class DockerDriver extends KitDriver {
+  readonly #engine: DockerEngine;
+
+  constructor(options: DockerDriverOptions = {}) {
+    const engine = new DockerEngine(options);
+    super(engine, {
+      ...(options.enforcement === undefined ? {} : { enforcement: options.enforcement }),
+      ...(options.labels === undefined ? {} : { labels: options.labels }),
+      allowRoot: options.allowRoot === true,
+    });
+    this.#engine = engine;
+  }
+
+  /** Output as raw bytes per stream: byte-exact even when the program writes binary. */
+  async getContainerLogBuffers(id: string, options: GetLogsOptions = {}): Promise<LogBuffers> {
+    const signal = callSignal(options, 'log options');
+    signal?.throwIfAborted();
+    if (!isObjectId(id)) throw new ContainerNotFoundError(id);
+    return this.#engine.getContainerLogBuffers(id, parseLogOptions(options), { signal });
   }
 }

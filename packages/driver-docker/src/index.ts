@@ -2,8 +2,6 @@ import type { DriverFactory } from '@berth/core';
 import { DockerDriver, type DockerDriverOptions } from './docker-driver.js';
 
 export type {
-  CleanupOptions,
-  CleanupResult,
   DockerConnectionOptions,
   DockerDriverOptions,
   LogBuffers,

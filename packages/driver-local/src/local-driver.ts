@@ -5,50 +5,47 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import {
-  CONTRACT_VERSION,
   ConfigurationError,
   ConflictError,
   type ContainerConfig,
-  type ContainerConfigInput,
-  type ContainerDriver,
   type ContainerFilter,
-  ContainerFilterSchema,
   type ContainerInstance,
   ContainerNotFoundError,
   ContainerRemoveError,
   type ContainerStats,
-  callSignal,
-  checkEnforcement,
   type DriverCapabilities,
   type DriverHealth,
   type EnforcementMode,
-  type ExecCallOptions,
   type ExecResult,
-  type GetLogsOptions,
   isObjectId,
   type LogLine,
+  type LogOptions,
   type Network,
-  type NetworkConfigInput,
-  NetworkConfigSchema,
+  type NetworkConfig,
   NetworkNotFoundError,
   NetworkRemoveError,
   type OperationOptions,
-  parseContainerConfig,
-  parseExecCommand,
-  parseExecOptions,
-  parseInput,
-  parseLogOptions,
-  type RemoveOptions,
   requireObjectId,
-  type StopOptions,
-  type StreamLogsOptions,
   UnsupportedFeatureError,
+  type ValidationIssue,
   type Volume,
-  type VolumeConfigInput,
+  type VolumeConfig,
   VolumeNotFoundError,
   VolumeRemoveError,
   type WaitResult,
 } from '@berth/core';
+import {
+  berthLabels,
+  type CreateContext,
+  cleanupMatches,
+  type DriverPrimitives,
+  KitDriver,
+  type ParsedExecOptions,
+  type ParsedLogOptions,
+  type ParsedRemoveOptions,
+  type ParsedStopOptions,
+  type PrimitiveContext,
+} from '@berth/core/kit';
 import { execa as defaultExeca } from 'execa';
 import {
   type ContainerCgroup,
@@ -79,11 +76,7 @@ import {
 } from './host-fingerprint.js';
 import { checkIdentityRange, DEFAULT_IDENTITY_RANGE, type IdentityRange } from './identities.js';
 import { KeyedLock } from './keyed-lock.js';
-import {
-  parseCleanupFilter,
-  refuseProgramName,
-  refuseRootDriverWithoutUsers,
-} from './local-policy.js';
+import { refuseProgramName, refuseRootDriverWithoutUsers } from './local-policy.js';
 import { followLogs, formatLogLines, readLogLines, readLogs } from './log-files.js';
 import { resolveAllowedRoots, resolveMounts } from './mounts.js';
 import { NetworkStore } from './network-store.js';
@@ -178,10 +171,9 @@ const CONTAINER_ID = /^[0-9a-f]{32}$/;
 /**
  * Containers as supervised local processes. See the package README for what is enforced where.
  */
-export class LocalDriver implements ContainerDriver {
+class LocalEngine implements DriverPrimitives {
   readonly name = DRIVER_NAME;
   readonly version = PACKAGE_VERSION;
-  readonly contractVersion = CONTRACT_VERSION;
 
   private readonly layout: StateLayout;
   private readonly enforcement: EnforcementMode;
@@ -194,6 +186,8 @@ export class LocalDriver implements ContainerDriver {
   private readonly sampler = new StatsSampler();
   private readonly startedAt = Date.now();
   private ready: Promise<{ host: HostFingerprint; allowedRoots: string[] }> | undefined;
+  /** The host as last fingerprinted, for messages that cannot wait for it. */
+  private lastHost: HostFingerprint | undefined;
   /** Where removed directories go, to be deleted off the hot path. */
   private readonly trash: Trash;
   private readonly spares: SpareDirectories;
@@ -214,11 +208,6 @@ export class LocalDriver implements ContainerDriver {
       discard: (path) => this.trash.take(path),
     });
     this.enforcement = options.enforcement ?? 'strict';
-    if (this.enforcement !== 'strict' && this.enforcement !== 'best-effort') {
-      throw new ConfigurationError(
-        `enforcement must be 'strict' or 'best-effort', got '${String(this.enforcement)}'`,
-      );
-    }
     this.execa = options.execa ?? defaultExeca;
     this.pool = new SupervisorPool({
       logFile: this.layout.supervisorLog,
@@ -282,6 +271,7 @@ export class LocalDriver implements ContainerDriver {
         fingerprintHost(this.execa, this.options.isolation),
         resolveAllowedRoots(this.options.allowedRoots ?? []),
       ]);
+      this.lastHost = host;
       // The sandbox's /etc, made once per host content (see sandbox-etc.ts).
       if (host.bubblewrap.works) {
         this.etcDir = prepareSandboxEtc(join(this.hostDir(host), 'etc'));
@@ -302,36 +292,58 @@ export class LocalDriver implements ContainerDriver {
     return (await this.init()).host;
   }
 
-  async capabilities(options?: OperationOptions): Promise<DriverCapabilities> {
-    options?.signal?.throwIfAborted();
+  async capabilities(): Promise<DriverCapabilities> {
     return capabilitiesOf((await this.init()).host);
+  }
+
+  unenforcedReason(feature: string): string | undefined {
+    const host = this.lastHost;
+    if (feature === 'networks') {
+      return `internal networks cannot be isolated on this host: ${host?.networks.reason ?? 'no network namespaces'} (run the driver as root with iproute2 and util-linux, or create the network with internal: false)`;
+    }
+    if (feature === 'volumeSize') return 'the local driver cannot cap a volume';
+    return undefined;
+  }
+
+  /** What the local driver cannot run, found before anything is made. */
+  async checkContainer(config: ContainerConfig): Promise<ValidationIssue[]> {
+    const issues: ValidationIssue[] = [];
+    const collect = (check: () => void) => {
+      try {
+        check();
+      } catch (error) {
+        if (!(error instanceof ConfigurationError)) throw error;
+        issues.push(...error.issues);
+      }
+    };
+    const command = [...(config.entrypoint ?? []), ...(config.command ?? [])];
+    if (command.length === 0) {
+      issues.push({
+        path: ['command'],
+        message:
+          'required by the local driver: it runs host programs and has no image to take a default command from',
+        stage: 'schema',
+      });
+    } else {
+      collect(() =>
+        refuseProgramName(command[0] as string, [config.entrypoint ? 'entrypoint' : 'command', 0]),
+      );
+    }
+    collect(() => refuseIdentityCapabilities(config.security.capabilities.add));
+    if (config.workingDir !== undefined && !isAbsolute(config.workingDir)) {
+      issues.push({ path: ['workingDir'], message: 'must be an absolute path', stage: 'schema' });
+    }
+    const { host } = await this.init();
+    collect(() => refuseRootDriverWithoutUsers(host));
+    return issues;
   }
 
   // ---------------------------------------------------------------- containers
 
-  async createContainer(
-    input: ContainerConfigInput,
-    options?: OperationOptions,
-  ): Promise<ContainerInstance> {
-    options?.signal?.throwIfAborted();
-    const config = parseContainerConfig(input);
+  async createContainer(config: ContainerConfig, ctx: CreateContext): Promise<ContainerInstance> {
     const command = [...(config.entrypoint ?? []), ...(config.command ?? [])];
-    if (command.length === 0) {
-      throw new ConfigurationError(
-        'command (or entrypoint) is required: the local driver runs host programs and has no image to take a default command from',
-        [{ path: ['command'], message: 'required by the local driver', stage: 'schema' }],
-      );
-    }
-    refuseProgramName(command[0] as string, [config.entrypoint ? 'entrypoint' : 'command', 0]);
-    refuseIdentityCapabilities(config.security.capabilities.add);
     const { host, allowedRoots } = await this.init();
-    refuseRootDriverWithoutUsers(host);
-    const unenforced = checkEnforcement(
-      config,
-      capabilitiesOf(host),
-      this.enforcement,
-      DRIVER_NAME,
-    );
+    const unenforced = [...ctx.unenforced];
     let netns: string | undefined;
     if (config.network !== undefined) {
       const network = await this.networks.find(config.network);
@@ -374,13 +386,7 @@ export class LocalDriver implements ContainerDriver {
         })
       : { mounts: [], overlays: [] };
 
-    const labels: Record<string, string> = {
-      ...config.labels,
-      'berth.driver': DRIVER_NAME,
-      'berth.driver-version': PACKAGE_VERSION,
-      'berth.session': config.sessionId,
-      ...(config.tenantId ? { 'berth.tenant': config.tenantId } : {}),
-    };
+    const labels: Record<string, string> = { ...ctx.labels };
     const createdAt = new Date().toISOString();
     const recordFor = (id: string, user: ResolvedUser, groups: number[] = []): ContainerRecord => {
       const workDir = this.layout.workDir(id);
@@ -433,6 +439,17 @@ export class LocalDriver implements ContainerDriver {
           name: volume,
           sessionId: config.sessionId,
           ...(config.tenantId ? { tenantId: config.tenantId } : {}),
+          labels: berthLabels(
+            {},
+            {},
+            {
+              driver: DRIVER_NAME,
+              driverVersion: PACKAGE_VERSION,
+              sessionId: config.sessionId,
+              tenantId: config.tenantId,
+              token: ctx.token,
+            },
+          ),
         });
       }
       // The groups of the volumes it mounts, which it joins to share them with its session
@@ -543,9 +560,7 @@ export class LocalDriver implements ContainerDriver {
     }
   }
 
-  async startContainer(id: string, options?: OperationOptions): Promise<void> {
-    options?.signal?.throwIfAborted();
-    requireObjectId(id, 'container');
+  async startContainer(id: string): Promise<void> {
     const key = await this.lockKey(id);
     await this.locks.run(key, async () => {
       const snapshot = await this.require(key);
@@ -561,9 +576,7 @@ export class LocalDriver implements ContainerDriver {
     if (record.config.healthcheck) this.watchHealth(record, run.run, Date.parse(run.startedAt));
   }
 
-  async stopContainer(id: string, options: StopOptions = {}): Promise<void> {
-    options.signal?.throwIfAborted();
-    requireObjectId(id, 'container');
+  async stopContainer(id: string, options: ParsedStopOptions): Promise<void> {
     const key = await this.lockKey(id);
     await this.locks.run(key, () => this.stopper.halt(key, options));
   }
@@ -573,9 +586,7 @@ export class LocalDriver implements ContainerDriver {
     this.monitors.delete(id);
   }
 
-  async restartContainer(id: string, options: StopOptions = {}): Promise<void> {
-    options.signal?.throwIfAborted();
-    requireObjectId(id, 'container');
+  async restartContainer(id: string, options: ParsedStopOptions): Promise<void> {
     const key = await this.lockKey(id);
     await this.locks.run(key, async () => {
       await this.stopper.halt(key, options);
@@ -584,9 +595,7 @@ export class LocalDriver implements ContainerDriver {
     });
   }
 
-  async removeContainer(id: string, options: RemoveOptions = {}): Promise<void> {
-    options.signal?.throwIfAborted();
-    requireObjectId(id, 'container');
+  async removeContainer(id: string, options: ParsedRemoveOptions): Promise<void> {
     const key = await this.lockKey(id);
     await this.locks.run(key, async () => {
       const snapshot = await this.require(key);
@@ -645,18 +654,12 @@ export class LocalDriver implements ContainerDriver {
     }
   }
 
-  async getContainer(id: string, options?: OperationOptions): Promise<ContainerInstance | null> {
-    options?.signal?.throwIfAborted();
+  async getContainer(id: string): Promise<ContainerInstance | null> {
     const snapshot = await this.find(id);
     return snapshot ? toInstance(snapshot, DRIVER_NAME) : null;
   }
 
-  async listContainers(
-    filter: ContainerFilter = {},
-    options?: OperationOptions,
-  ): Promise<ContainerInstance[]> {
-    options?.signal?.throwIfAborted();
-    const f = parseInput(ContainerFilterSchema, filter, 'container filter');
+  async listContainers(f: ContainerFilter): Promise<ContainerInstance[]> {
     const statuses = f.status === undefined ? undefined : [f.status].flat();
     const states = f.state === undefined ? undefined : [f.state].flat();
     const snapshots = await this.allSnapshots();
@@ -677,19 +680,20 @@ export class LocalDriver implements ContainerDriver {
 
   // ---------------------------------------------------------------- logs and waiting
 
-  async getContainerLogs(id: string, options: GetLogsOptions = {}): Promise<string> {
-    options.signal?.throwIfAborted();
+  async getContainerLogs(id: string, parsed: LogOptions): Promise<string> {
     const cid = await this.existingId(id);
-    const parsed = parseLogOptions(options);
     const lines = await readLogLines(this.logPaths(cid), parsed);
-    return formatLogLines(lines, parsed.timestamps);
+    return formatLogLines(lines, parsed.timestamps === true);
   }
 
-  async *streamLogs(id: string, options: StreamLogsOptions = {}): AsyncIterable<LogLine> {
-    const { signal, follow } = options;
-    signal?.throwIfAborted();
+  async *streamLogs(
+    id: string,
+    parsed: ParsedLogOptions,
+    ctx: PrimitiveContext,
+  ): AsyncIterable<LogLine> {
+    const { signal } = ctx;
+    const { follow } = parsed;
     const cid = await this.existingId(id);
-    const parsed = parseLogOptions(options);
     if (!follow) {
       yield* readLogs(this.logPaths(cid), parsed, signal);
       return;
@@ -720,13 +724,13 @@ export class LocalDriver implements ContainerDriver {
 
   // ---------------------------------------------------------------- exec, stats, health
 
-  async exec(id: string, command: string[], options: ExecCallOptions = {}): Promise<ExecResult> {
-    const signal = callSignal(options, 'exec options');
-    signal?.throwIfAborted();
-    requireObjectId(id, 'container');
-    const parsedOptions = parseExecOptions(options);
-    // A checked copy: the caller's array could change under an exec in flight.
-    const argv = parseExecCommand(command);
+  async exec(
+    id: string,
+    argv: string[],
+    parsedOptions: ParsedExecOptions,
+    ctx: PrimitiveContext,
+  ): Promise<ExecResult> {
+    const { signal } = ctx;
     refuseProgramName(argv[0] as string, ['command', 0]);
     const snapshot = await this.require(id);
     if (snapshot.status !== 'running' || !snapshot.run) {
@@ -876,10 +880,11 @@ export class LocalDriver implements ContainerDriver {
 
   // ---------------------------------------------------------------- volumes and networks
 
-  async createVolume(config: VolumeConfigInput, options?: OperationOptions): Promise<Volume> {
-    options?.signal?.throwIfAborted();
+  async createVolume(config: VolumeConfig, ctx: CreateContext): Promise<Volume> {
     await this.init();
-    return this.volumes.create(config);
+    // A size not enforced here reaches this point only under best-effort, listed as such.
+    const { sizeMb: _unenforced, ...rest } = config;
+    return this.volumes.create({ ...rest, labels: { ...ctx.labels } });
   }
 
   async removeVolume(id: string, options?: OperationOptions): Promise<void> {
@@ -908,24 +913,9 @@ export class LocalDriver implements ContainerDriver {
     return this.volumes.list();
   }
 
-  async createNetwork(config: NetworkConfigInput, options?: OperationOptions): Promise<Network> {
-    options?.signal?.throwIfAborted();
+  async createNetwork(config: NetworkConfig, ctx: CreateContext): Promise<Network> {
     const { host } = await this.init();
-    const parsed = parseInput(NetworkConfigSchema, config, 'network configuration');
-    if (parsed.internal && !host.networks.isolated && this.enforcement === 'strict') {
-      // A network that says it is internal and is not would be a sandbox that is not one.
-      throw new UnsupportedFeatureError(
-        [
-          {
-            feature: 'networks',
-            path: 'internal',
-            reason: `internal networks cannot be isolated on this host: ${host.networks.reason ?? 'no network namespaces'}`,
-          },
-        ],
-        "Run the driver as root with iproute2 and util-linux installed, create the network with internal: false (its containers then share the host's network), or use enforcement: 'best-effort'.",
-      );
-    }
-    return this.networks.create(config, host.networks.isolated);
+    return this.networks.create({ ...config, labels: { ...ctx.labels } }, host.networks.isolated);
   }
 
   async removeNetwork(id: string, options?: OperationOptions): Promise<void> {
@@ -961,28 +951,26 @@ export class LocalDriver implements ContainerDriver {
    * made; `{ all: true }` removes everything in the stateDir. Anything else is refused: an
    * empty filter, or a sessionId left undefined by mistake, must not mean "everything".
    */
-  async cleanup(filter: CleanupFilter, options?: OperationOptions): Promise<CleanupResult> {
-    options?.signal?.throwIfAborted();
-    const wanted = parseCleanupFilter(filter);
+  async cleanup(wanted: CleanupFilter): Promise<CleanupResult> {
     await this.init();
     const result: CleanupResult = { containers: 0, volumes: 0, networks: 0 };
-    const ofSession = (sessionId: string | undefined) =>
-      wanted === 'all' || sessionId === wanted.sessionId;
-    const containers = (await this.listContainers()).filter((c) => ofSession(c.sessionId));
+    const ofSession = (owner: { sessionId?: string | undefined; tenantId?: string | undefined }) =>
+      cleanupMatches(wanted, owner);
+    const containers = (await this.listContainers({})).filter((c) => ofSession(c));
     await Promise.all(
       containers.map(async (c) => {
-        await this.removeContainer(c.id, { force: true });
+        await this.removeContainer(c.id, { force: true, volumes: true });
         result.containers++;
       }),
     );
     for (const volume of await this.volumes.list()) {
-      if (ofSession(volume.sessionId)) {
+      if (ofSession(volume)) {
         await this.volumes.remove(volume.id);
         result.volumes++;
       }
     }
     for (const network of await this.networks.list()) {
-      if (ofSession(network.sessionId)) {
+      if (ofSession(network)) {
         await this.networks.remove(network.id);
         result.networks++;
       }
@@ -1004,10 +992,6 @@ export class LocalDriver implements ContainerDriver {
     this.pool.close();
     this.spares.close();
     this.trash.close();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
   }
 
   // ---------------------------------------------------------------- records
@@ -1094,5 +1078,30 @@ export class LocalDriver implements ContainerDriver {
         snapshot.health,
       );
     }
+  }
+}
+
+/**
+ * Containers as supervised local processes, sandboxed where the host allows (see the README
+ * for what is enforced where). The kit validates every input and decides enforcement; the
+ * engine above runs them.
+ */
+export class LocalDriver extends KitDriver {
+  readonly #engine: LocalEngine;
+
+  constructor(options: LocalDriverOptions = {}) {
+    const engine = new LocalEngine(options);
+    super(engine, options.enforcement === undefined ? {} : { enforcement: options.enforcement });
+    this.#engine = engine;
+  }
+
+  /** The state directory in use. */
+  get stateDir(): string {
+    return this.#engine.stateDir;
+  }
+
+  /** What the host offers and what was found missing, for diagnostics. */
+  hostFingerprint(): Promise<HostFingerprint> {
+    return this.#engine.hostFingerprint();
   }
 }

@@ -6,25 +6,6 @@ import type { HostFingerprint } from './host-fingerprint.js';
  * how it runs programs, and that it runs as host users with no user namespace in between.
  */
 
-/** A cleanup filter as asked for: a session, or everything when said so explicitly. */
-export function parseCleanupFilter(filter: unknown): { sessionId: string } | 'all' {
-  const value = (filter ?? {}) as Record<string, unknown>;
-  const keys = Object.keys(value).filter((k) => value[k] !== undefined);
-  if (value.all === true && keys.length === 1) return 'all';
-  if (
-    typeof value.sessionId === 'string' &&
-    value.sessionId !== '' &&
-    !value.sessionId.includes('\0') &&
-    keys.length === 1
-  ) {
-    return { sessionId: value.sessionId };
-  }
-  throw new ConfigurationError(
-    "cleanup needs { sessionId: '<id>' } (a non-empty session id) or { all: true } to remove everything; an empty filter is refused rather than taken to mean everything",
-    [{ path: [], message: 'a sessionId or all: true is required', stage: 'schema' }],
-  );
-}
-
 /** coreutils env, the chain's last step, would take a program name with '=' for a variable. */
 export function refuseProgramName(program: string, path: (string | number)[]): void {
   if (!program.includes('=')) return;

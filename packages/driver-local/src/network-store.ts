@@ -1,13 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
-import {
-  ConflictError,
-  type Network,
-  type NetworkConfigInput,
-  NetworkConfigSchema,
-  NetworkNotFoundError,
-  parseInput,
-} from '@berth/core';
+import { ConflictError, type Network, type NetworkConfig, NetworkNotFoundError } from '@berth/core';
 import type { execa as Execa } from 'execa';
 import { readJson, type StateLayout, writeJsonAtomic } from './state-store.js';
 
@@ -90,10 +83,10 @@ export class NetworkStore {
 
   /**
    * Makes the network; `isolate` says whether an internal one gets its namespace (false when the
-   * host cannot make one and the driver runs best-effort: it is then records only).
+   * host cannot make one and the driver runs best-effort: it is then records only). `config`
+   * is checked already; its labels carry Berth's own, which a parse would refuse.
    */
-  async create(input: NetworkConfigInput, isolate: boolean): Promise<Network> {
-    const config = parseInput(NetworkConfigSchema, input, 'network configuration');
+  async create(config: NetworkConfig, isolate: boolean): Promise<Network> {
     if ((await this.list()).some((n) => n.name === config.name)) {
       throw new ConflictError(`A network named '${config.name}' already exists`);
     }

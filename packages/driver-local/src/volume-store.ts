@@ -2,10 +2,8 @@ import { chmod, chown, mkdir, readdir, rm } from 'node:fs/promises';
 import {
   ConfigurationError,
   ConflictError,
-  parseInput,
   type Volume,
-  type VolumeConfigInput,
-  VolumeConfigSchema,
+  type VolumeConfig,
   VolumeCreationError,
   VolumeNotFoundError,
 } from '@berth/core';
@@ -57,19 +55,16 @@ export class VolumeStore {
     };
   }
 
-  /** Creating an existing volume returns it, as Docker does: volumes are claimed by name. */
-  async create(input: VolumeConfigInput): Promise<Volume> {
-    const config = parseInput(VolumeConfigSchema, input, 'volume configuration');
+  /**
+   * Creating an existing volume returns it, as Docker does: volumes are claimed by name.
+   * `config` is checked already; its labels carry Berth's own, which a parse would refuse.
+   */
+  async create(config: Omit<VolumeConfig, 'sizeMb'>): Promise<Volume> {
     if (!VOLUME_NAME.test(config.name)) {
       throw new ConfigurationError(
         `Volume name '${config.name}' must match ${VOLUME_NAME.source}`,
         [{ path: ['name'], message: 'not a valid volume name', stage: 'schema' }],
       );
-    }
-    if (config.sizeMb !== undefined) {
-      throw new VolumeCreationError(config.name, 'the local driver cannot enforce a volume size', {
-        retryable: false,
-      });
     }
     const existing = await readJson<VolumeRecord>(this.layout.volumeFile(config.name));
     if (existing) {

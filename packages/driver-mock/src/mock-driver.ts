@@ -1,4 +1,6 @@
 import {
+  type CleanupFilter,
+  type CleanupResult,
   CONTRACT_VERSION,
   ConflictError,
   type ContainerConfig,
@@ -49,6 +51,12 @@ import {
   VolumeRemoveError,
   type WaitResult,
 } from '@berth/core';
+import {
+  cleanupMatches,
+  networkEnforcement,
+  parseCleanupFilter,
+  volumeEnforcement,
+} from '@berth/core/kit';
 import { type MockClock, systemClock } from './clock.js';
 import { FaultInjector } from './faults.js';
 import type { MockProfile } from './profiles.js';
@@ -722,12 +730,21 @@ export class MockDriver implements ContainerDriver {
   ): Promise<Volume> {
     return this.#op('createVolume', [input, options], options.signal, () => {
       const config = parseInput(VolumeConfigSchema, input, 'volume configuration');
+      const unenforced = volumeEnforcement(
+        config,
+        this.#capabilities,
+        this.#enforcement,
+        this.name,
+      );
       const existing = this.#volumes.get(config.name);
       if (existing) {
         // Both real drivers answer a create of an existing name with the existing volume.
         return copy(existing);
       }
-      return copy(this.#addVolume(config.name, config.sessionId, config.tenantId, config.labels));
+      const volume = copy(
+        this.#addVolume(config.name, config.sessionId, config.tenantId, config.labels),
+      );
+      return unenforced.length > 0 ? { ...volume, unenforced } : volume;
     });
   }
 
@@ -756,6 +773,12 @@ export class MockDriver implements ContainerDriver {
   ): Promise<Network> {
     return this.#op('createNetwork', [input, options], options.signal, () => {
       const config = parseInput(NetworkConfigSchema, input, 'network configuration');
+      const unenforced = networkEnforcement(
+        config,
+        this.#capabilities,
+        this.#enforcement,
+        this.name,
+      );
       if (this.#network(config.name)) {
         throw new ConflictError(this.#profile.networkConflictMessage(config.name));
       }
@@ -773,6 +796,7 @@ export class MockDriver implements ContainerDriver {
         },
         internal: config.internal,
         createdAt: new Date(this.#clock.now()),
+        ...(unenforced.length > 0 ? { unenforced } : {}),
       };
       this.#networks.set(id, network);
       return copy(network);
@@ -805,5 +829,40 @@ export class MockDriver implements ContainerDriver {
 
   capabilities(options: OperationOptions = {}): Promise<DriverCapabilities> {
     return this.#op('capabilities', [options], options.signal, () => ({ ...this.#capabilities }));
+  }
+
+  /** Removes what matches `filter`: containers (forced), then networks and volumes. */
+  cleanup(filter: CleanupFilter, options: OperationOptions = {}): Promise<CleanupResult> {
+    return this.#op('cleanup', [filter, options], options.signal, () => {
+      const wanted = parseCleanupFilter(filter);
+      const result: CleanupResult = { containers: 0, volumes: 0, networks: 0 };
+      for (const [id, container] of this.#containers) {
+        if (!cleanupMatches(wanted, container.instance)) continue;
+        container.run?.abort();
+        this.#containers.delete(id);
+        this.#notify(container);
+        result.containers++;
+      }
+      for (const [id, network] of this.#networks) {
+        if (!cleanupMatches(wanted, network)) continue;
+        this.#networks.delete(id);
+        result.networks++;
+      }
+      for (const [id, volume] of this.#volumes) {
+        if (!cleanupMatches(wanted, volume)) continue;
+        this.#volumes.delete(id);
+        result.volumes++;
+      }
+      return result;
+    });
+  }
+
+  /** Stops every simulated run's timers; the containers stay as they are. */
+  async close(): Promise<void> {
+    for (const container of this.#containers.values()) container.run?.abort();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 }

@@ -133,9 +133,21 @@ describe('error patterns (see the README table)', () => {
 
   it('a network name already taken is a ConflictError for both', async () => {
     for (const driver of [new MockDockerDriver(), new MockLocalDriver()]) {
-      await driver.createNetwork({ name: 'backend' });
-      await expect(driver.createNetwork({ name: 'backend' })).rejects.toBeInstanceOf(ConflictError);
+      // Not internal: mock-local's networks are logical, and an internal one fails closed.
+      await driver.createNetwork({ name: 'backend', internal: false });
+      await expect(
+        driver.createNetwork({ name: 'backend', internal: false }),
+      ).rejects.toBeInstanceOf(ConflictError);
     }
+  });
+
+  it('mock-local refuses an internal network under strict enforcement, as the local driver does without namespaces', async () => {
+    await expect(new MockLocalDriver().createNetwork({ name: 'inner' })).rejects.toBeInstanceOf(
+      UnsupportedFeatureError,
+    );
+    const lenient = new MockLocalDriver({ enforcement: 'best-effort' });
+    const network = await lenient.createNetwork({ name: 'inner' });
+    expect(network.unenforced?.map((u) => u.path)).toEqual(['internal']);
   });
 
   it("ids and default names look like the real drivers' ones", async () => {

@@ -40,4 +40,6 @@ export const DEFAULT_POLICIES: Record<DriverOperation, OperationPolicy> = {
   removeNetwork: READ,
   listNetworks: READ,
   capabilities: READ,
+  // Idempotent by definition (what is gone stays gone), but it can take long.
+  cleanup: LONG_READ,
 };

@@ -54,7 +54,7 @@ export function resilient<D extends ContainerDriver>(
   return new Proxy(wrapped, {
     get(target, property, receiver) {
       if (Object.hasOwn(extras, property)) return extras[property as keyof typeof extras];
-      return Reflect.get(target, property, receiver);
+      return Reflect.get(target, property, target);
     },
   }) as ResilientDriver<D>;
 }

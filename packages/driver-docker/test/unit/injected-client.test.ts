@@ -172,7 +172,7 @@ describe('DockerDriver with an injected client', () => {
       driver.startContainer('x', { signal }),
       driver.listContainers({}, { signal }),
       driver.capabilities({ signal }),
-      driver.cleanup({ sessionId: 's', signal }),
+      driver.cleanup({ sessionId: 's' }, { signal }),
     ]) {
       await expect(call).rejects.toMatchObject({ name: 'AbortError' });
     }

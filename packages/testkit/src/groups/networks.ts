@@ -5,17 +5,14 @@ export const networksGroup: GroupDefinition = {
   name: 'networks',
   needs: (caps) => (caps.networks ? undefined : 'the driver reports networks: false'),
   define(test) {
-    test('create an internal network, attach a container, remove it', async (ctx) => {
+    test('create a network (internal where networks are isolated), attach a container, remove it', async (ctx) => {
       const name = `${ctx.sessionId}-net`;
-      const network = await ctx.driver.createNetwork({
-        name,
-        sessionId: ctx.sessionId,
-        internal: true,
-      });
-      expect(network).toMatchObject({ name, internal: true });
+      const internal = (await ctx.driver.capabilities()).networks === 'isolated';
+      const network = await ctx.driver.createNetwork({ name, sessionId: ctx.sessionId, internal });
+      expect(network).toMatchObject({ name, internal });
       try {
         const listed = await ctx.driver.listNetworks();
-        expect(listed.find((n) => n.id === network.id)).toMatchObject({ name, internal: true });
+        expect(listed.find((n) => n.id === network.id)).toMatchObject({ name, internal });
         const { id } = await ctx.driver.createContainer(
           ctx.config({ command: ctx.longRunning(), network: name }),
         );
@@ -24,6 +21,23 @@ export const networksGroup: GroupDefinition = {
         await ctx.driver.removeNetwork(network.id);
       }
       expect((await ctx.driver.listNetworks()).map((n) => n.id)).not.toContain(network.id);
+    });
+
+    test('an internal network where networks are only logical fails closed under strict enforcement', async (ctx, skip) => {
+      const caps = await ctx.driver.capabilities();
+      if (caps.networks === 'isolated') skip('this driver isolates networks');
+      const enforcement = (ctx.driver as { enforcement?: string }).enforcement;
+      const name = `${ctx.sessionId}-internal`;
+      if (enforcement === 'best-effort') {
+        const network = await ctx.driver.createNetwork({ name, sessionId: ctx.sessionId });
+        expect(network.unenforced?.map((u) => u.feature)).toContain('networks');
+        await ctx.driver.removeNetwork(network.id);
+        return;
+      }
+      await expect(
+        ctx.driver.createNetwork({ name, sessionId: ctx.sessionId }),
+      ).rejects.toMatchObject({ code: 'UNSUPPORTED_FEATURE' });
+      expect((await ctx.driver.listNetworks()).map((n) => n.name)).not.toContain(name);
     });
 
     test('an invalid network config is a ConfigurationError', async (ctx) => {

@@ -25,6 +25,24 @@ export const volumesGroup: GroupDefinition = {
       expect((await ctx.driver.listVolumes()).map((v) => v.name)).not.toContain(name);
     });
 
+    test('a volume size the host cannot cap fails closed, or is listed under best-effort', async (ctx, skip) => {
+      const caps = await ctx.driver.capabilities();
+      if (caps.volumeSize === true) skip('this driver caps volume sizes');
+      const enforcement = (ctx.driver as { enforcement?: string }).enforcement;
+      const name = `${ctx.sessionId}-sized`;
+      const config = { name, sessionId: ctx.sessionId, sizeMb: 10 };
+      if (enforcement === 'best-effort') {
+        const volume = await ctx.driver.createVolume(config);
+        expect(volume.unenforced?.map((u) => u.feature)).toContain('volumeSize');
+        await ctx.driver.removeVolume(volume.id);
+        return;
+      }
+      await expect(ctx.driver.createVolume(config)).rejects.toMatchObject({
+        code: 'UNSUPPORTED_FEATURE',
+      });
+      expect((await ctx.driver.listVolumes()).map((v) => v.name)).not.toContain(name);
+    });
+
     test('an invalid volume config is a ConfigurationError', async (ctx) => {
       await expect(ctx.driver.createVolume({ name: '' })).rejects.toMatchObject({
         code: 'CONFIGURATION_ERROR',

@@ -1,0 +1,35 @@
+/*
+ * @berth/core/kit: what a driver author builds on. The contract entry (@berth/core) stays the
+ * small thing every user imports; this one holds the machinery drivers share.
+ */
+
+export { matchesContainerFilter, selectLogLines } from '../container-filter.js';
+export {
+  cleanupMatches,
+  parseCleanupFilter,
+  parseRemoveOptions,
+  parseStopOptions,
+} from './call-options.js';
+export { abortableSleep, CallSignal } from './call-signal.js';
+export { defineDriver, KitDriver } from './kit-driver.js';
+export {
+  BERTH_LABELS,
+  berthLabels,
+  isManaged,
+  type LabelOwner,
+  RESERVED_LABEL_PREFIX,
+  readUnenforced,
+  userLabels,
+} from './labels.js';
+export type {
+  CreateContext,
+  DriverPolicy,
+  DriverPrimitives,
+  ParsedExecOptions,
+  ParsedLogOptions,
+  ParsedRemoveOptions,
+  ParsedStopOptions,
+  PrimitiveContext,
+  TimedOperation,
+} from './primitives.js';
+export { networkEnforcement, volumeEnforcement } from './resource-enforcement.js';

@@ -1,0 +1,141 @@
+import type { UnsupportedFeature, ValidationIssue } from '../errors.js';
+import type {
+  ContainerConfig,
+  ContainerFilter,
+  ExecOptions,
+  LogOptions,
+  NetworkConfig,
+  VolumeConfig,
+} from '../schemas.js';
+import type {
+  CleanupFilter,
+  CleanupResult,
+  ContainerInstance,
+  ContainerStats,
+  DriverCapabilities,
+  DriverHealth,
+  EnforcementMode,
+  ExecResult,
+  LogLine,
+  Network,
+  Volume,
+  WaitResult,
+} from '../types.js';
+import type { ValidationOptions } from '../validation.js';
+
+/*
+ * What a driver writes when it is built with the kit: the primitives. Every input a primitive
+ * receives has been validated by the kit (parsed copies, never the caller's objects), ids have
+ * the shape of ids, the signal has been checked, and enforcement has been decided.
+ */
+
+export interface PrimitiveContext {
+  /** The caller's signal combined with the kit's timeout for this operation. */
+  readonly signal: AbortSignal | undefined;
+}
+
+export interface CreateContext extends PrimitiveContext {
+  /** Every label the object must carry: defaults, the caller's, and Berth's own vocabulary. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** What is not enforced (best-effort only); the instance reports it. */
+  readonly unenforced: readonly UnsupportedFeature[];
+  /** Unique to this create call, also in the labels as `berth.create`. */
+  readonly token: string;
+}
+
+export type ParsedLogOptions = LogOptions & { follow: boolean };
+export type ParsedExecOptions = ExecOptions & { timeout?: number };
+
+export interface ParsedStopOptions {
+  timeout?: number | undefined;
+  force: boolean;
+}
+
+export interface ParsedRemoveOptions {
+  force: boolean;
+  volumes: boolean;
+}
+
+/** A driver's policy for the inputs it accepts, beyond the contract's own rules. */
+export interface DriverPolicy extends ValidationOptions {
+  enforcement?: EnforcementMode;
+  /** Put on every container, volume and network (never `berth.` keys). */
+  labels?: Record<string, string>;
+  /** Milliseconds per operation after which the kit aborts it with a TimeoutError. */
+  timeouts?: Partial<Record<TimedOperation, number>>;
+}
+
+export type TimedOperation =
+  | 'createContainer'
+  | 'startContainer'
+  | 'stopContainer'
+  | 'removeContainer'
+  | 'getContainer'
+  | 'listContainers'
+  | 'waitContainer'
+  | 'exec'
+  | 'getContainerStats'
+  | 'createVolume'
+  | 'removeVolume'
+  | 'listVolumes'
+  | 'createNetwork'
+  | 'removeNetwork'
+  | 'listNetworks'
+  | 'capabilities'
+  | 'cleanup';
+
+/**
+ * The primitives of a driver. A primitive about one object throws the contract's not-found
+ * error (or returns null, for `getContainer`) when the backend does not know it; the kit makes
+ * sure the error names the id the caller gave.
+ */
+export interface DriverPrimitives {
+  readonly name: string;
+  readonly version: string;
+
+  capabilities(ctx: PrimitiveContext): Promise<DriverCapabilities>;
+  /** Why a capability is missing here, in the driver's words (shown in UnsupportedFeatureError). */
+  unenforcedReason?(feature: string): string | undefined;
+  /**
+   * Checks of the driver's own (host policies, mount roots, networks) on a valid config, before
+   * anything is made. Every problem is returned, for the kit to report all at once.
+   */
+  checkContainer?(
+    config: ContainerConfig,
+    ctx: PrimitiveContext,
+  ): ValidationIssue[] | Promise<ValidationIssue[]>;
+  /**
+   * Makes the container. On failure or abort, removes whatever it made first: the kit only
+   * removes a container whose create returned.
+   */
+  createContainer(config: ContainerConfig, ctx: CreateContext): Promise<ContainerInstance>;
+  startContainer(id: string, ctx: PrimitiveContext): Promise<void>;
+  stopContainer(id: string, options: ParsedStopOptions, ctx: PrimitiveContext): Promise<void>;
+  removeContainer(id: string, options: ParsedRemoveOptions, ctx: PrimitiveContext): Promise<void>;
+  getContainer(id: string, ctx: PrimitiveContext): Promise<ContainerInstance | null>;
+  /** Every managed container matching `filter` (the kit narrows the result again). */
+  listContainers(filter: ContainerFilter, ctx: PrimitiveContext): Promise<ContainerInstance[]>;
+  streamLogs(id: string, options: ParsedLogOptions, ctx: PrimitiveContext): AsyncIterable<LogLine>;
+  waitContainer(id: string, ctx: PrimitiveContext): Promise<WaitResult>;
+  exec(
+    id: string,
+    command: string[],
+    options: ParsedExecOptions,
+    ctx: PrimitiveContext,
+  ): Promise<ExecResult>;
+  getContainerStats(id: string, ctx: PrimitiveContext): Promise<ContainerStats>;
+  createVolume(config: VolumeConfig, ctx: CreateContext): Promise<Volume>;
+  removeVolume(name: string, ctx: PrimitiveContext): Promise<void>;
+  listVolumes(ctx: PrimitiveContext): Promise<Volume[]>;
+  createNetwork(config: NetworkConfig, ctx: CreateContext): Promise<Network>;
+  removeNetwork(id: string, ctx: PrimitiveContext): Promise<void>;
+  listNetworks(ctx: PrimitiveContext): Promise<Network[]>;
+
+  // Derived by the kit when absent; a driver provides them where it can do better.
+  restartContainer?(id: string, options: ParsedStopOptions, ctx: PrimitiveContext): Promise<void>;
+  getContainerLogs?(id: string, options: LogOptions, ctx: PrimitiveContext): Promise<string>;
+  isContainerHealthy?(id: string, ctx: PrimitiveContext): Promise<boolean>;
+  healthCheck?(ctx: PrimitiveContext): Promise<DriverHealth>;
+  cleanup?(filter: CleanupFilter, ctx: PrimitiveContext): Promise<CleanupResult>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,292 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigurationError,
+  type ContainerInstance,
+  ContainerNotFoundError,
+  type DriverCapabilities,
+  type LogLine,
+  type Network,
+  TimeoutError,
+  UnsupportedFeatureError,
+  type Volume,
+} from '../src/index.js';
+import { BERTH_LABELS, type DriverPrimitives, defineDriver } from '../src/kit/index.js';
+
+const FULL: DriverCapabilities = {
+  cpu: true,
+  memory: true,
+  pids: true,
+  disk: true,
+  readOnlyRootfs: true,
+  noNewPrivileges: true,
+  user: true,
+  capabilityDrop: true,
+  networks: 'isolated',
+  volumes: true,
+  ports: true,
+  exec: true,
+  stats: true,
+  logsFollow: true,
+  healthchecks: true,
+};
+
+/** Primitives over a map, recording each call, with knobs for the cases under test. */
+function primitives(caps: Partial<DriverCapabilities> = {}) {
+  const calls: string[] = [];
+  const containers = new Map<string, ContainerInstance>();
+  const volumes = new Map<string, Volume>();
+  const networks = new Map<string, Network>();
+  let createDelayMs = 0;
+  const known = (id: string) => {
+    const c = containers.get(id);
+    if (!c) throw new ContainerNotFoundError(id);
+    return c;
+  };
+  const p: DriverPrimitives = {
+    name: 'unit',
+    version: '1.2.3',
+    capabilities: async () => ({ ...FULL, ...caps }),
+    createContainer: async (config, ctx) => {
+      calls.push('create');
+      await new Promise((r) => setTimeout(r, createDelayMs));
+      const id = `c${containers.size + 1}`;
+      const instance: ContainerInstance = {
+        id,
+        name: config.name ?? id,
+        sessionId: config.sessionId,
+        image: config.image,
+        status: 'created',
+        state: 'terminated',
+        endpoint: null,
+        ports: [],
+        createdAt: new Date(),
+        labels: { ...ctx.labels },
+        resources: config.resources,
+        driver: 'unit',
+        ...(ctx.unenforced.length > 0 ? { unenforced: [...ctx.unenforced] } : {}),
+      };
+      containers.set(id, instance);
+      return instance;
+    },
+    startContainer: async (id) => {
+      calls.push(`start ${id}`);
+      known(id).status = 'running';
+    },
+    stopContainer: async (id) => {
+      calls.push(`stop ${id}`);
+      known(id).status = 'stopped';
+    },
+    removeContainer: async (id) => {
+      calls.push(`remove ${id}`);
+      known(id);
+      containers.delete(id);
+    },
+    getContainer: async (id) => containers.get(id) ?? null,
+    listContainers: async () => [...containers.values()],
+    async *streamLogs(id): AsyncGenerator<LogLine> {
+      known(id);
+      yield { stream: 'stdout', line: 'one', timestamp: new Date(0) };
+      yield { stream: 'stderr', line: 'two', timestamp: new Date(1) };
+    },
+    waitContainer: async (id) => (known(id), { exitCode: 0, oomKilled: false }),
+    exec: async (id, command) => {
+      calls.push(`exec ${id} ${command.join(' ')}`);
+      return { exitCode: 0, stdout: '', stderr: '' };
+    },
+    getContainerStats: async (id) => (
+      known(id), { cpuPercent: 0, memoryBytes: 0, memoryLimitBytes: 0, pids: 0 }
+    ),
+    createVolume: async (config, ctx) => {
+      const volume: Volume = {
+        id: config.name,
+        name: config.name,
+        driver: 'unit',
+        labels: { ...ctx.labels },
+        createdAt: new Date(),
+        ...(config.sessionId ? { sessionId: config.sessionId } : {}),
+      };
+      volumes.set(config.name, volume);
+      return volume;
+    },
+    removeVolume: async (name) => {
+      volumes.delete(name);
+    },
+    listVolumes: async () => [...volumes.values()],
+    createNetwork: async (config, ctx) => {
+      const network: Network = {
+        id: config.name,
+        name: config.name,
+        driver: 'unit',
+        labels: { ...ctx.labels },
+        internal: config.internal,
+        createdAt: new Date(),
+        ...(config.sessionId ? { sessionId: config.sessionId } : {}),
+      };
+      networks.set(config.name, network);
+      return network;
+    },
+    removeNetwork: async (id) => {
+      networks.delete(id);
+    },
+    listNetworks: async () => [...networks.values()],
+  };
+  return {
+    p,
+    calls,
+    containers,
+    slowCreates(ms: number) {
+      createDelayMs = ms;
+    },
+  };
+}
+
+const base = { sessionId: 's1', image: 'img' };
+
+describe('the driver kit', () => {
+  it('validates everything before the first primitive, listing every problem', async () => {
+    const { p, calls } = primitives();
+    const driver = defineDriver({
+      ...p,
+      checkContainer: () => [{ path: ['volumes'], message: 'not here', stage: 'security' }],
+    });
+    const bad = await driver
+      .createContainer({ sessionId: '', image: '', resources: { cpu: -1 } })
+      .catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(ConfigurationError);
+    expect((bad as ConfigurationError).issues.length).toBeGreaterThanOrEqual(3);
+    const refused = await driver.createContainer(base).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ConfigurationError);
+    expect((refused as Error).message).toContain('not here');
+    expect(calls).toEqual([]);
+  });
+
+  it('applies the policy: dangerous capabilities only when allowed', async () => {
+    const { p } = primitives();
+    const config = { ...base, security: { capabilities: { add: ['NET_ADMIN'] } } };
+    await expect(defineDriver(p).createContainer(config)).rejects.toThrow(ConfigurationError);
+    const allowed = defineDriver(p, { allowCapabilities: ['NET_ADMIN'] });
+    await expect(allowed.createContainer(config)).resolves.toMatchObject({ sessionId: 's1' });
+  });
+
+  it('fails closed on what the host cannot enforce, or lists it under best-effort', async () => {
+    const weak = primitives({ memory: false, volumeSize: false, networks: 'logical' });
+    const strict = defineDriver(weak.p);
+    await expect(strict.createContainer(base)).rejects.toThrow(UnsupportedFeatureError);
+    await expect(strict.createVolume({ name: 'v', sizeMb: 10 })).rejects.toThrow(
+      UnsupportedFeatureError,
+    );
+    await expect(strict.createNetwork({ name: 'n' })).rejects.toThrow(UnsupportedFeatureError);
+    expect(weak.calls).toEqual([]);
+    const lenient = defineDriver(weak.p, { enforcement: 'best-effort' });
+    const c = await lenient.createContainer(base);
+    expect(c.unenforced).toEqual([{ feature: 'memory', path: 'resources.memory' }]);
+    expect(JSON.parse(c.labels[BERTH_LABELS.unenforced] as string)).toEqual(c.unenforced);
+    const v = await lenient.createVolume({ name: 'v', sizeMb: 10 });
+    expect(v.unenforced?.map((u) => u.feature)).toEqual(['volumeSize']);
+    const n = await lenient.createNetwork({ name: 'n' });
+    expect(n.unenforced?.map((u) => u.path)).toEqual(['internal']);
+  });
+
+  it('stamps one label vocabulary on containers, volumes and networks', async () => {
+    const { p } = primitives();
+    const driver = defineDriver(p, { labels: { team: 'a' } });
+    const owner = { sessionId: 's1', tenantId: 't1', labels: { app: 'x' } };
+    const c = await driver.createContainer({ ...base, ...owner });
+    const v = await driver.createVolume({ name: 'v1', ...owner });
+    const n = await driver.createNetwork({ name: 'n1', ...owner });
+    for (const labels of [c.labels, v.labels, n.labels]) {
+      expect(labels).toMatchObject({
+        team: 'a',
+        app: 'x',
+        [BERTH_LABELS.managed]: 'true',
+        [BERTH_LABELS.driver]: 'unit',
+        [BERTH_LABELS.driverVersion]: '1.2.3',
+        [BERTH_LABELS.session]: 's1',
+        [BERTH_LABELS.tenant]: 't1',
+      });
+      expect(labels[BERTH_LABELS.create]).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    expect(() => defineDriver(p, { labels: { 'berth.session': 'x' } })).toThrow(ConfigurationError);
+  });
+
+  it('checks the signal before and after a primitive; an abandoned create leaves nothing', async () => {
+    const kit = primitives();
+    const driver = defineDriver(kit.p);
+    await expect(driver.createContainer(base, { signal: AbortSignal.abort() })).rejects.toThrow();
+    expect(kit.calls).toEqual([]);
+    kit.slowCreates(30);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('gave up')), 5);
+    await expect(driver.createContainer(base, { signal: controller.signal })).rejects.toThrow(
+      'gave up',
+    );
+    expect(kit.calls).toEqual(['create', 'remove c1']);
+    expect(kit.containers.size).toBe(0);
+  });
+
+  it('applies per-operation timeouts as TimeoutError', async () => {
+    const kit = primitives();
+    kit.slowCreates(50);
+    const driver = defineDriver(kit.p, { timeouts: { createContainer: 10 } });
+    const error = await driver.createContainer(base).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toMatchObject({ operation: 'createContainer', ms: 10, retryable: true });
+    expect(() => defineDriver(kit.p, { timeouts: { exec: -1 } })).toThrow(ConfigurationError);
+  });
+
+  it('answers ids that cannot be ids without asking the primitives', async () => {
+    const { p, calls } = primitives();
+    const driver = defineDriver(p);
+    await expect(driver.startContainer('../x')).rejects.toThrow(ConfigurationError);
+    await expect(driver.getContainer('../../etc/passwd')).resolves.toBeNull();
+    await expect(driver.waitContainer('')).rejects.toThrow(ContainerNotFoundError);
+    await expect(driver.exec('c1', 'ls' as unknown as string[])).rejects.toThrow(
+      ConfigurationError,
+    );
+    await expect(driver.exec('c1', [])).rejects.toThrow(ConfigurationError);
+    await expect(driver.stopContainer('c1', { timeout: -1 })).rejects.toThrow(ConfigurationError);
+    expect(calls).toEqual([]);
+  });
+
+  it('derives restart, logs, health and cleanup from the primitives', async () => {
+    const { p, calls } = primitives();
+    const driver = defineDriver(p);
+    const c = await driver.createContainer(base);
+    await driver.startContainer(c.id);
+    await driver.restartContainer(c.id);
+    expect(calls.slice(-3)).toEqual([`start ${c.id}`, `stop ${c.id}`, `start ${c.id}`]);
+    expect(await driver.getContainerLogs(c.id)).toBe('one\ntwo\n');
+    expect(await driver.getContainerLogs(c.id, { timestamps: true })).toBe(
+      '1970-01-01T00:00:00.000Z one\n1970-01-01T00:00:00.001Z two\n',
+    );
+    expect(await driver.isContainerHealthy(c.id)).toBe(true);
+    expect(await driver.healthCheck()).toMatchObject({
+      status: 'healthy',
+      version: '1.2.3',
+      containers: { total: 1, running: 1, stopped: 0 },
+    });
+    await driver.createContainer({ ...base, sessionId: 'other' });
+    await driver.createVolume({ name: 'v1', sessionId: 's1' });
+    await expect(driver.cleanup({} as never)).rejects.toThrow(ConfigurationError);
+    expect(await driver.cleanup({ sessionId: 's1' })).toEqual({
+      containers: 1,
+      volumes: 1,
+      networks: 0,
+    });
+    expect((await driver.listContainers()).map((x) => x.sessionId)).toEqual(['other']);
+  });
+
+  it('closes once, also through Symbol.asyncDispose', async () => {
+    let closed = 0;
+    const { p } = primitives();
+    const driver = defineDriver({
+      ...p,
+      close: async () => {
+        closed++;
+      },
+    });
+    await driver.close();
+    await driver[Symbol.asyncDispose]();
+    expect(closed).toBe(1);
+  });
+});
