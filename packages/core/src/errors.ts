@@ -3,9 +3,59 @@
  * contract: retry and circuit-breaking code decide on them, never on message text.
  */
 
+/**
+ * Set as a static string on an error class to give it a stable identity for `isInstance`
+ * (e.g. `static readonly [ERROR_BRAND] = 'my-package/QuotaError'`). Without one a class is
+ * known by its name, which two unrelated packages may share and a minifier may change.
+ */
+export const ERROR_BRAND: unique symbol = Symbol.for('berth.error-brand');
+
 // Symbol.for, not a module-local symbol: a plugin built against another copy of @berth/core
-// throws errors whose class is not ours, and they must still be recognised.
-const DRIVER_ERROR_MARKER = Symbol.for('berth.driver-error');
+// throws errors whose classes are not ours, and they must still be recognised. Each error
+// carries the brands of its class and every ancestor up to DriverError, so `X.isInstance`
+// can answer for X and its subclasses without instanceof.
+const LINEAGE = Symbol.for('berth.error-lineage');
+
+type ErrorClass = abstract new (...args: never[]) => DriverError;
+
+function brandOf(errorClass: unknown): string {
+  if (typeof errorClass !== 'function') {
+    throw new ConfigurationError(
+      'isInstance was called without its class (detached from it?): call it on the class, as in ContainerNotFoundError.isInstance(value).',
+    );
+  }
+  const own = Object.hasOwn(errorClass, ERROR_BRAND)
+    ? (errorClass as unknown as Record<symbol, unknown>)[ERROR_BRAND]
+    : undefined;
+  return typeof own === 'string' ? own : errorClass.name;
+}
+
+const lineages = new WeakMap<object, readonly string[]>();
+
+function lineageOf(leaf: ErrorClass, root: ErrorClass): readonly string[] {
+  const cached = lineages.get(leaf);
+  if (cached) return cached;
+  const brands: string[] = [];
+  for (let current: unknown = leaf; typeof current === 'function'; ) {
+    brands.unshift(brandOf(current));
+    if (current === root) break;
+    current = Object.getPrototypeOf(current);
+  }
+  const lineage = Object.freeze(brands);
+  lineages.set(leaf, lineage);
+  return lineage;
+}
+
+function hasBrand(value: unknown, brand: string): boolean {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  try {
+    const lineage = (value as Record<symbol, unknown>)[LINEAGE];
+    return Array.isArray(lineage) && lineage.includes(brand);
+  } catch {
+    // A Proxy whose trap throws is not one of ours, whatever else it is.
+    return false;
+  }
+}
 
 export interface DriverErrorOptions {
   cause?: unknown;
@@ -22,19 +72,21 @@ export class DriverError extends Error {
     this.name = new.target.name;
     this.code = code;
     this.retryable = options.retryable ?? retryable;
-    Object.defineProperty(this, DRIVER_ERROR_MARKER, { value: true });
+    Object.defineProperty(this, LINEAGE, { value: lineageOf(new.target, DriverError) });
   }
 
-  /** True for any DriverError, including one made by another loaded copy of @berth/core. */
-  static isInstance(value: unknown): value is DriverError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[DRIVER_ERROR_MARKER] === true
-    );
+  /**
+   * True for an instance of this class or of a subclass, including one made by another loaded
+   * copy of @berth/core: `ContainerNotFoundError.isInstance(e)` is false for a NetworkError,
+   * and `DriverError.isInstance(e)` true for every Berth error.
+   */
+  static isInstance<T extends ErrorClass>(this: T, value: unknown): value is InstanceType<T> {
+    return hasBrand(value, brandOf(this));
   }
 }
 
+// Not a declared static: subclasses then set their own without an `override` modifier.
+Object.defineProperty(DriverError, ERROR_BRAND, { value: '@berth/core/DriverError' });
 /**
  * An id as a message can show it: callers pass anything (a Symbol would throw in a template),
  * and a long or odd one is cut and quoted rather than printed raw.
@@ -51,6 +103,8 @@ function shown(id: unknown): string {
 }
 
 export class ContainerNotFoundError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/ContainerNotFoundError';
+
   constructor(
     readonly containerId: string,
     options?: DriverErrorOptions,
@@ -60,6 +114,8 @@ export class ContainerNotFoundError extends DriverError {
 }
 
 export class ContainerCreationError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/ContainerCreationError';
+
   constructor(
     message: string,
     readonly details?: unknown,
@@ -70,6 +126,8 @@ export class ContainerCreationError extends DriverError {
 }
 
 export class ContainerStartError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/ContainerStartError';
+
   constructor(
     readonly containerId: string,
     message: string,
@@ -85,6 +143,8 @@ export class ContainerStartError extends DriverError {
 }
 
 export class ContainerStopError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/ContainerStopError';
+
   constructor(
     readonly containerId: string,
     message: string,
@@ -100,6 +160,8 @@ export class ContainerStopError extends DriverError {
 }
 
 export class ContainerRemoveError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/ContainerRemoveError';
+
   constructor(
     readonly containerId: string,
     message: string,
@@ -115,6 +177,8 @@ export class ContainerRemoveError extends DriverError {
 }
 
 export class VolumeCreationError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/VolumeCreationError';
+
   constructor(
     readonly volumeName: string,
     message: string,
@@ -130,6 +194,8 @@ export class VolumeCreationError extends DriverError {
 }
 
 export class VolumeNotFoundError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/VolumeNotFoundError';
+
   constructor(
     readonly volumeId: string,
     options?: DriverErrorOptions,
@@ -139,6 +205,8 @@ export class VolumeNotFoundError extends DriverError {
 }
 
 export class VolumeRemoveError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/VolumeRemoveError';
+
   constructor(
     readonly volumeId: string,
     message: string,
@@ -154,6 +222,8 @@ export class VolumeRemoveError extends DriverError {
 }
 
 export class NetworkCreationError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/NetworkCreationError';
+
   constructor(
     readonly networkName: string,
     message: string,
@@ -169,6 +239,8 @@ export class NetworkCreationError extends DriverError {
 }
 
 export class NetworkNotFoundError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/NetworkNotFoundError';
+
   constructor(
     readonly networkId: string,
     options?: DriverErrorOptions,
@@ -178,6 +250,8 @@ export class NetworkNotFoundError extends DriverError {
 }
 
 export class NetworkRemoveError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/NetworkRemoveError';
+
   constructor(
     readonly networkId: string,
     message: string,
@@ -193,12 +267,16 @@ export class NetworkRemoveError extends DriverError {
 }
 
 export class DriverHealthError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/DriverHealthError';
+
   constructor(message: string, options?: DriverErrorOptions) {
     super(message, 'DRIVER_HEALTH_CHECK_FAILED', false, options);
   }
 }
 
 export class ResourceLimitError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/ResourceLimitError';
+
   constructor(
     readonly resource: string,
     readonly limit: number,
@@ -215,12 +293,16 @@ export class ResourceLimitError extends DriverError {
 }
 
 export class AuthenticationError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/AuthenticationError';
+
   constructor(message: string, options?: DriverErrorOptions) {
     super(message, 'AUTHENTICATION_FAILED', false, options);
   }
 }
 
 export class AuthorizationError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/AuthorizationError';
+
   constructor(message: string, options?: DriverErrorOptions) {
     super(message, 'AUTHORIZATION_FAILED', false, options);
   }
@@ -236,6 +318,8 @@ export interface ValidationIssue {
 }
 
 export class ConfigurationError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/ConfigurationError';
+
   readonly issues: ValidationIssue[];
 
   constructor(message: string, issues: ValidationIssue[] = [], options?: DriverErrorOptions) {
@@ -245,6 +329,8 @@ export class ConfigurationError extends DriverError {
 }
 
 export class TimeoutError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/TimeoutError';
+
   constructor(
     readonly operation: string,
     readonly ms: number,
@@ -255,12 +341,16 @@ export class TimeoutError extends DriverError {
 }
 
 export class NetworkError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/NetworkError';
+
   constructor(message: string, options?: DriverErrorOptions) {
     super(message, 'NETWORK_ERROR', true, options);
   }
 }
 
 export class FileSystemError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/FileSystemError';
+
   constructor(message: string, options?: DriverErrorOptions) {
     super(message, 'FILE_SYSTEM_ERROR', false, options);
   }
@@ -268,6 +358,8 @@ export class FileSystemError extends DriverError {
 
 /** A name or resource is already taken (the engine's 409). Not retryable: retrying cannot help. */
 export class ConflictError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/ConflictError';
+
   constructor(message: string, options?: DriverErrorOptions) {
     super(message, 'CONFLICT', false, options);
   }
@@ -279,6 +371,8 @@ export class ConflictError extends DriverError {
  * yielded before this error are complete and in order; nothing after the gap is silently skipped.
  */
 export class LogLinesLostError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/LogLinesLostError';
+
   constructor(
     readonly containerId: string,
     /** Time of the last line delivered before the gap (undefined: none had been). */
@@ -313,15 +407,21 @@ export interface UnsupportedFeature {
 }
 
 export class UnsupportedFeatureError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/UnsupportedFeatureError';
+
   readonly features: UnsupportedFeature[];
   readonly hint: string | undefined;
 
+  /** `features`: one feature or a list; a bare name stands for a feature at the path of that name. */
   constructor(
-    features: (UnsupportedFeature | string)[],
+    features: UnsupportedFeature | string | readonly (UnsupportedFeature | string)[],
     hint?: string,
     options?: DriverErrorOptions,
   ) {
-    const list = features.map((f) => (typeof f === 'string' ? { feature: f, path: f } : f));
+    const given: readonly (UnsupportedFeature | string)[] = Array.isArray(features)
+      ? features
+      : [features as UnsupportedFeature | string];
+    const list = given.map((f) => (typeof f === 'string' ? { feature: f, path: f } : f));
     const named = list
       .map((f) => `${f.feature} (${f.path}${f.reason ? `: ${f.reason}` : ''})`)
       .join(', ');
@@ -347,13 +447,24 @@ export function isRetryableError(value: unknown): boolean {
   return isDriverError(value) && value.retryable === true;
 }
 
-export function getErrorCode(value: unknown): string {
-  if (isDriverError(value)) return value.code;
-  if (typeof value === 'object' && value !== null) {
+/**
+ * The Berth code of a Berth error (any loaded copy of @berth/core); undefined for anything
+ * else. A system error's `code` (`ENOENT`, `ECONNREFUSED`) is not a Berth code and is not
+ * returned: read `error.code` itself for that.
+ */
+export function getErrorCode(value: unknown): string | undefined {
+  return isDriverError(value) ? value.code : undefined;
+}
+
+/** The `code` a Node system error carries (`ECONNREFUSED`), without trusting the value. */
+function systemErrorCode(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  try {
     const code = (value as { code?: unknown }).code;
-    if (typeof code === 'string' && code.length > 0) return code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
   }
-  return 'UNKNOWN_ERROR';
 }
 
 export function getErrorMessage(value: unknown): string {
@@ -389,7 +500,7 @@ const TRANSPORT_ERROR_CODES = new Set([
 /** A failure to reach the backend at all (refused, reset, unreachable): worth retrying. */
 export function isTransportError(value: unknown): boolean {
   return (
-    TRANSPORT_ERROR_CODES.has(getErrorCode(value)) || /socket hang up/i.test(getErrorMessage(value))
+    TRANSPORT_ERROR_CODES.has(systemErrorCode(value) ?? '') || /socket hang up/i.test(getErrorMessage(value))
   );
 }
 

@@ -29,6 +29,7 @@ export {
   DriverError,
   type DriverErrorOptions,
   DriverHealthError,
+  ERROR_BRAND,
   FileSystemError,
   getErrorCode,
   getErrorMessage,
