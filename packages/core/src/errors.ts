@@ -81,6 +81,7 @@ export class DriverError extends Error {
    * and `DriverError.isInstance(e)` true for every Berth error.
    */
   static isInstance<T extends ErrorClass>(this: T, value: unknown): value is InstanceType<T> {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass it is called on.
     return hasBrand(value, brandOf(this));
   }
 }
@@ -500,7 +501,8 @@ const TRANSPORT_ERROR_CODES = new Set([
 /** A failure to reach the backend at all (refused, reset, unreachable): worth retrying. */
 export function isTransportError(value: unknown): boolean {
   return (
-    TRANSPORT_ERROR_CODES.has(systemErrorCode(value) ?? '') || /socket hang up/i.test(getErrorMessage(value))
+    TRANSPORT_ERROR_CODES.has(systemErrorCode(value) ?? '') ||
+    /socket hang up/i.test(getErrorMessage(value))
   );
 }
 

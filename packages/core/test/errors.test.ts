@@ -163,7 +163,7 @@ describe('X.isInstance', () => {
     expect(plugin.NetworkError.isInstance(new plugin.NetworkError())).toBe(true);
   });
 
-  it('uses a class\'s ERROR_BRAND over its name', () => {
+  it("uses a class's ERROR_BRAND over its name", () => {
     const makeQuota = () =>
       class QuotaError extends DriverError {
         static readonly [core.ERROR_BRAND] = 'my-package/QuotaError';
