@@ -3,59 +3,9 @@
  * contract: retry and circuit-breaking code decide on them, never on message text.
  */
 
-/**
- * Set as a static string on an error class to give it a stable identity for `isInstance`
- * (e.g. `static readonly [ERROR_BRAND] = 'my-package/QuotaError'`). Without one a class is
- * known by its name, which two unrelated packages may share and a minifier may change.
- */
-export const ERROR_BRAND: unique symbol = Symbol.for('berth.error-brand');
+import { brandOf, ERROR_BRAND, hasBrand, LINEAGE, lineageOf } from './error-brand.js';
 
-// Symbol.for, not a module-local symbol: a plugin built against another copy of @berth/core
-// throws errors whose classes are not ours, and they must still be recognised. Each error
-// carries the brands of its class and every ancestor up to DriverError, so `X.isInstance`
-// can answer for X and its subclasses without instanceof.
-const LINEAGE = Symbol.for('berth.error-lineage');
-
-type ErrorClass = abstract new (...args: never[]) => DriverError;
-
-function brandOf(errorClass: unknown): string {
-  if (typeof errorClass !== 'function') {
-    throw new ConfigurationError(
-      'isInstance was called without its class (detached from it?): call it on the class, as in ContainerNotFoundError.isInstance(value).',
-    );
-  }
-  const own = Object.hasOwn(errorClass, ERROR_BRAND)
-    ? (errorClass as unknown as Record<symbol, unknown>)[ERROR_BRAND]
-    : undefined;
-  return typeof own === 'string' ? own : errorClass.name;
-}
-
-const lineages = new WeakMap<object, readonly string[]>();
-
-function lineageOf(leaf: ErrorClass, root: ErrorClass): readonly string[] {
-  const cached = lineages.get(leaf);
-  if (cached) return cached;
-  const brands: string[] = [];
-  for (let current: unknown = leaf; typeof current === 'function'; ) {
-    brands.unshift(brandOf(current));
-    if (current === root) break;
-    current = Object.getPrototypeOf(current);
-  }
-  const lineage = Object.freeze(brands);
-  lineages.set(leaf, lineage);
-  return lineage;
-}
-
-function hasBrand(value: unknown, brand: string): boolean {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
-  try {
-    const lineage = (value as Record<symbol, unknown>)[LINEAGE];
-    return Array.isArray(lineage) && lineage.includes(brand);
-  } catch {
-    // A Proxy whose trap throws is not one of ours, whatever else it is.
-    return false;
-  }
-}
+export { ERROR_BRAND };
 
 export interface DriverErrorOptions {
   cause?: unknown;
@@ -80,14 +30,24 @@ export class DriverError extends Error {
    * copy of @berth/core: `ContainerNotFoundError.isInstance(e)` is false for a NetworkError,
    * and `DriverError.isInstance(e)` true for every Berth error.
    */
-  static isInstance<T extends ErrorClass>(this: T, value: unknown): value is InstanceType<T> {
+  static isInstance<T extends abstract new (...args: never[]) => DriverError>(
+    this: T,
+    value: unknown,
+  ): value is InstanceType<T> {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass it is called on.
-    return hasBrand(value, brandOf(this));
+    const brand = brandOf(this);
+    if (brand === undefined) {
+      throw new ConfigurationError(
+        'isInstance was called without its class (detached from it?): call it on the class, as in ContainerNotFoundError.isInstance(value).',
+      );
+    }
+    return hasBrand(value, brand);
   }
 }
 
 // Not a declared static: subclasses then set their own without an `override` modifier.
 Object.defineProperty(DriverError, ERROR_BRAND, { value: '@berth/core/DriverError' });
+
 /**
  * An id as a message can show it: callers pass anything (a Symbol would throw in a template),
  * and a long or odd one is cut and quoted rather than printed raw.
