@@ -90,7 +90,8 @@ function checkKeys(
   }
 }
 
-function unknownDriver(name: string, installAdvice: boolean): ConfigurationError {
+/** `pkg`: the package the name would be, when it could be one; the advice is to install it. */
+function unknownDriver(name: string, pkg?: string): ConfigurationError {
   const near = nearestName(name, knownNames());
   const known = `Known drivers: ${knownNames().join(', ')}`;
   if (near) {
@@ -99,8 +100,8 @@ function unknownDriver(name: string, installAdvice: boolean): ConfigurationError
     );
   }
   return new ConfigurationError(
-    installAdvice
-      ? `Unknown driver ${shown(name)}: it is neither a known driver nor an installed package. ${known}; or, if it is a driver package, install it with: pnpm add ${name}.`
+    pkg
+      ? `Unknown driver ${shown(name)}: it is neither a known driver nor an installed package. ${known}; or, if it is a driver package, install it with: pnpm add ${pkg}.`
       : `Unknown driver ${shown(name)}. ${known}; or give an installed driver package as 'package' or 'package/driver'.`,
   );
 }
@@ -166,9 +167,9 @@ async function resolveEntry(name: string, from: string): Promise<ResolvedEntry> 
     );
   }
   const address = parseDriverAddress(name);
-  if (!address) throw unknownDriver(name, false);
+  if (!address) throw unknownDriver(name);
   const module = await loadDriverModule(address.pkg, from);
-  if (module === undefined) throw unknownDriver(name, true);
+  if (module === undefined) throw unknownDriver(name, address.pkg);
   return pickEntry(module, address.pkg, address.name);
 }
 

@@ -249,6 +249,18 @@ describe('unknown names', () => {
     }
   });
 
+  it('of an uninstalled package/name advise installing the package', async () => {
+    const error = await createDriver(
+      '@acme/berth-nothing-here/fast',
+      {},
+      {
+        resolveFrom: empty,
+      },
+    ).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toContain('pnpm add @acme/berth-nothing-here.');
+  });
+
   it('are refused when not a string', async () => {
     for (const name of ['', 42, null]) {
       const error = await createDriver(name as string, {}, { env: {} }).catch((e) => e);
