@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { pingDockerEngine } from '@berth/core';
+import { pingDockerEngine } from '@berth/driver-docker';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // Written inside this package so the snippet resolves @berth/* the way a user's project would.

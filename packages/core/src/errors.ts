@@ -3,9 +3,9 @@
  * contract: retry and circuit-breaking code decide on them, never on message text.
  */
 
-// Symbol.for, not a module-local symbol: a plugin built against another copy of @berth/core
-// throws errors whose class is not ours, and they must still be recognised.
-const DRIVER_ERROR_MARKER = Symbol.for('berth.driver-error');
+import { brandOf, ERROR_BRAND, hasBrand, LINEAGE, lineageOf } from './error-brand.js';
+
+export { ERROR_BRAND };
 
 export interface DriverErrorOptions {
   cause?: unknown;
@@ -22,18 +22,31 @@ export class DriverError extends Error {
     this.name = new.target.name;
     this.code = code;
     this.retryable = options.retryable ?? retryable;
-    Object.defineProperty(this, DRIVER_ERROR_MARKER, { value: true });
+    Object.defineProperty(this, LINEAGE, { value: lineageOf(new.target, DriverError) });
   }
 
-  /** True for any DriverError, including one made by another loaded copy of @berth/core. */
-  static isInstance(value: unknown): value is DriverError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[DRIVER_ERROR_MARKER] === true
-    );
+  /**
+   * True for an instance of this class or of a subclass, including one made by another loaded
+   * copy of @berth/core: `ContainerNotFoundError.isInstance(e)` is false for a NetworkError,
+   * and `DriverError.isInstance(e)` true for every Berth error.
+   */
+  static isInstance<T extends abstract new (...args: never[]) => DriverError>(
+    this: T,
+    value: unknown,
+  ): value is InstanceType<T> {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass it is called on.
+    const brand = brandOf(this);
+    if (brand === undefined) {
+      throw new ConfigurationError(
+        'isInstance was called without its class (detached from it?): call it on the class, as in ContainerNotFoundError.isInstance(value).',
+      );
+    }
+    return hasBrand(value, brand);
   }
 }
+
+// Not a declared static: subclasses then set their own without an `override` modifier.
+Object.defineProperty(DriverError, ERROR_BRAND, { value: '@berth/core/DriverError' });
 
 /**
  * An id as a message can show it: callers pass anything (a Symbol would throw in a template),
@@ -51,6 +64,8 @@ function shown(id: unknown): string {
 }
 
 export class ContainerNotFoundError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/ContainerNotFoundError';
+
   constructor(
     readonly containerId: string,
     options?: DriverErrorOptions,
@@ -60,6 +75,8 @@ export class ContainerNotFoundError extends DriverError {
 }
 
 export class ContainerCreationError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/ContainerCreationError';
+
   constructor(
     message: string,
     readonly details?: unknown,
@@ -70,6 +87,8 @@ export class ContainerCreationError extends DriverError {
 }
 
 export class ContainerStartError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/ContainerStartError';
+
   constructor(
     readonly containerId: string,
     message: string,
@@ -85,6 +104,8 @@ export class ContainerStartError extends DriverError {
 }
 
 export class ContainerStopError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/ContainerStopError';
+
   constructor(
     readonly containerId: string,
     message: string,
@@ -100,6 +121,8 @@ export class ContainerStopError extends DriverError {
 }
 
 export class ContainerRemoveError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/ContainerRemoveError';
+
   constructor(
     readonly containerId: string,
     message: string,
@@ -115,6 +138,8 @@ export class ContainerRemoveError extends DriverError {
 }
 
 export class VolumeCreationError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/VolumeCreationError';
+
   constructor(
     readonly volumeName: string,
     message: string,
@@ -130,6 +155,8 @@ export class VolumeCreationError extends DriverError {
 }
 
 export class VolumeNotFoundError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/VolumeNotFoundError';
+
   constructor(
     readonly volumeId: string,
     options?: DriverErrorOptions,
@@ -139,6 +166,8 @@ export class VolumeNotFoundError extends DriverError {
 }
 
 export class VolumeRemoveError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/VolumeRemoveError';
+
   constructor(
     readonly volumeId: string,
     message: string,
@@ -154,6 +183,8 @@ export class VolumeRemoveError extends DriverError {
 }
 
 export class NetworkCreationError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/NetworkCreationError';
+
   constructor(
     readonly networkName: string,
     message: string,
@@ -169,6 +200,8 @@ export class NetworkCreationError extends DriverError {
 }
 
 export class NetworkNotFoundError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/NetworkNotFoundError';
+
   constructor(
     readonly networkId: string,
     options?: DriverErrorOptions,
@@ -178,6 +211,8 @@ export class NetworkNotFoundError extends DriverError {
 }
 
 export class NetworkRemoveError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/NetworkRemoveError';
+
   constructor(
     readonly networkId: string,
     message: string,
@@ -193,12 +228,16 @@ export class NetworkRemoveError extends DriverError {
 }
 
 export class DriverHealthError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/DriverHealthError';
+
   constructor(message: string, options?: DriverErrorOptions) {
     super(message, 'DRIVER_HEALTH_CHECK_FAILED', false, options);
   }
 }
 
 export class ResourceLimitError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/ResourceLimitError';
+
   constructor(
     readonly resource: string,
     readonly limit: number,
@@ -215,12 +254,16 @@ export class ResourceLimitError extends DriverError {
 }
 
 export class AuthenticationError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/AuthenticationError';
+
   constructor(message: string, options?: DriverErrorOptions) {
     super(message, 'AUTHENTICATION_FAILED', false, options);
   }
 }
 
 export class AuthorizationError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/AuthorizationError';
+
   constructor(message: string, options?: DriverErrorOptions) {
     super(message, 'AUTHORIZATION_FAILED', false, options);
   }
@@ -236,6 +279,8 @@ export interface ValidationIssue {
 }
 
 export class ConfigurationError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/ConfigurationError';
+
   readonly issues: ValidationIssue[];
 
   constructor(message: string, issues: ValidationIssue[] = [], options?: DriverErrorOptions) {
@@ -245,6 +290,8 @@ export class ConfigurationError extends DriverError {
 }
 
 export class TimeoutError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/TimeoutError';
+
   constructor(
     readonly operation: string,
     readonly ms: number,
@@ -255,12 +302,16 @@ export class TimeoutError extends DriverError {
 }
 
 export class NetworkError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/NetworkError';
+
   constructor(message: string, options?: DriverErrorOptions) {
     super(message, 'NETWORK_ERROR', true, options);
   }
 }
 
 export class FileSystemError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/FileSystemError';
+
   constructor(message: string, options?: DriverErrorOptions) {
     super(message, 'FILE_SYSTEM_ERROR', false, options);
   }
@@ -268,6 +319,8 @@ export class FileSystemError extends DriverError {
 
 /** A name or resource is already taken (the engine's 409). Not retryable: retrying cannot help. */
 export class ConflictError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/ConflictError';
+
   constructor(message: string, options?: DriverErrorOptions) {
     super(message, 'CONFLICT', false, options);
   }
@@ -279,6 +332,8 @@ export class ConflictError extends DriverError {
  * yielded before this error are complete and in order; nothing after the gap is silently skipped.
  */
 export class LogLinesLostError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/LogLinesLostError';
+
   constructor(
     readonly containerId: string,
     /** Time of the last line delivered before the gap (undefined: none had been). */
@@ -313,15 +368,21 @@ export interface UnsupportedFeature {
 }
 
 export class UnsupportedFeatureError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/UnsupportedFeatureError';
+
   readonly features: UnsupportedFeature[];
   readonly hint: string | undefined;
 
+  /** `features`: one feature or a list; a bare name stands for a feature at the path of that name. */
   constructor(
-    features: (UnsupportedFeature | string)[],
+    features: UnsupportedFeature | string | readonly (UnsupportedFeature | string)[],
     hint?: string,
     options?: DriverErrorOptions,
   ) {
-    const list = features.map((f) => (typeof f === 'string' ? { feature: f, path: f } : f));
+    const given: readonly (UnsupportedFeature | string)[] = Array.isArray(features)
+      ? features
+      : [features as UnsupportedFeature | string];
+    const list = given.map((f) => (typeof f === 'string' ? { feature: f, path: f } : f));
     const named = list
       .map((f) => `${f.feature} (${f.path}${f.reason ? `: ${f.reason}` : ''})`)
       .join(', ');
@@ -347,13 +408,24 @@ export function isRetryableError(value: unknown): boolean {
   return isDriverError(value) && value.retryable === true;
 }
 
-export function getErrorCode(value: unknown): string {
-  if (isDriverError(value)) return value.code;
-  if (typeof value === 'object' && value !== null) {
+/**
+ * The Berth code of a Berth error (any loaded copy of @berth/core); undefined for anything
+ * else. A system error's `code` (`ENOENT`, `ECONNREFUSED`) is not a Berth code and is not
+ * returned: read `error.code` itself for that.
+ */
+export function getErrorCode(value: unknown): string | undefined {
+  return isDriverError(value) ? value.code : undefined;
+}
+
+/** The `code` a Node system error carries (`ECONNREFUSED`), without trusting the value. */
+function systemErrorCode(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  try {
     const code = (value as { code?: unknown }).code;
-    if (typeof code === 'string' && code.length > 0) return code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
   }
-  return 'UNKNOWN_ERROR';
 }
 
 export function getErrorMessage(value: unknown): string {
@@ -389,7 +461,8 @@ const TRANSPORT_ERROR_CODES = new Set([
 /** A failure to reach the backend at all (refused, reset, unreachable): worth retrying. */
 export function isTransportError(value: unknown): boolean {
   return (
-    TRANSPORT_ERROR_CODES.has(getErrorCode(value)) || /socket hang up/i.test(getErrorMessage(value))
+    TRANSPORT_ERROR_CODES.has(systemErrorCode(value) ?? '') ||
+    /socket hang up/i.test(getErrorMessage(value))
   );
 }
 

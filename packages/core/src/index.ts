@@ -14,7 +14,13 @@ export {
   defaultResourceLimits,
   defaultSecurityOptions,
 } from './defaults.js';
-export { engineAddress, type PingOptions, pingDockerEngine } from './docker-ping.js';
+export type {
+  DriverEntry,
+  DriverFactory,
+  DriverOptionsByName,
+  DriverProbeContext,
+  OptionKeys,
+} from './driver-entry.js';
 export { checkEnforcement, unenforcedFeatures } from './enforcement.js';
 export {
   AuthenticationError,
@@ -29,6 +35,7 @@ export {
   DriverError,
   type DriverErrorOptions,
   DriverHealthError,
+  ERROR_BRAND,
   FileSystemError,
   getErrorCode,
   getErrorMessage,
@@ -95,7 +102,7 @@ export {
   type BuiltinDriverName,
   createDriver,
   type DetectOptions,
-  type DriverFactory,
+  type DriverOptionsFor,
   detectDriver,
   type RegistryOptions,
   registerDriver,

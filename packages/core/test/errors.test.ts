@@ -106,6 +106,110 @@ describe('error classes', () => {
     expect(unsupported.message).toContain('Use best-effort.');
     expect(unsupported.hint).toBe('Use best-effort.');
   });
+
+  it('UnsupportedFeatureError takes one feature, by name or as an object', () => {
+    const byName = new UnsupportedFeatureError('memory');
+    expect(byName.features).toEqual([{ feature: 'memory', path: 'memory' }]);
+    expect(byName.message).toContain('memory (memory)');
+    const one = new UnsupportedFeatureError({
+      feature: 'disk',
+      path: 'resources.disk',
+      reason: 'overlay2 on ext4',
+    });
+    expect(one.features).toEqual([
+      { feature: 'disk', path: 'resources.disk', reason: 'overlay2 on ext4' },
+    ]);
+    expect(one.message).toContain('disk (resources.disk: overlay2 on ext4)');
+  });
+});
+
+describe('X.isInstance', () => {
+  it('answers for its own class only, and DriverError for all', () => {
+    for (const [error] of table) {
+      expect(DriverError.isInstance(error)).toBe(true);
+      for (const [other] of table) {
+        const otherClass = other.constructor as typeof DriverError;
+        expect(otherClass.isInstance(error), `${otherClass.name}.isInstance(${error.name})`).toBe(
+          otherClass === error.constructor,
+        );
+      }
+    }
+    expect(ContainerNotFoundError.isInstance(new NetworkError('x'))).toBe(false);
+    expect(NetworkError.isInstance(new DriverError('m', 'NETWORK_ERROR'))).toBe(false);
+  });
+
+  it('is true for subclasses, never for a parent or a sibling', () => {
+    class GoneForGood extends ContainerNotFoundError {}
+    const gone = new GoneForGood('c1');
+    expect(ContainerNotFoundError.isInstance(gone)).toBe(true);
+    expect(DriverError.isInstance(gone)).toBe(true);
+    expect(GoneForGood.isInstance(gone)).toBe(true);
+    expect(GoneForGood.isInstance(new ContainerNotFoundError('c1'))).toBe(false);
+    expect(NetworkError.isInstance(gone)).toBe(false);
+    expect(gone.name).toBe('GoneForGood');
+  });
+
+  it('tells a class from an unrelated one of the same name', () => {
+    // A plugin's own NetworkError is not the contract's.
+    const plugin = {
+      NetworkError: class NetworkError extends DriverError {
+        constructor() {
+          super('plugin', 'PLUGIN_NETWORK');
+        }
+      },
+    };
+    expect(NetworkError.isInstance(new plugin.NetworkError())).toBe(false);
+    expect(plugin.NetworkError.isInstance(new NetworkError('core'))).toBe(false);
+    expect(plugin.NetworkError.isInstance(new plugin.NetworkError())).toBe(true);
+  });
+
+  it("uses a class's ERROR_BRAND over its name", () => {
+    const makeQuota = () =>
+      class QuotaError extends DriverError {
+        static readonly [core.ERROR_BRAND] = 'my-package/QuotaError';
+        constructor() {
+          super('over quota', 'QUOTA');
+        }
+      };
+    // Two definitions of the class (as two copies of a package would make) are one brand.
+    const First = makeQuota();
+    const Second = makeQuota();
+    expect(First.isInstance(new Second())).toBe(true);
+    class QuotaError extends DriverError {}
+    expect(First.isInstance(new QuotaError('m', 'QUOTA'))).toBe(false);
+  });
+
+  it('is false for anything that is not an error of the class, hostile values included', () => {
+    const hostile = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('trap');
+        },
+      },
+    );
+    for (const value of [undefined, null, 0, 'CONTAINER_NOT_FOUND', {}, new Error('x'), hostile]) {
+      expect(DriverError.isInstance(value)).toBe(false);
+      expect(ContainerNotFoundError.isInstance(value)).toBe(false);
+      expect(isDriverError(value)).toBe(false);
+    }
+    expect(isDriverError({ name: 'ContainerNotFoundError', code: 'CONTAINER_NOT_FOUND' })).toBe(
+      false,
+    );
+  });
+
+  it('called detached from its class is a ConfigurationError saying how to call it', () => {
+    const { isInstance } = ContainerNotFoundError;
+    const error = (() => {
+      try {
+        return (isInstance as (value: unknown) => boolean)(new NetworkError('x'));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toMatch(/ContainerNotFoundError\.isInstance\(value\)/);
+  });
 });
 
 describe('helpers', () => {
@@ -117,11 +221,13 @@ describe('helpers', () => {
   });
 
   it('getErrorCode and getErrorMessage accept anything', () => {
-    expect(getErrorCode(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(
-      'ECONNREFUSED',
-    );
-    expect(getErrorCode('nope')).toBe('UNKNOWN_ERROR');
-    expect(getErrorCode(undefined)).toBe('UNKNOWN_ERROR');
+    // Only Berth errors have a Berth code: a system error's code is another vocabulary.
+    expect(getErrorCode(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBeUndefined();
+    expect(getErrorCode({ code: 'CONTAINER_NOT_FOUND' })).toBeUndefined();
+    expect(getErrorCode('nope')).toBeUndefined();
+    expect(getErrorCode(undefined)).toBeUndefined();
+    expect(getErrorCode(null)).toBeUndefined();
+    expect(getErrorCode(new DriverError('m', 'MY_CODE'))).toBe('MY_CODE');
     expect(getErrorMessage(new Error('m'))).toBe('m');
     expect(getErrorMessage('plain')).toBe('plain');
     expect(getErrorMessage({ message: 'obj' })).toBe('obj');
@@ -183,6 +289,16 @@ describe('a second, separately loaded copy of @berth/core', () => {
     expect(isDriverError(foreign)).toBe(true);
     expect(DriverError.isInstance(foreign)).toBe(true);
     expect(getErrorCode(foreign)).toBe('CONTAINER_NOT_FOUND');
+    // Each class answers for itself across copies too.
+    expect(ContainerNotFoundError.isInstance(foreign)).toBe(true);
+    expect(NetworkError.isInstance(foreign)).toBe(false);
+    expect(ConfigurationError.isInstance(new other.ConfigurationError('bad'))).toBe(true);
+    expect(other.ContainerNotFoundError.isInstance(new ContainerNotFoundError('ours'))).toBe(true);
+    expect(other.ContainerNotFoundError.isInstance(new NetworkError('ours'))).toBe(false);
+    expect(other.DriverError.isInstance(new TimeoutError('op', 1))).toBe(true);
+    class PluginNotFound extends other.ContainerNotFoundError {}
+    expect(ContainerNotFoundError.isInstance(new PluginNotFound('p'))).toBe(true);
+    expect(TimeoutError.isInstance(new PluginNotFound('p'))).toBe(false);
     expect(isRetryableError(new other.NetworkError('down'))).toBe(true);
     expect(toDriverError(foreign)).toBe(foreign);
     // And the other way round.

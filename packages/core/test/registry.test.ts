@@ -1,5 +1,4 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -72,7 +71,7 @@ describe('createDriver', () => {
   });
 
   it('lists the known names for an unknown one', async () => {
-    for (const name of ['no-such-driver', 'Not A Name']) {
+    for (const name of ['no-such-driver-at-all', 'Not A Name']) {
       const error = await createDriver(name, {}, { resolveFrom: empty, env: {} }).catch((e) => e);
       expect(error).toBeInstanceOf(ConfigurationError);
       expect(error.message).toContain(`'${name}'`);
@@ -147,39 +146,294 @@ describe('createDriver', () => {
   });
 });
 
-describe('detectDriver', () => {
-  let server: Server | undefined;
-  afterEach(async () => {
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    server = undefined;
+/** A driver package whose entries are `{ create, options, probe }`, as the built-ins export. */
+const entrySource = (entries: Record<string, { keys?: string[]; probe?: string }>) => `
+  const make = (name) => (options) => ({ name, version: '1', contractVersion: '${CONTRACT_VERSION}', options });
+  export const berthDrivers = {
+    ${Object.entries(entries)
+      .map(
+        ([name, { keys, probe }]) => `${JSON.stringify(name)}: {
+          create: make(${JSON.stringify(name)}),
+          ${keys ? `options: ${JSON.stringify(Object.fromEntries(keys.map((k) => [k, true])))},` : ''}
+          ${probe ? `probe: ${probe},` : ''}
+        }`,
+      )
+      .join(',\n')}
+  };
+`;
+
+const typed = join(root, 'typed');
+installPackage(
+  typed,
+  '@berth/driver-local',
+  entrySource({
+    local: { keys: ['stateDir', 'enforcement', 'allowedRoots'], probe: '() => true' },
+  }),
+);
+installPackage(
+  typed,
+  '@berth/driver-docker',
+  // Answers only when told where an engine is, as a real probe reads the driver's options.
+  entrySource({
+    docker: { keys: ['socketPath'], probe: '({ options }) => options.socketPath === "/up.sock"' },
+  }),
+);
+installPackage(typed, 'berth-multi', entrySource({ first: {}, second: { keys: ['level'] } }));
+installPackage(typed, 'berth-broken', 'export const berthDrivers = { broken: 42 };');
+
+describe('package/name addresses', () => {
+  it('picks one driver of a package that offers several', async () => {
+    const mock = await createDriver(
+      '@berth/driver-mock/mock-docker',
+      { seed: 2 },
+      { resolveFrom: app, env: {} },
+    );
+    expect(mock.name).toBe('mock-docker');
+    const second = await createDriver('berth-multi/second', { level: 1 }, { resolveFrom: typed });
+    expect(second.name).toBe('second');
   });
 
-  it('picks local when no engine answers', async () => {
-    expect(await detectDriver({ dockerHost: `unix://${join(root, 'dead.sock')}` })).toBe('local');
-    expect(await detectDriver({ dockerHost: 'not a url' })).toBe('local');
+  it('asks which one when a package with several is named alone', async () => {
+    const error = await createDriver('berth-multi', {}, { resolveFrom: typed }).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toContain("'berth-multi/first' or 'berth-multi/second'");
   });
 
-  it('picks docker when something answers /_ping like an engine', async () => {
-    const socketPath = join(root, 'engine.sock');
-    server = createServer((req, res) => {
-      res.statusCode = req.url === '/_ping' ? 200 : 404;
-      res.end('OK');
-    });
-    await new Promise<void>((resolve) => server?.listen(socketPath, resolve));
-    expect(await detectDriver({ dockerHost: `unix://${socketPath}` })).toBe('docker');
+  it('suggests the nearest driver of the package for a misspelt one', async () => {
+    const error = await createDriver(
+      '@berth/driver-mock/mock-lcoal',
+      {},
+      { resolveFrom: app },
+    ).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toContain("did you mean 'mock-local'?");
+    expect(error.message).toContain('mock-docker, mock-local');
   });
 
-  it('createDriver without name or BERTH_DRIVER falls back to detection', async () => {
-    const previous = process.env.DOCKER_HOST;
-    process.env.DOCKER_HOST = `unix://${join(root, 'dead.sock')}`;
+  it('refuses an entry that is neither a factory nor { create }', async () => {
+    const error = await createDriver('berth-broken', {}, { resolveFrom: typed }).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toMatch(/neither a factory nor an entry with create\(\)/);
+  });
+});
+
+describe('unknown names', () => {
+  it('suggest the nearest known driver instead of installing the typo', async () => {
+    for (const [typo, meant] of [
+      ['dokcer', 'docker'],
+      ['locla', 'local'],
+      ['Local', 'local'],
+      ['mock-dcoker', 'mock-docker'],
+    ]) {
+      const error = await createDriver(typo, {}, { resolveFrom: empty, env: {} }).catch((e) => e);
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect(error.message).toContain(`did you mean '${meant}'?`);
+      expect(error.message).not.toContain('pnpm add');
+    }
+  });
+
+  it('suggest a registered name too, and one given through BERTH_DRIVER', async () => {
+    const undo = registerDriver('tiny-driver', () => new TinyDriver());
     try {
-      const error = await createDriver(undefined, {}, { resolveFrom: empty, env: {} }).catch(
+      const error = await createDriver(
+        undefined,
+        {},
+        {
+          resolveFrom: empty,
+          env: { BERTH_DRIVER: 'tiny-drvier' },
+        },
+      ).catch((e) => e);
+      expect(error.message).toContain("did you mean 'tiny-driver'?");
+    } finally {
+      undo();
+    }
+  });
+
+  it('of an uninstalled package/name advise installing the package', async () => {
+    const error = await createDriver(
+      '@acme/berth-nothing-here/fast',
+      {},
+      {
+        resolveFrom: empty,
+      },
+    ).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toContain('pnpm add @acme/berth-nothing-here.');
+  });
+
+  it('are refused when not a string', async () => {
+    for (const name of ['', 42, null]) {
+      const error = await createDriver(name as string, {}, { env: {} }).catch((e) => e);
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect(error.message).toMatch(/non-empty string/);
+    }
+  });
+});
+
+describe('driver options', () => {
+  it('a misspelt option is a ConfigurationError naming it and the right one', async () => {
+    const error = await createDriver(
+      'local',
+      { statedir: '/tmp/x', enforcement: 'strict' },
+      { resolveFrom: typed },
+    ).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toContain("'statedir' (did you mean 'stateDir'?)");
+    expect(error.message).toContain('allowedRoots, enforcement, stateDir');
+    expect(error.issues).toEqual([
+      {
+        path: ['statedir'],
+        message: "unknown option 'statedir' (did you mean 'stateDir'?)",
+        stage: 'schema',
+      },
+    ]);
+  });
+
+  it('names every unknown option, with a suggestion only where one is close', async () => {
+    const error = await createDriver(
+      'local',
+      { stateDri: 'x', colour: 'blue' },
+      { resolveFrom: typed },
+    ).catch((e) => e);
+    expect(error.message).toContain("'stateDri' (did you mean 'stateDir'?), 'colour'.");
+    expect(error.issues.map((i: { path: string[] }) => i.path[0])).toEqual(['stateDri', 'colour']);
+  });
+
+  it('declared options pass through to the driver', async () => {
+    const driver = (await createDriver(
+      'local',
+      { stateDir: '/tmp/x', enforcement: 'best-effort' },
+      { resolveFrom: typed },
+    )) as unknown as { options: unknown };
+    expect(driver.options).toEqual({ stateDir: '/tmp/x', enforcement: 'best-effort' });
+  });
+
+  it('options must be an object', async () => {
+    for (const options of [null, 'stateDir=/x', ['stateDir']]) {
+      const error = await createDriver('local', options as never, { resolveFrom: typed }).catch(
         (e) => e,
       );
-      expect(error.message).toContain('@berth/driver-local');
-    } finally {
-      if (previous === undefined) delete process.env.DOCKER_HOST;
-      else process.env.DOCKER_HOST = previous;
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect(error.message).toMatch(/must be an object/);
     }
+  });
+
+  it('a registered entry with options is checked as a package one is', async () => {
+    const undo = registerDriver<{ size?: number }>('sized', {
+      create: () => new TinyDriver(),
+      options: { size: true },
+    });
+    try {
+      expect((await createDriver('sized', { size: 1 })).name).toBe('tiny');
+      const error = await createDriver('sized', { szie: 1 } as never).catch((e) => e);
+      expect(error.message).toContain("did you mean 'size'?");
+    } finally {
+      undo();
+    }
+  });
+
+  it('registerDriver refuses what is not a driver', () => {
+    expect(() => registerDriver('x', 42 as never)).toThrow(ConfigurationError);
+    expect(() => registerDriver('', () => new TinyDriver())).toThrow(/non-empty name/);
+  });
+});
+
+describe('detectDriver', () => {
+  it('picks docker when its package is installed and its probe answers', async () => {
+    expect(await detectDriver({ resolveFrom: typed, options: { socketPath: '/up.sock' } })).toBe(
+      'docker',
+    );
+  });
+
+  it('picks local when the docker probe says no', async () => {
+    expect(await detectDriver({ resolveFrom: typed })).toBe('local');
+    expect(await detectDriver({ resolveFrom: typed, options: { socketPath: '/down.sock' } })).toBe(
+      'local',
+    );
+  });
+
+  it('never picks a driver that is not installed, whatever answers', async () => {
+    const localOnly = join(root, 'local-only');
+    installPackage(
+      localOnly,
+      '@berth/driver-local',
+      entrySource({ local: { probe: '() => true' } }),
+    );
+    expect(
+      await detectDriver({ resolveFrom: localOnly, options: { socketPath: '/up.sock' } }),
+    ).toBe('local');
+  });
+
+  it('counts a probe that throws or hangs as no', async () => {
+    const flaky = join(root, 'flaky');
+    installPackage(
+      flaky,
+      '@berth/driver-docker',
+      entrySource({ docker: { probe: '() => { throw new Error("no engine") }' } }),
+    );
+    installPackage(flaky, '@berth/driver-local', entrySource({ local: {} }));
+    expect(await detectDriver({ resolveFrom: flaky })).toBe('local');
+
+    const hung = join(root, 'hung');
+    installPackage(
+      hung,
+      '@berth/driver-docker',
+      entrySource({ docker: { probe: '() => new Promise(() => {})' } }),
+    );
+    installPackage(hung, '@berth/driver-local', entrySource({ local: {} }));
+    const started = Date.now();
+    expect(await detectDriver({ resolveFrom: hung, timeoutMs: 50 })).toBe('local');
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('accepts plain factories (no probe) from packages written before entries', async () => {
+    const legacy = join(root, 'legacy');
+    installPackage(legacy, '@berth/driver-local', driverSource('local', CONTRACT_VERSION));
+    expect(await detectDriver({ resolveFrom: legacy })).toBe('local');
+  });
+
+  it('says what to install when no driver is usable', async () => {
+    const error = await detectDriver({ resolveFrom: empty }).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toContain('@berth/driver-docker is not installed');
+    expect(error.message).toContain('@berth/driver-local is not installed');
+    expect(error.message).toContain('pnpm add @berth/driver-local');
+  });
+
+  it('refuses the removed dockerHost option, saying where Docker probing went', async () => {
+    const error = await detectDriver({ dockerHost: 'unix:///x' } as never).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toContain('@berth/driver-docker');
+    expect(error.message).toContain('socketPath');
+  });
+
+  it('createDriver without name or BERTH_DRIVER makes the detected driver', async () => {
+    const local = (await createDriver(
+      undefined,
+      { socketPath: '/down.sock' },
+      {
+        resolveFrom: typed,
+        env: {},
+      },
+    ).catch((e) => e)) as Error;
+    // Detection picked local; local then refuses docker's option, as it should.
+    expect(local).toBeInstanceOf(ConfigurationError);
+    expect(local.message).toContain("Driver 'local' has no option 'socketPath'");
+
+    const docker = await createDriver(
+      undefined,
+      { socketPath: '/up.sock' },
+      { resolveFrom: typed, env: {} },
+    );
+    expect(docker.name).toBe('docker');
+    expect((await createDriver(undefined, {}, { resolveFrom: typed, env: {} })).name).toBe('local');
+  });
+
+  it('createDriver without anything installed says what to install', async () => {
+    const error = await createDriver(undefined, {}, { resolveFrom: empty, env: {} }).catch(
+      (e) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toContain('@berth/driver-local');
   });
 });

@@ -11,8 +11,7 @@
  */
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { engineAddress } from '@berth/core';
-import { DockerDriver } from '../dist/index.js';
+import { DockerDriver, engineAddress } from '../dist/index.js';
 
 const image = process.env.BERTH_TEST_IMAGE ?? 'berth-test/busybox:latest';
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 30);

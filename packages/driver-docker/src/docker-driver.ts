@@ -48,6 +48,7 @@ import type Dockerode from 'dockerode';
 import { raceAbort } from './abort.js';
 import { capabilitiesFromInfo, type EngineInfo } from './capabilities.js';
 import { parseLogDriverOptions, toCreateOptions } from './config-mapping.js';
+import type { DockerClient, DockerConnectionOptions } from './connection.js';
 import { type CreatePolicy, checkBindMounts, checkNetwork } from './create-policy.js';
 import { EngineClient, type EngineRequest } from './engine-client.js';
 import { type EngineOperation, mapEngineError, statusOf } from './error-mapping.js';
@@ -86,12 +87,6 @@ function removalInProgress(error: unknown): boolean {
   );
 }
 
-/** dockerode's connection options, as the Docker driver accepts them. */
-export type DockerConnectionOptions = Pick<
-  Dockerode.DockerOptions,
-  'socketPath' | 'host' | 'port' | 'protocol' | 'ca' | 'cert' | 'key' | 'timeout' | 'version'
->;
-
 export interface DockerDriverOptions extends DockerConnectionOptions {
   /**
    * `strict` (default) refuses a config asking for something this engine cannot enforce;
@@ -100,8 +95,11 @@ export interface DockerDriverOptions extends DockerConnectionOptions {
   enforcement?: EnforcementMode;
   /** Labels put on every container, volume and network this driver makes. */
   labels?: Record<string, string>;
-  /** A ready client (tests, or to share one connection); connection options are then ignored. */
-  docker?: Dockerode;
+  /**
+   * A ready client (a dockerode `Docker`, a test stub, or to share one connection); connection
+   * options are then ignored.
+   */
+  docker?: DockerClient;
   /**
    * Log driver for containers. `local` by default: it stores output as bytes (json-file turns
    * invalid UTF-8 into U+FFFD) and rotates on its own. `null` keeps the engine's default.

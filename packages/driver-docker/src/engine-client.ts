@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
-import type Dockerode from 'dockerode';
+import { ConfigurationError } from '@berth/core';
+import type { DockerClient } from './connection.js';
 
 type QueryValue = string | number | boolean | undefined | Record<string, unknown>;
 
@@ -19,10 +20,6 @@ export interface EngineRequest {
 export interface EngineHttpError extends Error {
   statusCode?: number;
   json?: unknown;
-}
-
-interface Modem {
-  dial(options: Record<string, unknown>, callback: (error: unknown, data: unknown) => void): void;
 }
 
 const DEFAULT_OK = [200, 201, 204];
@@ -48,11 +45,16 @@ function refuseRedirects(): void {
 }
 
 export class EngineClient {
-  readonly #modem: Modem;
+  readonly #modem: DockerClient['modem'];
 
-  constructor(docker: Dockerode) {
+  constructor(docker: DockerClient) {
+    if (typeof (docker as Partial<DockerClient> | null)?.modem?.dial !== 'function') {
+      throw new ConfigurationError(
+        "The Docker driver's `docker` option must be a ready client whose modem has dial(), such as new Docker() from dockerode; leave it out to connect with socketPath, host or DOCKER_HOST.",
+      );
+    }
     refuseRedirects();
-    this.#modem = docker.modem as unknown as Modem;
+    this.#modem = docker.modem;
   }
 
   json<T>(request: EngineRequest): Promise<T> {

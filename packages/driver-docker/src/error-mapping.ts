@@ -8,7 +8,6 @@ import {
   ContainerStartError,
   ContainerStopError,
   DriverError,
-  getErrorCode,
   getErrorMessage,
   isAbortError,
   isDriverError,
@@ -60,7 +59,8 @@ export function mapEngineError(error: unknown, what: EngineOperation): unknown {
   const cause = { cause: error };
 
   if (status === undefined) {
-    const code = getErrorCode(error);
+    // Node's system error code (EACCES, ENOENT): not a Berth code, so not getErrorCode's.
+    const code = (error as { code?: unknown } | null)?.code;
     if (code === 'EACCES' || code === 'EPERM') {
       return new AuthorizationError(`Not allowed to talk to the Docker engine: ${message}`, cause);
     }

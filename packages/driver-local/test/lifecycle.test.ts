@@ -345,6 +345,18 @@ describe('LocalDriver lifecycle', () => {
       join(app, 'node_modules', '@berth', 'driver-local'),
     );
     const stateDir = await tempDir();
+    // A misspelt option is refused, not ignored, and (with this package's types loaded) a type
+    // error too.
+    const typo = await createDriver(
+      'local',
+      {
+        // @ts-expect-error -- 'statedir' is not an option of the local driver; 'stateDir' is.
+        statedir: stateDir,
+      },
+      { resolveFrom: app },
+    ).catch((e) => e);
+    expect(typo).toBeInstanceOf(ConfigurationError);
+    expect(typo.message).toContain("'statedir' (did you mean 'stateDir'?)");
     const driver = await createDriver('local', { stateDir }, { resolveFrom: app });
     try {
       expect(driver.constructor.name).toBe(LocalDriver.name);

@@ -1,4 +1,4 @@
-import type { DriverFactory } from '@berth/core';
+import type { DriverEntry, OptionKeys } from '@berth/core';
 import { MockDockerDriver, MockLocalDriver } from './drivers.js';
 import type { MockDriverOptions } from './mock-driver.js';
 
@@ -13,8 +13,30 @@ export {
 } from './mock-driver.js';
 export type { MockProgram, MockPrograms, ProgramSource } from './program.js';
 
-/** Registry entry points: `createDriver('mock-docker' | 'mock-local', options)`. */
-export const berthDrivers: Record<'mock-docker' | 'mock-local', DriverFactory> = {
-  'mock-docker': (options) => new MockDockerDriver(options as MockDriverOptions),
-  'mock-local': (options) => new MockLocalDriver(options as MockDriverOptions),
+// Typed as the options interface's keys, so a new option cannot be forgotten here.
+const OPTIONS: OptionKeys<MockDriverOptions> = {
+  timing: true,
+  seed: true,
+  clock: true,
+  enforcement: true,
+  capabilities: true,
+  programs: true,
+  allowCapabilities: true,
+  allowRoot: true,
 };
+
+/**
+ * Registry entry points: `createDriver('mock-docker' | 'mock-local', options)`. No probe: a
+ * mock runs anywhere, and detection never picks one for you.
+ */
+export const berthDrivers: Record<'mock-docker' | 'mock-local', DriverEntry<MockDriverOptions>> = {
+  'mock-docker': { create: (options) => new MockDockerDriver(options), options: OPTIONS },
+  'mock-local': { create: (options) => new MockLocalDriver(options), options: OPTIONS },
+};
+
+declare module '@berth/core' {
+  interface DriverOptionsByName {
+    'mock-docker': MockDriverOptions;
+    'mock-local': MockDriverOptions;
+  }
+}

@@ -1,7 +1,9 @@
-import { DriverError, type DriverErrorOptions } from '@berth/core';
+import { DriverError, type DriverErrorOptions, ERROR_BRAND } from '@berth/core';
 
 /** The circuit is open: the call was refused at once, without reaching the driver. */
 export class CircuitOpenError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/resilience/CircuitOpenError';
+
   constructor(
     readonly operation: string,
     options?: DriverErrorOptions,
@@ -17,6 +19,8 @@ export class CircuitOpenError extends DriverError {
 
 /** Every attempt failed. `cause` is the last attempt's error; `attempts` how many were made. */
 export class RetryError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/resilience/RetryError';
+
   constructor(
     readonly operation: string,
     readonly attempts: number,

@@ -8,8 +8,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pingDockerEngine } from '@berth/core';
-import { DockerDriver } from '@berth/driver-docker';
+import { DockerDriver, pingDockerEngine } from '@berth/driver-docker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CircuitOpenError, RetryError, resilient } from '../src/index.js';
 

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { pingDockerEngine } from '@berth/core';
-import { DockerDriver } from '@berth/driver-docker';
+import { DockerDriver, pingDockerEngine } from '@berth/driver-docker';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resilient } from '../src/index.js';
 

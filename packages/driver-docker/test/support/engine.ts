@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigurationError, engineAddress, pingDockerEngine } from '@berth/core';
+import { ConfigurationError } from '@berth/core';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerDriver, type DockerDriverOptions } from '../../src/index.js';
+import {
+  DockerDriver,
+  type DockerDriverOptions,
+  engineAddress,
+  pingDockerEngine,
+} from '../../src/index.js';
 
 export const IMAGE = process.env.BERTH_TEST_IMAGE ?? 'berth-test/busybox:latest';
 const address = JSON.stringify(engineAddress());

@@ -11,7 +11,12 @@ import {
 } from '@berth/core';
 import type Dockerode from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
-import { berthDrivers, DockerDriver } from '../../src/index.js';
+import {
+  berthDrivers,
+  type DockerClient,
+  type DockerDialRequest,
+  DockerDriver,
+} from '../../src/index.js';
 
 interface Call {
   method: string;
@@ -21,13 +26,13 @@ interface Call {
 }
 
 /** A dockerode stand-in whose modem answers from a table and records every request. */
-function fakeEngine(routes: Record<string, unknown>): { docker: Dockerode; calls: Call[] } {
+function fakeEngine(routes: Record<string, unknown>): { docker: DockerClient; calls: Call[] } {
   const calls: Call[] = [];
   const modem = {
-    dial(options: Record<string, unknown>, callback: (error: unknown, data: unknown) => void) {
-      const { _query, _body } = options.options as { _query: unknown; _body: unknown };
-      const path = String(options.path).replace(/\?$/, '');
-      calls.push({ method: String(options.method), path, body: _body, query: _query });
+    dial(options: DockerDialRequest, callback: (error: unknown, data: unknown) => void) {
+      const { _query, _body } = options.options;
+      const path = options.path.replace(/\?$/, '');
+      calls.push({ method: options.method, path, body: _body, query: _query });
       const key = `${options.method} ${path}`;
       const reply = routes[key];
       if (reply instanceof Error) setImmediate(() => callback(reply, null));
@@ -40,7 +45,8 @@ function fakeEngine(routes: Record<string, unknown>): { docker: Dockerode; calls
       } else setImmediate(() => callback(null, reply));
     },
   };
-  return { docker: { modem } as unknown as Dockerode, calls };
+  // No cast: the driver asks no more of a client than DockerClient says.
+  return { docker: { modem }, calls };
 }
 
 const info = {
@@ -180,12 +186,21 @@ describe('DockerDriver with an injected client', () => {
   });
 });
 
+describe('the docker option', () => {
+  it('is refused with a ConfigurationError when it is not a client', () => {
+    for (const docker of [{}, { modem: {} }, 'unix:///var/run/docker.sock']) {
+      expect(() => new DockerDriver({ docker } as never)).toThrow(ConfigurationError);
+    }
+    expect(() => new DockerDriver({ docker: {} } as never)).toThrow(/modem has dial\(\)/);
+  });
+});
+
 describe('registration', () => {
   const root = mkdtempSync(join(tmpdir(), 'berth-docker-registry-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('exports a berthDrivers factory for docker', () => {
-    const driver = berthDrivers.docker({ enforcement: 'best-effort' });
+    const driver = berthDrivers.docker.create({ enforcement: 'best-effort' });
     expect(driver).toBeInstanceOf(DockerDriver);
     expect((driver as DockerDriver).enforcement).toBe('best-effort');
   });
