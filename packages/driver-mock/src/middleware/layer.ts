@@ -9,11 +9,22 @@ import {
   wrapDriver,
 } from '@berth/core';
 
+/** The keys of `C` that `D` already has with another type. */
+type Clashes<D, C> = {
+  [K in keyof C & keyof D]: D[K] extends C[K] ? never : K;
+}[keyof C & keyof D];
+
 /**
- * `D` with `C`'s members on top, replacing any of the same name. Everything else `D` has
- * (contract or not) stays in the type and is reachable at run time.
+ * `D` with `C`'s members on top. Everything else `D` has (contract or not) stays in the type and
+ * is reachable at run time. It stays a `D` (a wrapped MockDockerDriver is still a
+ * MockDockerDriver to the compiler, its `faults` being the same type) unless `D` has a member of
+ * one of `C`'s names with another type: then that member is replaced, and what remains is `D`'s
+ * public shape.
  */
-export type Controlled<D extends ContainerDriver, C> = Omit<D, keyof C> & Readonly<C>;
+export type Controlled<D extends ContainerDriver, C> = [Clashes<D, C>] extends [never]
+  ? D & Readonly<C>
+  : // ContainerDriver restated, as the compiler cannot see through Omit of a generic driver.
+    Omit<D, keyof C> & Readonly<C> & ContainerDriver;
 
 /** What one layer does: around a promise-returning operation, and around streamLogs. */
 export interface LayerHandlers {
