@@ -1,5 +1,5 @@
+import { dockerProfile, localProfile } from './engine/profiles.js';
 import { MockDriver, type MockDriverOptions } from './mock-driver.js';
-import { dockerProfile, localProfile } from './profiles.js';
 
 /**
  * Behaves like the Docker driver: at most 4.0 CPU per container, 100–200 ms per operation under

@@ -2,16 +2,25 @@ import type { DriverEntry, OptionKeys } from '@berth/core';
 import { MockDockerDriver, MockLocalDriver } from './drivers.js';
 import type { MockDriverOptions } from './mock-driver.js';
 
-export { ManualClock, type MockClock, systemClock } from './clock.js';
+export { ManualClock, type MockClock, systemClock } from './determinism/clock.js';
 export { MockDockerDriver, MockLocalDriver } from './drivers.js';
-export { type FaultError, FaultInjector, type FaultTarget } from './faults.js';
+export {
+  type FaultError,
+  FaultInjector,
+  type FaultTarget,
+  type FaultTiming,
+} from './middleware/fault-injector.js';
+export type { Controlled } from './middleware/layer.js';
 export {
   type MockCall,
-  MockDriver,
-  type MockDriverOptions,
-  type MockTiming,
-} from './mock-driver.js';
-export type { MockProgram, MockPrograms, ProgramSource } from './program.js';
+  type RecordOptions,
+  recordCalls,
+  type WithCalls,
+} from './middleware/record-calls.js';
+export { type FaultOptions, type WithFaults, withFaults } from './middleware/with-faults.js';
+export { type LatencyOptions, withLatency } from './middleware/with-latency.js';
+export { MockDriver, type MockDriverOptions, type MockTiming } from './mock-driver.js';
+export type { MockProgram, MockPrograms, ProgramSource } from './programs/program.js';
 
 // Typed as the options interface's keys, so a new option cannot be forgotten here.
 const OPTIONS: OptionKeys<MockDriverOptions> = {

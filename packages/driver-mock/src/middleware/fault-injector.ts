@@ -1,5 +1,11 @@
-import { type DriverOperation, NetworkError } from '@berth/core';
-import type { SeededRandom } from './seeded-random.js';
+import {
+  ConfigurationError,
+  type DriverOperation,
+  isDriverOperation,
+  NetworkError,
+} from '@berth/core';
+import type { SeededRandom } from '../determinism/seeded-random.js';
+import { shown } from './option-checks.js';
 
 /** An error to throw: an instance (thrown as is, every time) or a factory (a fresh one each time). */
 export type FaultError = Error | (() => Error);
@@ -18,8 +24,9 @@ interface ScriptedFault {
 export type FaultTiming = 'before' | 'after';
 
 /**
- * Seeded, scriptable failures for a mock driver. Scripts run first, in the order given; rates
- * draw from a PRNG seeded by the driver's `seed`, so a run is repeatable.
+ * Seeded, scriptable failures, the controls of `withFaults` (and so of the mocks' `faults`).
+ * Scripts run first, in the order given; rates draw from a PRNG seeded by the layer's `seed`,
+ * so a run is repeatable.
  */
 export class FaultInjector {
   #scripts: ScriptedFault[] = [];
@@ -33,6 +40,7 @@ export class FaultInjector {
 
   /** The next `count` calls of `operation` throw `error` without taking effect. */
   failNext(operation: FaultTarget, count: number, error: FaultError): this {
+    checkFault('failNext', operation, error, count);
     this.#scripts.push({ target: operation, remaining: count, error, afterEffect: false });
     return this;
   }
@@ -42,13 +50,16 @@ export class FaultInjector {
    * reply lost after the engine did the work ("created, but the caller saw a timeout").
    */
   succeedThenFail(operation: FaultTarget, error: FaultError, count = 1): this {
+    checkFault('succeedThenFail', operation, error, count);
     this.#scripts.push({ target: operation, remaining: count, error, afterEffect: true });
     return this;
   }
 
   /** Each call of `operation` throws `error` with probability `rate` (0–1), before taking effect. */
   failRate(operation: FaultTarget, rate: number, error: FaultError): this {
+    // A RangeError, not a ConfigurationError, since the first release: tests catch it by class.
     if (!(rate >= 0 && rate <= 1)) throw new RangeError(`rate must be within 0..1, got ${rate}`);
+    checkFault('failRate', operation, error);
     this.#rates.set(operation, { rate, error });
     return this;
   }
@@ -101,4 +112,36 @@ export class FaultInjector {
 
 function materialize(error: FaultError): Error {
   return typeof error === 'function' ? error() : error;
+}
+
+/**
+ * A misspelt operation or a non-error would script a fault that never fires or throws
+ * something odd much later, so both are refused where they are written.
+ */
+function checkFault(method: string, operation: unknown, error: unknown, count?: unknown): void {
+  const problems: { path: string[]; message: string }[] = [];
+  if (operation !== '*' && !isDriverOperation(operation as PropertyKey)) {
+    problems.push({
+      path: ['operation'],
+      message: `must be a contract operation such as 'createContainer', or '*' for all, got ${shown(operation)}`,
+    });
+  }
+  if (!(error instanceof Error) && typeof error !== 'function') {
+    problems.push({
+      path: ['error'],
+      message: `must be an Error or a function returning one, got ${shown(error)}`,
+    });
+  }
+  if (count !== undefined && !(Number.isInteger(count) && (count as number) >= 0)) {
+    problems.push({
+      path: ['count'],
+      message: `must be a whole number of calls, 0 or more, got ${shown(count)}`,
+    });
+  }
+  if (problems.length === 0) return;
+  const list = problems.map((p) => `  - ${p.path.join('.')}: ${p.message}`).join('\n');
+  throw new ConfigurationError(
+    `Invalid faults.${method}(…):\n${list}`,
+    problems.map((p) => ({ ...p, stage: 'schema' as const })),
+  );
 }
