@@ -112,6 +112,10 @@ export const VolumeConfigSchema = z.strictObject({
   labels: z.record(z.string(), z.string()).default(() => ({})),
   /** Size in MB, where the driver can enforce one. */
   sizeMb: z.number().positive().optional(),
+  /** The backend's volume driver (Docker: `local` or a plugin); the driver's default if unset. */
+  driver: nonEmpty.optional(),
+  /** Options for that volume driver, where the driver accepts them. */
+  options: z.record(z.string(), z.string()).optional(),
 });
 
 export const NetworkConfigSchema = z.strictObject({
@@ -121,6 +125,10 @@ export const NetworkConfigSchema = z.strictObject({
   labels: z.record(z.string(), z.string()).default(() => ({})),
   /** An internal network has no route out; the secure default. */
   internal: z.boolean().default(true),
+  /** The backend's network driver (Docker: `bridge`); the driver's default if unset. */
+  driver: nonEmpty.optional(),
+  /** Options for that network driver, where the driver accepts them. */
+  options: z.record(z.string(), z.string()).optional(),
 });
 
 export const LogOptionsSchema = z.strictObject({

@@ -1,3 +1,4 @@
+import type { ContractVersion } from './contract-version.js';
 import type { UnsupportedFeature } from './errors.js';
 import type {
   ContainerConfigInput,
@@ -173,38 +174,96 @@ export interface CleanupResult {
   networks: number;
 }
 
+/**
+ * The contract every driver implements. Rules that hold for every method:
+ * - every input is validated before anything is done; an invalid one is a `ConfigurationError`
+ *   listing every problem, and nothing is created;
+ * - an id that cannot be one is a `ConfigurationError` for a call that changes something, and
+ *   not found (`null` from `getContainer`) for one that only reads — no request is made;
+ * - the last argument's `signal` aborts the call: it rejects with the signal's reason and
+ *   leaves nothing half-made;
+ * - a backend that cannot be reached is a retryable `NetworkError`; `retryable` on any
+ *   `DriverError` says whether trying again can help.
+ */
 export interface ContainerDriver {
   readonly name: string;
   readonly version: string;
   /** The contract version this driver implements (CONTRACT_VERSION of the core it was built on). */
-  readonly contractVersion: string;
+  readonly contractVersion: ContractVersion;
 
+  /**
+   * Makes a container (not started). Not idempotent: each call makes a new one (pass a
+   * `name` to make a repeat a `ConflictError`). Throws `UnsupportedFeatureError` for what the
+   * host cannot enforce under strict enforcement, `ResourceLimitError` past the host's limits,
+   * `NetworkNotFoundError` for an unknown `network`, `ConflictError` for a name or port taken.
+   */
   createContainer(
     config: ContainerConfigInput,
     options?: OperationOptions,
   ): Promise<ContainerInstance>;
+  /**
+   * Starts it; idempotent (starting a running container does nothing). Throws
+   * `ContainerNotFoundError`, or `ContainerStartError` when its program cannot start.
+   */
   startContainer(id: string, options?: OperationOptions): Promise<void>;
+  /**
+   * Stops it: SIGTERM, then SIGKILL after `timeout` seconds (`force`: at once); resolves once
+   * it has ended. Idempotent (a stopped container stays stopped). `ContainerNotFoundError`.
+   */
   stopContainer(id: string, options?: StopOptions): Promise<void>;
+  /** Stops (if running) and starts again. `ContainerNotFoundError`, `ContainerStartError`. */
   restartContainer(id: string, options?: StopOptions): Promise<void>;
+  /**
+   * Removes it; a running one only with `force`, else `ContainerRemoveError`. Not idempotent:
+   * removing it again is `ContainerNotFoundError`. Parallel forced removes all succeed.
+   */
   removeContainer(id: string, options?: RemoveOptions): Promise<void>;
+  /** The container, or `null` when there is none by that id or name. Never throws not-found. */
   getContainer(id: string, options?: OperationOptions): Promise<ContainerInstance | null>;
+  /** The driver's containers matching every given field of `filter` (none: all of them). */
   listContainers(
     filter?: ContainerFilter,
     options?: OperationOptions,
   ): Promise<ContainerInstance[]>;
+  /** Its output so far, as text, per `options`. `ContainerNotFoundError`. */
   getContainerLogs(id: string, options?: GetLogsOptions): Promise<string>;
+  /**
+   * Its output line by line; with `follow`, until it stops or the signal aborts (aborting ends
+   * the stream without an error). Throws `ContainerNotFoundError` at the first read, and
+   * `LogLinesLostError` after the last intact line when lines were lost before being read.
+   */
   streamLogs(id: string, options?: StreamLogsOptions): AsyncIterable<LogLine>;
+  /** Resolves when it is not running, with its exit code. `ContainerNotFoundError`. */
   waitContainer(id: string, options?: OperationOptions): Promise<WaitResult>;
+  /**
+   * Runs a command in the running container. Never retried (it has effects). `ConflictError`
+   * when it is not running, `TimeoutError` past `timeout`, `ContainerNotFoundError`.
+   */
   exec(id: string, command: string[], options?: ExecCallOptions): Promise<ExecResult>;
+  /** Current cpu, memory and pids. `ContainerNotFoundError`. */
   getContainerStats(id: string, options?: OperationOptions): Promise<ContainerStats>;
+  /** The driver's own health; an unreachable backend is `unhealthy`, not an error. */
   healthCheck(options?: OperationOptions): Promise<DriverHealth>;
+  /** Running, and its health check passing where it has one. `ContainerNotFoundError`. */
   isContainerHealthy(id: string, options?: OperationOptions): Promise<boolean>;
+  /**
+   * Makes a named volume; creating one of the same name for the same session returns it.
+   * `UnsupportedFeatureError` for a `driver`, `options` or `sizeMb` the driver cannot honour.
+   */
   createVolume(config: VolumeConfigInput, options?: OperationOptions): Promise<Volume>;
+  /** `VolumeNotFoundError`; `VolumeRemoveError` while a container uses it. */
   removeVolume(id: string, options?: OperationOptions): Promise<void>;
   listVolumes(options?: OperationOptions): Promise<Volume[]>;
+  /**
+   * Makes a network (internal by default: no route out, the host unreachable). A second one of
+   * the same name is a `ConflictError`. An internal network where networks are only logical,
+   * or a `driver`/`options` the driver cannot honour, is an `UnsupportedFeatureError`.
+   */
   createNetwork(config: NetworkConfigInput, options?: OperationOptions): Promise<Network>;
+  /** `NetworkNotFoundError`; `NetworkRemoveError` while a running container is on it. */
   removeNetwork(id: string, options?: OperationOptions): Promise<void>;
   listNetworks(options?: OperationOptions): Promise<Network[]>;
+  /** What this driver, on this host, really enforces; what enforcement is decided against. */
   capabilities(options?: OperationOptions): Promise<DriverCapabilities>;
   /**
    * Removes what this driver made that matches `filter` — containers (forced, with their

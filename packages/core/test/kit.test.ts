@@ -276,6 +276,36 @@ describe('the driver kit', () => {
     expect((await driver.listContainers()).map((x) => x.sessionId)).toEqual(['other']);
   });
 
+  it('fails closed on a volume or network driver, or options, the driver does not offer', async () => {
+    const { p } = primitives();
+    const plain = defineDriver(p);
+    await expect(plain.createVolume({ name: 'v', driver: 'nfs' })).rejects.toMatchObject({
+      code: 'UNSUPPORTED_FEATURE',
+      features: [{ feature: 'volumeDriver', path: 'driver' }],
+    });
+    await expect(plain.createVolume({ name: 'v', options: { o: 'bind' } })).rejects.toThrow(
+      UnsupportedFeatureError,
+    );
+    await expect(plain.createNetwork({ name: 'n', driver: 'macvlan' })).rejects.toThrow(
+      UnsupportedFeatureError,
+    );
+    const offering = defineDriver({
+      ...p,
+      volumeDrivers: () => ['local', 'nfs'],
+      checkVolume: (config) =>
+        config.options?.device
+          ? [{ path: ['options', 'device'], message: 'no', stage: 'security' }]
+          : [],
+    });
+    await expect(offering.createVolume({ name: 'v1', driver: 'nfs' })).resolves.toMatchObject({
+      name: 'v1',
+    });
+    await expect(
+      offering.createVolume({ name: 'v2', options: { device: '/etc' } }),
+    ).rejects.toThrow(ConfigurationError);
+    expect((await offering.listVolumes()).map((v) => v.name)).toEqual(['v1']);
+  });
+
   it('closes once, also through Symbol.asyncDispose', async () => {
     let closed = 0;
     const { p } = primitives();

@@ -9,6 +9,8 @@ export interface EngineInfo {
   MemoryLimit?: boolean;
   CpuCfsQuota?: boolean;
   PidsLimit?: boolean;
+  /** Installed drivers: volume drivers may be named in a volume config. */
+  Plugins?: { Volume?: string[] | null; Network?: string[] | null } | null;
 }
 
 /**

@@ -240,6 +240,8 @@ class DockerEngine implements DriverPrimitives {
   readonly #policy: CreatePolicy;
   /** What the internal-network probe found (see network-isolation.ts). */
   #isolation: { isolated: boolean; reason?: string } | undefined;
+  /** Volume drivers the engine reported in /info (read with the capabilities). */
+  #volumeDrivers: string[] = ['local'];
   readonly #startedAt = Date.now();
   #client: Promise<EngineClient> | undefined;
   #capabilities: Promise<DriverCapabilities> | undefined;
@@ -349,6 +351,7 @@ class DockerEngine implements DriverPrimitives {
     ).then(
       async (info) => {
         const caps = capabilitiesFromInfo(info);
+        this.#volumeDrivers = [...(info.Plugins?.Volume ?? ['local'])];
         // Isolation is claimed only where an internal network was seen to keep the host off.
         this.#isolation = await this.#probeIsolation();
         return { ...caps, networks: this.#isolation.isolated ? 'isolated' : 'logical' } as const;
@@ -363,6 +366,44 @@ class DockerEngine implements DriverPrimitives {
   }
 
   /** The mount and network policy, and the networks a config names, before anything is made. */
+  async volumeDrivers(ctx: PrimitiveContext): Promise<string[]> {
+    await this.capabilities(ctx);
+    return [...this.#volumeDrivers];
+  }
+
+  /**
+   * Only bridges: the isolation probe checks bridges, and macvlan or ipvlan would put containers
+   * on the host's own network segment.
+   */
+  networkDrivers(): string[] {
+    return ['bridge'];
+  }
+
+  /** Volume driver options can mount any host path (`local`: type=none,o=bind,device=/…). */
+  checkVolume(config: VolumeConfig): ValidationIssue[] {
+    if (config.options === undefined || Object.keys(config.options).length === 0) return [];
+    return [
+      {
+        path: ['options'],
+        message:
+          'volume driver options are refused: with them a volume mounts any host path (type=none, o=bind, device=…), around allowedRoots; bind-mount the directory instead',
+        stage: 'security',
+      },
+    ];
+  }
+
+  /** An internal network's bridge options are the driver's: they are what keeps the host off it. */
+  checkNetwork(config: NetworkConfig): ValidationIssue[] {
+    if (!config.internal) return [];
+    return Object.keys(config.options ?? {})
+      .filter((key) => key in INTERNAL_BRIDGE_OPTIONS || key.endsWith('enable_ip_masquerade'))
+      .map((key) => ({
+        path: ['options', key],
+        message: 'set by the driver on internal networks (their isolation depends on it)',
+        stage: 'security' as const,
+      }));
+  }
+
   unenforcedReason(feature: string): string | undefined {
     if (feature === 'networks') {
       return `internal networks would not keep the host off them here: ${this.#isolation?.reason ?? 'not verified'}`;
@@ -922,7 +963,7 @@ class DockerEngine implements DriverPrimitives {
       {
         method: 'POST',
         path: '/volumes/create',
-        body: { Name: config.name, Labels: labels },
+        body: { Name: config.name, Driver: config.driver ?? 'local', Labels: labels },
         signal,
       },
       what,
@@ -1095,10 +1136,10 @@ class DockerEngine implements DriverPrimitives {
         body: {
           Name: config.name,
           CheckDuplicate: true,
-          Driver: 'bridge',
+          Driver: config.driver ?? 'bridge',
           Internal: config.internal,
           // No address on the host's side of an internal bridge: the host is not on it.
-          ...(config.internal ? { Options: INTERNAL_BRIDGE_OPTIONS } : {}),
+          Options: { ...config.options, ...(config.internal ? INTERNAL_BRIDGE_OPTIONS : {}) },
           Labels: labels,
         },
         signal,

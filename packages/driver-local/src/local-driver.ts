@@ -880,6 +880,11 @@ class LocalEngine implements DriverPrimitives {
 
   // ---------------------------------------------------------------- volumes and networks
 
+  /** Volumes are directories under the state dir: one kind, named as Docker names its own. */
+  volumeDrivers(): string[] {
+    return ['local'];
+  }
+
   async createVolume(config: VolumeConfig, ctx: CreateContext): Promise<Volume> {
     await this.init();
     // A size not enforced here reaches this point only under best-effort, listed as such.

@@ -1,5 +1,6 @@
 import type {
   ContainerDriver,
+  ContractVersion,
   DriverCapabilities,
   EnforcementMode,
   LogLine,
@@ -52,7 +53,7 @@ const ID_STREAM = 0x5bd1e995;
 export class MockDriver implements ContainerDriver {
   readonly name: string;
   readonly version: string;
-  readonly contractVersion: string;
+  readonly contractVersion: ContractVersion;
   /** Every call made, in order, with its outcome. */
   readonly calls: MockCall[];
   readonly faults: FaultInjector;

@@ -48,6 +48,7 @@ import type {
   PrimitiveContext,
   TimedOperation,
 } from './primitives.js';
+import { checkNetworkChoice, checkVolumeChoice } from './resource-drivers.js';
 import { networkEnforcement, volumeEnforcement } from './resource-enforcement.js';
 
 type Kind = 'container' | 'volume' | 'network';
@@ -270,6 +271,7 @@ export class KitDriver implements ContainerDriver {
     return this.#call('createVolume', options, 'volume options', async (ctx, call) => {
       const config = parseInput(VolumeConfigSchema, input, 'volume configuration');
       requireObjectId(config.name, 'volume');
+      await checkVolumeChoice(config, this.primitives, ctx);
       const caps = await this.primitives.capabilities(ctx);
       const unenforced = volumeEnforcement(config, caps, this.enforcement, this.name, (f) =>
         this.primitives.unenforcedReason?.(f),
@@ -303,6 +305,7 @@ export class KitDriver implements ContainerDriver {
     return this.#call('createNetwork', options, 'network options', async (ctx, call) => {
       const config = parseInput(NetworkConfigSchema, input, 'network configuration');
       requireObjectId(config.name, 'network');
+      await checkNetworkChoice(config, this.primitives, ctx);
       const caps = await this.primitives.capabilities(ctx);
       const unenforced = networkEnforcement(config, caps, this.enforcement, this.name, (f) =>
         this.primitives.unenforcedReason?.(f),

@@ -124,9 +124,23 @@ export interface DriverPrimitives {
     ctx: PrimitiveContext,
   ): Promise<ExecResult>;
   getContainerStats(id: string, ctx: PrimitiveContext): Promise<ContainerStats>;
+  /** Volume drivers a config may name (`driver`); none: only the default, unnamed. */
+  volumeDrivers?(ctx: PrimitiveContext): Promise<string[]> | string[];
+  /** Checks a volume config's `options`; without it, options are refused. */
+  checkVolume?(
+    config: VolumeConfig,
+    ctx: PrimitiveContext,
+  ): ValidationIssue[] | Promise<ValidationIssue[]>;
   createVolume(config: VolumeConfig, ctx: CreateContext): Promise<Volume>;
   removeVolume(name: string, ctx: PrimitiveContext): Promise<void>;
   listVolumes(ctx: PrimitiveContext): Promise<Volume[]>;
+  /** Network drivers a config may name (`driver`); none: only the default, unnamed. */
+  networkDrivers?(ctx: PrimitiveContext): Promise<string[]> | string[];
+  /** Checks a network config's `options`; without it, options are refused. */
+  checkNetwork?(
+    config: NetworkConfig,
+    ctx: PrimitiveContext,
+  ): ValidationIssue[] | Promise<ValidationIssue[]>;
   createNetwork(config: NetworkConfig, ctx: CreateContext): Promise<Network>;
   removeNetwork(id: string, ctx: PrimitiveContext): Promise<void>;
   listNetworks(ctx: PrimitiveContext): Promise<Network[]>;

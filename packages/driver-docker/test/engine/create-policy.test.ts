@@ -123,6 +123,50 @@ describeEngine('Docker driver create policy on a real engine', () => {
     }
   });
 
+  it('refuses volume driver options, with which a volume would mount any host path', async () => {
+    const name = `${plain.session}-bindvol`;
+    const error = await configurationError(
+      plain.driver.createVolume({
+        name,
+        sessionId: plain.session,
+        options: { type: 'none', o: 'bind', device: '/etc' },
+      }),
+    );
+    expect(error.issues.map((i) => i.path.join('.'))).toEqual(['options']);
+    expect(await volumeExists(name)).toBe(false);
+    // A driver the engine does not have is refused before the engine is asked.
+    await expect(
+      plain.driver.createVolume({ name, sessionId: plain.session, driver: 'no-such-plugin' }),
+    ).rejects.toMatchObject({ code: 'UNSUPPORTED_FEATURE' });
+    // The default driver, named, works and is reported.
+    const volume = await plain.driver.createVolume({
+      name,
+      sessionId: plain.session,
+      driver: 'local',
+    });
+    expect(volume).toMatchObject({ name, driver: 'local' });
+    expect(volume.mountpoint).toMatch(/^\//);
+    await plain.driver.removeVolume(name);
+  });
+
+  it('keeps an internal network’s isolation options its own, and takes no network driver but bridge', async () => {
+    const name = `${plain.session}-net-opts`;
+    const error = await configurationError(
+      plain.driver.createNetwork({
+        name,
+        sessionId: plain.session,
+        options: { 'com.docker.network.bridge.inhibit_ipv4': 'false' },
+      }),
+    );
+    expect(error.issues.map((i) => i.path.join('.'))).toEqual([
+      'options.com.docker.network.bridge.inhibit_ipv4',
+    ]);
+    await expect(
+      plain.driver.createNetwork({ name, sessionId: plain.session, driver: 'macvlan' }),
+    ).rejects.toMatchObject({ code: 'UNSUPPORTED_FEATURE' });
+    expect((await docker.listNetworks({ filters: { name: [name] } })).length).toBe(0);
+  });
+
   it('removes the volume it made when the container cannot be made after all', async () => {
     const fresh = `${plain.session}-fresh`;
     await expect(

@@ -119,6 +119,15 @@ class InMemoryEngine implements DriverPrimitives {
     return isHealthy(this.state, id);
   }
 
+  /** As the real drivers offer: `local` volumes; bridges on Docker, no network drivers on local. */
+  volumeDrivers(): string[] {
+    return ['local'];
+  }
+
+  networkDrivers(): string[] {
+    return this.name === 'mock-docker' ? ['bridge'] : [];
+  }
+
   async createVolume(config: VolumeConfig, ctx: CreateContext): Promise<Volume> {
     return createVolume(this.state, config, ctx.labels);
   }
