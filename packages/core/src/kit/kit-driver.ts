@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { matchesContainerFilter } from '../container-filter.js';
 import { CONTRACT_VERSION } from '../contract-version.js';
 import { checkEnforcement } from '../enforcement.js';
-import { ContainerNotFoundError, NetworkNotFoundError, VolumeNotFoundError } from '../errors.js';
+import {
+  ContainerNotFoundError,
+  NetworkNotFoundError,
+  type UnsupportedFeature,
+  VolumeNotFoundError,
+} from '../errors.js';
 import { parseExecCommand, parseExecOptions } from '../exec-validation.js';
 import { isObjectId, requireObjectId } from '../object-ids.js';
 import { callSignal } from '../plain-data.js';
@@ -43,6 +48,7 @@ import { derivedCleanup, derivedHealthCheck, derivedIsHealthy, derivedLogs } fro
 import { type ParsedPolicy, parseDriverPolicy } from './driver-policy.js';
 import { berthLabels } from './labels.js';
 import type {
+  CreateContext,
   DriverPolicy,
   DriverPrimitives,
   PrimitiveContext,
@@ -276,16 +282,9 @@ export class KitDriver implements ContainerDriver {
       const unenforced = volumeEnforcement(config, caps, this.enforcement, this.name, (f) =>
         this.primitives.unenforcedReason?.(f),
       );
-      const token = randomUUID();
-      const labels = this.#labelsFor(config, unenforced, token);
-      call.check();
-      const volume = await this.primitives.createVolume(config, {
-        ...ctx,
-        labels,
-        unenforced,
-        token,
-      });
-      return unenforced.length > 0 ? { ...volume, unenforced: [...unenforced] } : volume;
+      return this.#createResource(config, unenforced, ctx, call, (c) =>
+        this.primitives.createVolume(config, c),
+      );
     });
   }
 
@@ -310,17 +309,25 @@ export class KitDriver implements ContainerDriver {
       const unenforced = networkEnforcement(config, caps, this.enforcement, this.name, (f) =>
         this.primitives.unenforcedReason?.(f),
       );
-      const token = randomUUID();
-      const labels = this.#labelsFor(config, unenforced, token);
-      call.check();
-      const network = await this.primitives.createNetwork(config, {
-        ...ctx,
-        labels,
-        unenforced,
-        token,
-      });
-      return unenforced.length > 0 ? { ...network, unenforced: [...unenforced] } : network;
+      return this.#createResource(config, unenforced, ctx, call, (c) =>
+        this.primitives.createNetwork(config, c),
+      );
     });
+  }
+
+  /** A volume or network, labelled, with what was not enforced on the result. */
+  async #createResource<R extends { unenforced?: UnsupportedFeature[] }>(
+    config: { labels: Record<string, string>; sessionId?: string; tenantId?: string },
+    unenforced: UnsupportedFeature[],
+    ctx: PrimitiveContext,
+    call: CallSignal,
+    create: (ctx: CreateContext) => Promise<R>,
+  ): Promise<R> {
+    const token = randomUUID();
+    const labels = this.#labelsFor(config, unenforced, token);
+    call.check();
+    const made = await create({ ...ctx, labels, unenforced, token });
+    return unenforced.length > 0 ? { ...made, unenforced: [...unenforced] } : made;
   }
 
   removeNetwork(id: string, options?: OperationOptions): Promise<void> {
