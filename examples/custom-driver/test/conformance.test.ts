@@ -1,5 +1,5 @@
+import { createMemoryDriver } from '@berth/example-custom-driver';
 import { describeDriverConformance } from '@berth/testkit';
-import { createMemoryDriver } from '../src/index.ts';
 
 // Probes of the security group written for a real shell and a real host: `for`, `read`, `kill`,
 // /proc, host files. This driver's shell has six builtins and nothing of the host to reach.

@@ -18,3 +18,9 @@ it('the README’s first snippet runs and prints what its comments say', async (
   expect(stdout).toContain('hello world\n');
   expect(stdout).toContain('The driver cannot enforce: ports (ports).');
 }, 20_000);
+
+it('the README’s conformance file is this package’s own, word for word', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const test = readFileSync(new URL('./conformance.test.ts', import.meta.url), 'utf8');
+  expect(readme).toContain(`\`\`\`ts\n${test}\`\`\``);
+});
