@@ -10,6 +10,7 @@ interface AssertionResult {
   ancestorTitles: string[];
   title: string;
   status: 'passed' | 'failed' | 'skipped' | 'pending';
+  failureMessages: string[];
 }
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -85,6 +86,7 @@ describe('the conformance suite catches broken drivers', () => {
       'leaks-on-remove conformance',
       'no-exec conformance',
       'vague-not-found conformance',
+      'wrong-exit-code conformance',
     ]);
   });
 
@@ -133,5 +135,59 @@ describe('the conformance suite catches broken drivers', () => {
       'errors › every operation on an unknown id throws ContainerNotFoundError',
       'exec › an unknown container is ContainerNotFoundError',
     ]);
+  });
+});
+
+/** The first line of the failure of one test, as a CI log shows it. */
+function failureOf(driver: string, group: string, title: string): string {
+  const result = results.find(
+    (r) =>
+      r.ancestorTitles[0] === `${driver} conformance` &&
+      r.ancestorTitles[1] === group &&
+      r.title === title,
+  );
+  expect(result?.status, `${driver} › ${group} › ${title} should fail`).toBe('failed');
+  return result?.failureMessages[0]?.split('\n')[0] ?? '';
+}
+
+describe('a failure names the rule that was broken and the input that broke it', () => {
+  it('an exit code: the rule, the call with its command and options, and the whole result', () => {
+    expect(failedOf('wrong-exit-code')).toEqual([
+      'exec › returns exit code, stdout and stderr, with env and cwd applied',
+    ]);
+    const message = failureOf(
+      'wrong-exit-code',
+      'exec',
+      'returns exit code, stdout and stderr, with env and cwd applied',
+    );
+    expect(message).toContain("exec returns the command's exit code: exec(");
+    expect(message).toContain(
+      '["sh","-c","echo $FOO $FROM_CONTAINER; echo oops >&2; exit 4"], {"env":{"FOO":"bar"}})',
+    );
+    expect(message).toContain('gave {"exitCode":0,"stdout":"bar c1\\n","stderr":"oops\\n"}');
+    expect(message).toMatch(/: expected \+0 to be 4\b/);
+  });
+
+  it('an error code: the rule, the call with its input, and the error thrown instead', () => {
+    const message = failureOf(
+      'vague-not-found',
+      'errors',
+      'every operation on an unknown id throws ContainerNotFoundError',
+    );
+    expect(message).toContain(
+      'an operation on an id no container has throws ContainerNotFoundError: startContainer("berth-conformance-missing-container") threw DriverError (UNKNOWN): something went wrong',
+    );
+    expect(message).toMatch(/expected 'UNKNOWN' to be 'CONTAINER_NOT_FOUND'/);
+  });
+
+  it('a query: the rule, the filter, the containers it should have found and what it got', () => {
+    const message = failureOf(
+      'ignores-filters',
+      'queries',
+      'filters by session, status, state and labels',
+    );
+    expect(message).toMatch(
+      /^AssertionError: a sessionId filter lists that session only: listContainers\(\{"sessionId":"conformance-[0-9a-f]+"\}\) of \(running /,
+    );
   });
 });

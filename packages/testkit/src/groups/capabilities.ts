@@ -6,6 +6,7 @@ import {
   type UnsupportedFeatureError,
 } from '@berth/core';
 import { expect } from 'vitest';
+import { callText, settle, settledText, shown } from '../assertions.js';
 import type { GroupDefinition } from '../conformance.js';
 import type { SuiteContext } from '../support.js';
 
@@ -59,8 +60,14 @@ export const capabilityGroup: GroupDefinition = {
   define(test) {
     test('capabilities() reports every capability with its type', async (ctx) => {
       const caps = await ctx.driver.capabilities();
-      for (const key of BOOLEAN_KEYS) expect(typeof caps[key], key).toBe('boolean');
-      expect(['isolated', 'logical', false]).toContain(caps.networks);
+      const says = `capabilities() returned ${shown(caps)}`;
+      for (const key of BOOLEAN_KEYS) {
+        expect(typeof caps[key], `capability ${key} is a boolean: ${says}`).toBe('boolean');
+      }
+      expect(
+        ['isolated', 'logical', false],
+        `networks is 'isolated', 'logical' or false: ${says}`,
+      ).toContain(caps.networks);
     });
 
     test('asking for what the host cannot enforce fails closed, creating nothing', async (ctx, skip) => {
@@ -72,14 +79,27 @@ export const capabilityGroup: GroupDefinition = {
         );
       }
       const before = (await driver.listContainers({ label: ctx.runLabel })).length;
-      const error = await driver.createContainer(demand.config).catch((e: unknown) => e);
-      expect(isDriverError(error), String(error)).toBe(true);
-      expect((error as UnsupportedFeatureError).code).toBe('UNSUPPORTED_FEATURE');
-      expect((error as UnsupportedFeatureError).features.map((f) => f.feature)).toContain(
-        demand.feature,
+      const call = callText('createContainer', demand.config);
+      const rule = `under strict enforcement, a config asking for ${demand.feature}, which the host lacks, is an UnsupportedFeatureError`;
+      const settled = await settle(() => driver.createContainer(demand.config));
+      const error = 'error' in settled ? settled.error : undefined;
+      const got = settledText(settled);
+      expect(isDriverError(error), `${rule}: ${call} ${got}`).toBe(true);
+      expect((error as UnsupportedFeatureError).code, `${rule}: ${call} ${got}`).toBe(
+        'UNSUPPORTED_FEATURE',
       );
-      expect((error as Error).message).toMatch(/best-effort/);
-      expect(await driver.listContainers({ label: ctx.runLabel })).toHaveLength(before);
+      expect(
+        (error as UnsupportedFeatureError).features.map((f) => f.feature),
+        `the error names the feature: ${call} ${got}`,
+      ).toContain(demand.feature);
+      expect(
+        (error as Error).message,
+        `the error's message points to best-effort: ${call} ${got}`,
+      ).toMatch(/best-effort/);
+      expect(
+        await driver.listContainers({ label: ctx.runLabel }),
+        `a refused create leaves nothing: ${call}`,
+      ).toHaveLength(before);
     });
 
     test('under best-effort the instance lists what was not enforced', async (ctx, skip) => {
@@ -89,7 +109,10 @@ export const capabilityGroup: GroupDefinition = {
       if (!demand) return skip('the best-effort driver lacks nothing the suite can ask for');
       const instance = await driver.createContainer(demand.config);
       try {
-        expect(instance.unenforced?.map((f) => f.feature)).toContain(demand.feature);
+        expect(
+          instance.unenforced?.map((f) => f.feature),
+          `under best-effort, what the host lacks (${demand.feature}) is listed in unenforced: ${callText('createContainer', demand.config)} returned ${shown(instance)}`,
+        ).toContain(demand.feature);
       } finally {
         await driver.removeContainer(instance.id, { force: true });
       }

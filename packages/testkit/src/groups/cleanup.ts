@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { callText, expectErrorCode, shown } from '../assertions.js';
 import type { GroupDefinition } from '../conformance.js';
 import { removeSession } from '../support.js';
 
@@ -9,9 +10,19 @@ export const cleanupGroup: GroupDefinition = {
       const leftover = await ctx.driver.createContainer(ctx.config({ command: ctx.longRunning() }));
       await ctx.driver.startContainer(leftover.id);
       await removeSession(ctx);
-      expect(await ctx.driver.listContainers({ label: ctx.runLabel })).toEqual([]);
-      expect(await ctx.driver.listContainers({ sessionId: ctx.sessionId })).toEqual([]);
-      expect(await ctx.driver.getContainer(leftover.id)).toBeNull();
+      const after = `after removing every container listed by ${callText('listContainers', { label: ctx.runLabel })}`;
+      expect(
+        await ctx.driver.listContainers({ label: ctx.runLabel }),
+        `nothing the suite made is left, by label: ${after}`,
+      ).toEqual([]);
+      expect(
+        await ctx.driver.listContainers({ sessionId: ctx.sessionId }),
+        `nothing the suite made is left, by session ${shown(ctx.sessionId)}: ${after}`,
+      ).toEqual([]);
+      expect(
+        await ctx.driver.getContainer(leftover.id),
+        `a running container removed with force is gone: ${callText('getContainer', leftover.id)} ${after}`,
+      ).toBeNull();
     });
 
     test('cleanup(filter) removes one session’s containers, volumes and networks, and only those', async (ctx) => {
@@ -34,22 +45,38 @@ export const cleanupGroup: GroupDefinition = {
           internal: caps.networks === 'isolated',
         });
       }
+      const call = callText('cleanup', { sessionId: mine });
+      const made = `session ${shown(mine)} has a running and a created container${caps.volumes ? ', a volume' : ''}${caps.networks ? ', a network' : ''}; session ${shown(other)} a container`;
       try {
-        expect(await ctx.driver.cleanup({ sessionId: mine })).toEqual({
+        expect(
+          await ctx.driver.cleanup({ sessionId: mine }),
+          `cleanup counts what it removed: ${call} where ${made}`,
+        ).toEqual({
           containers: 2,
           volumes: caps.volumes ? 1 : 0,
           networks: caps.networks ? 1 : 0,
         });
-        expect(await ctx.driver.listContainers({ sessionId: mine })).toEqual([]);
-        expect((await ctx.driver.listVolumes()).filter((v) => v.sessionId === mine)).toEqual([]);
-        expect((await ctx.driver.listNetworks()).filter((n) => n.sessionId === mine)).toEqual([]);
-        expect(await ctx.driver.getContainer(kept.id)).not.toBeNull();
+        const rule = `cleanup removes everything of the session: after ${call}`;
+        expect(await ctx.driver.listContainers({ sessionId: mine }), `${rule}, containers`).toEqual(
+          [],
+        );
+        expect(
+          (await ctx.driver.listVolumes()).filter((v) => v.sessionId === mine),
+          `${rule}, volumes`,
+        ).toEqual([]);
+        expect(
+          (await ctx.driver.listNetworks()).filter((n) => n.sessionId === mine),
+          `${rule}, networks`,
+        ).toEqual([]);
+        expect(
+          await ctx.driver.getContainer(kept.id),
+          `cleanup leaves other sessions alone: ${call} removed ${shown(kept.id)} of session ${shown(other)}`,
+        ).not.toBeNull();
         // Idempotent: nothing left, nothing removed, no error.
-        expect(await ctx.driver.cleanup({ sessionId: mine })).toEqual({
-          containers: 0,
-          volumes: 0,
-          networks: 0,
-        });
+        expect(
+          await ctx.driver.cleanup({ sessionId: mine }),
+          `a second cleanup finds nothing and is no error: ${call} again`,
+        ).toEqual({ containers: 0, volumes: 0, networks: 0 });
       } finally {
         await ctx.driver.cleanup({ sessionId: other });
       }
@@ -57,9 +84,12 @@ export const cleanupGroup: GroupDefinition = {
 
     test('cleanup refuses an empty or unknown filter rather than removing everything', async (ctx) => {
       for (const filter of [{}, { session: 'x' }, { all: false }, null]) {
-        await expect(ctx.driver.cleanup(filter as never)).rejects.toMatchObject({
-          code: 'CONFIGURATION_ERROR',
-        });
+        await expectErrorCode(
+          'CONFIGURATION_ERROR',
+          'an empty or unknown cleanup filter is a ConfigurationError, never "remove everything"',
+          callText('cleanup', filter),
+          () => ctx.driver.cleanup(filter as never),
+        );
       }
     });
   },

@@ -1,61 +1,77 @@
 import { type ConfigurationError, isDriverError } from '@berth/core';
 import { expect } from 'vitest';
+import { callText, errorText, expectErrorCode, settle, settledText } from '../assertions.js';
 import type { GroupDefinition } from '../conformance.js';
 
 const MISSING = 'berth-conformance-missing-container';
+
+/** A call to check, named as its failure message shows it. */
+type Call = [call: string, run: () => Promise<unknown>];
+
+async function drain(logs: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of logs) {
+    // draining
+  }
+}
 
 export const errorsGroup: GroupDefinition = {
   name: 'errors',
   define(test) {
     test('every operation on an unknown id throws ContainerNotFoundError', async (ctx) => {
       const d = ctx.driver;
-      const calls: [string, () => Promise<unknown>][] = [
-        ['startContainer', () => d.startContainer(MISSING)],
-        ['stopContainer', () => d.stopContainer(MISSING)],
-        ['restartContainer', () => d.restartContainer(MISSING)],
-        ['removeContainer', () => d.removeContainer(MISSING)],
-        ['getContainerLogs', () => d.getContainerLogs(MISSING)],
-        ['waitContainer', () => d.waitContainer(MISSING)],
-        ['getContainerStats', () => d.getContainerStats(MISSING)],
-        ['isContainerHealthy', () => d.isContainerHealthy(MISSING)],
-        [
-          'streamLogs',
-          async () => {
-            for await (const _ of d.streamLogs(MISSING)) {
-              // draining
-            }
-          },
-        ],
+      const calls: Call[] = [
+        [callText('startContainer', MISSING), () => d.startContainer(MISSING)],
+        [callText('stopContainer', MISSING), () => d.stopContainer(MISSING)],
+        [callText('restartContainer', MISSING), () => d.restartContainer(MISSING)],
+        [callText('removeContainer', MISSING), () => d.removeContainer(MISSING)],
+        [callText('getContainerLogs', MISSING), () => d.getContainerLogs(MISSING)],
+        [callText('waitContainer', MISSING), () => d.waitContainer(MISSING)],
+        [callText('getContainerStats', MISSING), () => d.getContainerStats(MISSING)],
+        [callText('isContainerHealthy', MISSING), () => d.isContainerHealthy(MISSING)],
+        [`reading ${callText('streamLogs', MISSING)}`, () => drain(d.streamLogs(MISSING))],
       ];
-      for (const [operation, call] of calls) {
-        const error = await call().then(
-          () => new Error(`${operation} resolved`),
-          (e: unknown) => e,
+      const rule = 'an operation on an id no container has throws ContainerNotFoundError';
+      for (const [call, run] of calls) {
+        const settled = await settle(run);
+        const error = 'error' in settled ? settled.error : undefined;
+        expect(isDriverError(error), `${rule}: ${call} ${settledText(settled)}`).toBe(true);
+        expect((error as { code: string }).code, `${rule}: ${call} threw ${errorText(error)}`).toBe(
+          'CONTAINER_NOT_FOUND',
         );
-        expect(isDriverError(error), `${operation} threw ${String(error)}`).toBe(true);
-        expect((error as { code: string }).code, operation).toBe('CONTAINER_NOT_FOUND');
-        expect((error as { retryable: boolean }).retryable, operation).toBe(false);
+        expect(
+          (error as { retryable: boolean }).retryable,
+          `a not-found error is not retryable: ${call} threw ${errorText(error)}`,
+        ).toBe(false);
       }
     });
 
     test('an invalid config throws ConfigurationError and creates nothing', async (ctx) => {
       const before = await ctx.driver.listContainers({ sessionId: ctx.sessionId });
-      const error = await ctx.driver
-        .createContainer(
-          ctx.config({
-            image: '',
-            resources: { cpu: -1, memory: 64, pids: 10 },
-            command: ctx.longRunning(),
-          }),
-        )
-        .catch((e: unknown) => e);
-      expect(isDriverError(error)).toBe(true);
-      expect((error as ConfigurationError).code).toBe('CONFIGURATION_ERROR');
-      expect((error as ConfigurationError).issues.map((i) => i.path.join('.'))).toEqual(
-        expect.arrayContaining(['image', 'resources.cpu']),
+      const config = ctx.config({
+        image: '',
+        resources: { cpu: -1, memory: 64, pids: 10 },
+        command: ctx.longRunning(),
+      });
+      const call = callText('createContainer', config);
+      const error = await expectErrorCode(
+        'CONFIGURATION_ERROR',
+        'an invalid config (empty image, negative cpu) is a ConfigurationError',
+        call,
+        () => ctx.driver.createContainer(config),
       );
+      expect(
+        isDriverError(error),
+        `a ConfigurationError is a DriverError: ${call} threw ${errorText(error)}`,
+      ).toBe(true);
+      expect(
+        (error as ConfigurationError).issues.map((i) => i.path.join('.')),
+        `a ConfigurationError lists every problem, each at its path: ${call} threw ${errorText(error)}`,
+      ).toEqual(expect.arrayContaining(['image', 'resources.cpu']));
       const after = await ctx.driver.listContainers({ sessionId: ctx.sessionId });
-      expect(after.map((c) => c.id).sort()).toEqual(before.map((c) => c.id).sort());
+      expect(
+        after.map((c) => c.id).sort(),
+        `a refused create leaves no container behind: ${call}`,
+      ).toEqual(before.map((c) => c.id).sort());
     });
 
     test('invalid filters, log options and exec options are ConfigurationErrors', async (ctx) => {
@@ -63,33 +79,32 @@ export const errorsGroup: GroupDefinition = {
       try {
         await ctx.driver.startContainer(id);
         const { exec } = await ctx.driver.capabilities();
-        const calls: [string, () => Promise<unknown>][] = [
-          ['listContainers', () => ctx.driver.listContainers({ status: 'sleeping' } as never)],
-          ['getContainerLogs', () => ctx.driver.getContainerLogs(id, { tail: -1 })],
+        const filter = { status: 'sleeping' } as never;
+        const calls: Call[] = [
+          [callText('listContainers', filter), () => ctx.driver.listContainers(filter)],
+          [
+            callText('getContainerLogs', id, { tail: -1 }),
+            () => ctx.driver.getContainerLogs(id, { tail: -1 }),
+          ],
           ...(exec
-            ? [
-                ['exec', () => ctx.driver.exec(id, ['true'], { timeout: -5 })] as [
-                  string,
-                  () => Promise<unknown>,
+            ? ([
+                [
+                  callText('exec', id, ['true'], { timeout: -5 }),
+                  () => ctx.driver.exec(id, ['true'], { timeout: -5 }),
                 ],
-              ]
+              ] as Call[])
             : []),
           [
-            'streamLogs',
-            async () => {
-              for await (const _ of ctx.driver.streamLogs(id, { tail: 1.5 })) {
-                // draining
-              }
-            },
+            `reading ${callText('streamLogs', id, { tail: 1.5 })}`,
+            () => drain(ctx.driver.streamLogs(id, { tail: 1.5 })),
           ],
         ];
-        for (const [operation, call] of calls) {
-          const error = await call().then(
-            () => new Error(`${operation} accepted invalid input`),
-            (e: unknown) => e,
-          );
-          expect((error as { code?: string }).code, `${operation}: ${String(error)}`).toBe(
+        for (const [call, run] of calls) {
+          await expectErrorCode(
             'CONFIGURATION_ERROR',
+            'invalid options are a ConfigurationError',
+            call,
+            run,
           );
         }
       } finally {
@@ -99,9 +114,12 @@ export const errorsGroup: GroupDefinition = {
 
     test('unknown keys in a config are rejected, not ignored', async (ctx) => {
       const config = { ...ctx.config({ command: ctx.longRunning() }), privileged: true };
-      await expect(ctx.driver.createContainer(config as never)).rejects.toMatchObject({
-        code: 'CONFIGURATION_ERROR',
-      });
+      await expectErrorCode(
+        'CONFIGURATION_ERROR',
+        'a config key the contract does not have (privileged) is a ConfigurationError, not ignored',
+        callText('createContainer', config),
+        () => ctx.driver.createContainer(config as never),
+      );
     });
   },
 };

@@ -1,5 +1,6 @@
 import { ContainerNotFoundError } from '@berth/core';
 import { expect } from 'vitest';
+import { callText, expectErrorCode, expectExitCode } from '../assertions.js';
 import type { GroupDefinition } from '../conformance.js';
 
 export const execGroup: GroupDefinition = {
@@ -12,15 +13,29 @@ export const execGroup: GroupDefinition = {
       );
       await ctx.driver.startContainer(id);
       try {
-        const result = await ctx.driver.exec(
-          id,
-          ctx.sh('echo $FOO $FROM_CONTAINER; echo oops >&2; exit 4'),
-          { env: { FOO: 'bar' } },
+        const argv = ctx.sh('echo $FOO $FROM_CONTAINER; echo oops >&2; exit 4');
+        const options = { env: { FOO: 'bar' } };
+        const call = callText('exec', id, argv, options);
+        const result = await ctx.driver.exec(id, argv, options);
+        expectExitCode(result, 4, "exec returns the command's exit code", call);
+        expect(
+          result,
+          `exec returns stdout and stderr apart, the exec's env added to the container's (FROM_CONTAINER=c1): ${call}`,
+        ).toEqual({ exitCode: 4, stdout: 'bar c1\n', stderr: 'oops\n' });
+
+        const pwd = ctx.sh('pwd');
+        const cwdCall = callText('exec', id, pwd, { cwd: '/tmp' });
+        const cwd = await ctx.driver.exec(id, pwd, { cwd: '/tmp' });
+        expectExitCode(cwd, 0, 'exec runs the command', cwdCall);
+        expect(cwd.stdout, `exec runs the command in options.cwd: ${cwdCall}`).toBe('/tmp\n');
+
+        const bare = await ctx.driver.exec(id, ['true']);
+        expectExitCode(
+          bare,
+          0,
+          'exec runs a program with no shell',
+          callText('exec', id, ['true']),
         );
-        expect(result).toEqual({ exitCode: 4, stdout: 'bar c1\n', stderr: 'oops\n' });
-        const cwd = await ctx.driver.exec(id, ctx.sh('pwd'), { cwd: '/tmp' });
-        expect(cwd).toMatchObject({ exitCode: 0, stdout: '/tmp\n' });
-        expect(await ctx.driver.exec(id, ['true'])).toMatchObject({ exitCode: 0 });
       } finally {
         await ctx.driver.removeContainer(id, { force: true });
       }
@@ -30,19 +45,28 @@ export const execGroup: GroupDefinition = {
       const { id } = await ctx.driver.createContainer(ctx.config({ command: ctx.longRunning() }));
       await ctx.driver.startContainer(id);
       try {
-        const result = await ctx.driver.exec(id, ['echo', 'a;', 'echo', '$HOME', '>&2']);
-        expect(result.exitCode).toBe(0);
-        expect(result.stdout).toBe('a; echo $HOME >&2\n');
-        expect(result.stderr).toBe('');
+        const argv = ['echo', 'a;', 'echo', '$HOME', '>&2'];
+        const call = callText('exec', id, argv);
+        const result = await ctx.driver.exec(id, argv);
+        const rule = 'exec passes each argument as it is, never through a shell';
+        expectExitCode(result, 0, rule, call);
+        expect(result.stdout, `${rule} (no ';', '$' or '>&2' interpreted): ${call}`).toBe(
+          'a; echo $HOME >&2\n',
+        );
+        expect(result.stderr, `${rule} (nothing redirected to stderr): ${call}`).toBe('');
       } finally {
         await ctx.driver.removeContainer(id, { force: true });
       }
     });
 
     test('an unknown container is ContainerNotFoundError', async (ctx) => {
-      await expect(ctx.driver.exec('berth-conformance-missing', ['true'])).rejects.toMatchObject({
-        code: new ContainerNotFoundError('x').code,
-      });
+      const missing = 'berth-conformance-missing';
+      await expectErrorCode(
+        new ContainerNotFoundError('x').code,
+        'exec in a container that does not exist is ContainerNotFoundError',
+        callText('exec', missing, ['true']),
+        () => ctx.driver.exec(missing, ['true']),
+      );
     });
   },
 };

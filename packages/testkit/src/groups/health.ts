@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { callText, shown } from '../assertions.js';
 import type { GroupDefinition } from '../conformance.js';
 import { eventually } from '../support.js';
 
@@ -7,22 +8,41 @@ export const healthGroup: GroupDefinition = {
   define(test) {
     test('healthCheck reports the driver and its containers', async (ctx) => {
       const health = await ctx.driver.healthCheck();
-      expect(['healthy', 'degraded', 'unhealthy']).toContain(health.status);
-      expect(health.version).toEqual(expect.any(String));
-      expect(health.uptime).toBeGreaterThanOrEqual(0);
+      const says = `healthCheck() returned ${shown(health)}`;
+      expect(
+        ['healthy', 'degraded', 'unhealthy'],
+        `status is healthy, degraded or unhealthy: ${says}`,
+      ).toContain(health.status);
+      expect(health.version, `version is a string: ${says}`).toEqual(expect.any(String));
+      expect(health.uptime, `uptime is not negative: ${says}`).toBeGreaterThanOrEqual(0);
       const { total, running, stopped } = health.containers;
-      for (const n of [total, running, stopped]) expect(Number.isInteger(n) && n >= 0).toBe(true);
-      expect(running).toBeLessThanOrEqual(total);
+      for (const [key, n] of Object.entries({ total, running, stopped })) {
+        expect(
+          Number.isInteger(n) && n >= 0,
+          `containers.${key} is a count (an integer ≥ 0): ${says}`,
+        ).toBe(true);
+      }
+      expect(running, `no more containers run than there are: ${says}`).toBeLessThanOrEqual(total);
     });
 
     test('a running container without a healthcheck is healthy; a stopped one is not', async (ctx) => {
       const { id } = await ctx.driver.createContainer(ctx.config({ command: ctx.longRunning() }));
+      const call = callText('isContainerHealthy', id);
       try {
-        expect(await ctx.driver.isContainerHealthy(id)).toBe(false);
+        expect(
+          await ctx.driver.isContainerHealthy(id),
+          `a container not yet started is not healthy: ${call} before startContainer`,
+        ).toBe(false);
         await ctx.driver.startContainer(id);
-        expect(await ctx.driver.isContainerHealthy(id)).toBe(true);
+        expect(
+          await ctx.driver.isContainerHealthy(id),
+          `a running container without a healthcheck is healthy: ${call} after startContainer`,
+        ).toBe(true);
         await ctx.driver.stopContainer(id, { timeout: 2 });
-        expect(await ctx.driver.isContainerHealthy(id)).toBe(false);
+        expect(
+          await ctx.driver.isContainerHealthy(id),
+          `a stopped container is not healthy: ${call} after stopContainer`,
+        ).toBe(false);
       } finally {
         await ctx.driver.removeContainer(id, { force: true });
       }
@@ -32,22 +52,30 @@ export const healthGroup: GroupDefinition = {
       'a passing healthcheck makes it healthy, a failing one unhealthy',
       async (ctx) => {
         const probe = { intervalMs: 200, timeoutMs: 1000, retries: 1, startPeriodMs: 0 };
+        const passing = { command: ['true'], ...probe };
+        const failing = { command: ['false'], ...probe };
         const good = await ctx.driver.createContainer(
-          ctx.config({ command: ctx.longRunning(), healthcheck: { command: ['true'], ...probe } }),
+          ctx.config({ command: ctx.longRunning(), healthcheck: passing }),
         );
         const bad = await ctx.driver.createContainer(
-          ctx.config({ command: ctx.longRunning(), healthcheck: { command: ['false'], ...probe } }),
+          ctx.config({ command: ctx.longRunning(), healthcheck: failing }),
         );
         try {
           await ctx.driver.startContainer(good.id);
           await ctx.driver.startContainer(bad.id);
-          expect(await eventually(() => ctx.driver.isContainerHealthy(good.id))).toBe(true);
+          expect(
+            await eventually(() => ctx.driver.isContainerHealthy(good.id)),
+            `a passing healthcheck makes a running container healthy within 15 s: isContainerHealthy of a container with healthcheck ${shown(passing)}`,
+          ).toBe(true);
+          let last: unknown;
           expect(
             await eventually(async () => {
               const healthy = await ctx.driver.isContainerHealthy(bad.id);
               const c = await ctx.driver.getContainer(bad.id);
+              last = { isContainerHealthy: healthy, health: c?.health };
               return !healthy && c?.health === 'unhealthy';
             }),
+            `a failing healthcheck makes a container unhealthy within 15 s (isContainerHealthy false, health 'unhealthy'): healthcheck ${shown(failing)}, last seen ${shown(last)}`,
           ).toBe(true);
         } finally {
           await ctx.driver.removeContainer(good.id, { force: true });

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { callText, shown } from '../assertions.js';
 import type { GroupDefinition } from '../conformance.js';
 
 export const idempotencyGroup: GroupDefinition = {
@@ -11,15 +12,21 @@ export const idempotencyGroup: GroupDefinition = {
         const first = await ctx.driver.getContainer(id);
         await ctx.driver.startContainer(id);
         const second = await ctx.driver.getContainer(id);
-        expect(second?.status).toBe('running');
-        expect(second?.startedAt?.getTime()).toBe(first?.startedAt?.getTime());
+        const restart = `a second ${callText('startContainer', id)} changes nothing: before ${shown(first)}, after ${shown(second)}`;
+        expect(second?.status, restart).toBe('running');
+        expect(second?.startedAt?.getTime(), `${restart} (startedAt)`).toBe(
+          first?.startedAt?.getTime(),
+        );
 
         await ctx.driver.stopContainer(id, { timeout: 2 });
         const stopped = await ctx.driver.getContainer(id);
         await ctx.driver.stopContainer(id, { timeout: 2 });
         const again = await ctx.driver.getContainer(id);
-        expect(again?.status).toBe(stopped?.status);
-        expect(again?.finishedAt?.getTime()).toBe(stopped?.finishedAt?.getTime());
+        const restop = `a second ${callText('stopContainer', id, { timeout: 2 })} changes nothing: before ${shown(stopped)}, after ${shown(again)}`;
+        expect(again?.status, restop).toBe(stopped?.status);
+        expect(again?.finishedAt?.getTime(), `${restop} (finishedAt)`).toBe(
+          stopped?.finishedAt?.getTime(),
+        );
       } finally {
         await ctx.driver.removeContainer(id, { force: true });
       }

@@ -1,6 +1,7 @@
 import { isDriverError } from '@berth/core';
 import fc from 'fast-check';
 import { expect } from 'vitest';
+import { callText, errorText } from '../assertions.js';
 import type { GroupDefinition } from '../conformance.js';
 import type { SuiteContext } from '../support.js';
 
@@ -51,11 +52,15 @@ function junk(): fc.Arbitrary<unknown> {
   return fc.oneof(fc.anything({ maxDepth: 2 }), hostile);
 }
 
-async function typedOutcome(run: () => Promise<unknown>): Promise<unknown> {
+/** The result of `run`, or undefined after checking that what it threw is a DriverError. */
+async function typedOutcome(call: string, run: () => Promise<unknown>): Promise<unknown> {
   try {
     return await run();
   } catch (error) {
-    expect(isDriverError(error), `threw ${String(error)}`).toBe(true);
+    expect(
+      isDriverError(error),
+      `any input ends in a result or a typed DriverError: ${call} threw ${errorText(error)}`,
+    ).toBe(true);
     return undefined;
   }
 }
@@ -87,11 +92,14 @@ export const inputsGroup: GroupDefinition = {
         fc.asyncProperty(fc.constantFrom(...keys), junk(), async (key, value) => {
           const before = await containersOf(ctx);
           const config = { ...ctx.config({ command: ctx.longRunning() }), [key]: value };
-          const made = await typedOutcome(() => ctx.driver.createContainer(config as never));
+          const call = callText('createContainer', config);
+          const made = await typedOutcome(call, () => ctx.driver.createContainer(config as never));
           if (made) {
             await ctx.driver.removeContainer((made as { id: string }).id, { force: true });
           } else {
-            expect(await containersOf(ctx)).toEqual(before);
+            expect(await containersOf(ctx), `a refused create leaves nothing: ${call}`).toEqual(
+              before,
+            );
           }
         }),
         RUN,
@@ -100,21 +108,25 @@ export const inputsGroup: GroupDefinition = {
 
     test('every call taking an id or options answers any value with a result or a typed error', async (ctx) => {
       const driver = ctx.driver;
-      const calls: ((v: unknown) => Promise<unknown>)[] = [
-        (v) => driver.getContainer(v as never),
-        (v) => driver.startContainer(v as never),
-        (v) => driver.stopContainer(v as never),
-        (v) => driver.removeContainer(v as never, { force: true }),
-        (v) => driver.getContainerLogs(v as never),
-        (v) => driver.waitContainer(v as never),
-        (v) => driver.exec(v as never, ['true']),
-        (v) => driver.getContainerStats(v as never),
-        (v) => driver.isContainerHealthy(v as never),
-        (v) => driver.listContainers(v as never),
-        (v) => driver.createVolume(v as never),
-        (v) => driver.removeVolume(v as never),
-        (v) => driver.createNetwork(v as never),
-        (v) => driver.removeNetwork(v as never),
+      // Each call with how a failure names it, for the value it was given.
+      const calls: [(v: unknown) => string, (v: unknown) => Promise<unknown>][] = [
+        [(v) => callText('getContainer', v), (v) => driver.getContainer(v as never)],
+        [(v) => callText('startContainer', v), (v) => driver.startContainer(v as never)],
+        [(v) => callText('stopContainer', v), (v) => driver.stopContainer(v as never)],
+        [
+          (v) => callText('removeContainer', v, { force: true }),
+          (v) => driver.removeContainer(v as never, { force: true }),
+        ],
+        [(v) => callText('getContainerLogs', v), (v) => driver.getContainerLogs(v as never)],
+        [(v) => callText('waitContainer', v), (v) => driver.waitContainer(v as never)],
+        [(v) => callText('exec', v, ['true']), (v) => driver.exec(v as never, ['true'])],
+        [(v) => callText('getContainerStats', v), (v) => driver.getContainerStats(v as never)],
+        [(v) => callText('isContainerHealthy', v), (v) => driver.isContainerHealthy(v as never)],
+        [(v) => callText('listContainers', v), (v) => driver.listContainers(v as never)],
+        [(v) => callText('createVolume', v), (v) => driver.createVolume(v as never)],
+        [(v) => callText('removeVolume', v), (v) => driver.removeVolume(v as never)],
+        [(v) => callText('createNetwork', v), (v) => driver.createNetwork(v as never)],
+        [(v) => callText('removeNetwork', v), (v) => driver.removeNetwork(v as never)],
       ];
       const before = await containersOf(ctx);
       await fc.assert(
@@ -122,9 +134,8 @@ export const inputsGroup: GroupDefinition = {
           fc.integer({ min: 0, max: calls.length - 1 }),
           junk(),
           async (i, value) => {
-            const result = await typedOutcome(() =>
-              (calls[i] as (v: unknown) => Promise<unknown>)(value),
-            );
+            const [name, call] = calls[i] as (typeof calls)[number];
+            const result = await typedOutcome(name(value), () => call(value));
             // A volume or network an odd-but-valid config made is removed again.
             const made = result as { id?: string; name?: string } | undefined;
             if (made?.id && i === 10) await driver.removeVolume(made.id).catch(() => undefined);
@@ -133,7 +144,9 @@ export const inputsGroup: GroupDefinition = {
         ),
         RUN,
       );
-      expect(await containersOf(ctx)).toEqual(before);
+      expect(await containersOf(ctx), 'calls given any id or options make no container').toEqual(
+        before,
+      );
     });
 
     test('an exec command or options of any value is a typed error, never a run of something else', async (ctx) => {
@@ -142,7 +155,9 @@ export const inputsGroup: GroupDefinition = {
         await ctx.driver.startContainer(id);
         await fc.assert(
           fc.asyncProperty(junk(), junk(), async (command, options) => {
-            await typedOutcome(() => ctx.driver.exec(id, command as never, options as never));
+            await typedOutcome(callText('exec', id, command, options), () =>
+              ctx.driver.exec(id, command as never, options as never),
+            );
           }),
           RUN,
         );

@@ -1,4 +1,6 @@
+import type { ContainerFilter } from '@berth/core';
 import { expect } from 'vitest';
+import { callText, shown } from '../assertions.js';
 import type { GroupDefinition } from '../conformance.js';
 
 export const queriesGroup: GroupDefinition = {
@@ -20,27 +22,61 @@ export const queriesGroup: GroupDefinition = {
         }),
       );
       await ctx.driver.startContainer(running.id);
-      const ids = async (filter: Parameters<typeof ctx.driver.listContainers>[0]) =>
-        (await ctx.driver.listContainers(filter)).map((c) => c.id).sort();
+      const known = `(running ${shown(running.id)} {tier: web, color: blue}, created ${shown(idle.id)} {tier: db}, and ${shown(elsewhere.id)} {tier: web} in session ${shown(otherSession)})`;
+      /** The ids a filter lists, and the message naming the filter and the containers. */
+      const list = async (filter: ContainerFilter, rule: string) => {
+        const ids = (await ctx.driver.listContainers(filter)).map((c) => c.id).sort();
+        return {
+          ids,
+          says: `${rule}: ${callText('listContainers', filter)} of ${known} gave ${shown(ids)}`,
+        };
+      };
       try {
-        const mine = await ids({ sessionId: ctx.sessionId });
-        expect(mine).toEqual(expect.arrayContaining([running.id, idle.id]));
-        expect(mine).not.toContain(elsewhere.id);
-        expect(await ids({ sessionId: otherSession })).toEqual([elsewhere.id]);
-
-        const runningIds = await ids({ sessionId: ctx.sessionId, status: 'running' });
-        expect(runningIds).toContain(running.id);
-        expect(runningIds).not.toContain(idle.id);
-        expect(await ids({ sessionId: ctx.sessionId, status: ['created'] })).toContain(idle.id);
-        const active = await ids({ sessionId: ctx.sessionId, state: 'running' });
-        expect(active).toContain(running.id);
-        expect(active).not.toContain(idle.id);
-
-        expect(await ids({ label: { ...ctx.runLabel, tier: 'web' } })).toEqual(
-          [running.id, elsewhere.id].sort(),
+        const mine = await list(
+          { sessionId: ctx.sessionId },
+          'a sessionId filter lists that session only',
         );
-        expect(await ids({ label: { ...ctx.runLabel, color: true } })).toEqual([running.id]);
-        expect(await ids({ label: { ...ctx.runLabel, tier: 'none' } })).toEqual([]);
+        expect(mine.ids, mine.says).toEqual(expect.arrayContaining([running.id, idle.id]));
+        expect(mine.ids, mine.says).not.toContain(elsewhere.id);
+        const other = await list(
+          { sessionId: otherSession },
+          'a sessionId filter lists that session only',
+        );
+        expect(other.ids, other.says).toEqual([elsewhere.id]);
+
+        const byStatus = await list(
+          { sessionId: ctx.sessionId, status: 'running' },
+          'a status filter lists containers of that status only',
+        );
+        expect(byStatus.ids, byStatus.says).toContain(running.id);
+        expect(byStatus.ids, byStatus.says).not.toContain(idle.id);
+        const created = await list(
+          { sessionId: ctx.sessionId, status: ['created'] },
+          'a status filter may be a list',
+        );
+        expect(created.ids, created.says).toContain(idle.id);
+        const active = await list(
+          { sessionId: ctx.sessionId, state: 'running' },
+          'a state filter lists containers in that state only',
+        );
+        expect(active.ids, active.says).toContain(running.id);
+        expect(active.ids, active.says).not.toContain(idle.id);
+
+        const web = await list(
+          { label: { ...ctx.runLabel, tier: 'web' } },
+          'a label filter lists containers with every label given, across sessions',
+        );
+        expect(web.ids, web.says).toEqual([running.id, elsewhere.id].sort());
+        const colored = await list(
+          { label: { ...ctx.runLabel, color: true } },
+          'a label filter with `true` lists containers having the label, whatever its value',
+        );
+        expect(colored.ids, colored.says).toEqual([running.id]);
+        const none = await list(
+          { label: { ...ctx.runLabel, tier: 'none' } },
+          'a label filter matching no container lists nothing',
+        );
+        expect(none.ids, none.says).toEqual([]);
       } finally {
         for (const c of [running, idle, elsewhere]) {
           await ctx.driver.removeContainer(c.id, { force: true });
@@ -49,7 +85,11 @@ export const queriesGroup: GroupDefinition = {
     });
 
     test('getContainer of an unknown id is null', async (ctx) => {
-      expect(await ctx.driver.getContainer('berth-conformance-no-such-container')).toBeNull();
+      const missing = 'berth-conformance-no-such-container';
+      expect(
+        await ctx.driver.getContainer(missing),
+        `getContainer of an id no container has is null, not an error: ${callText('getContainer', missing)}`,
+      ).toBeNull();
     });
   },
 };

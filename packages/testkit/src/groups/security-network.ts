@@ -114,7 +114,10 @@ export function defineNetworkTests(test: GroupTest): void {
             `a container could not reach its peer on the same internal network at ${address}:${peerPort} (exit ${last?.exitCode}: ${last?.stderr.trim()}); check security.connect, listen and peerAddress`,
           );
         }
-        expect(findings).toEqual([]);
+        expect(
+          findings,
+          'a container on an internal network reaches no server of the host, but reaches its peer',
+        ).toEqual([]);
       } finally {
         await removeAll(ctx, ids);
         await ctx.driver.removeNetwork(network.id).catch(() => {});

@@ -150,7 +150,10 @@ export function defineProcessTests(test: GroupTest): void {
             findings.push("A is unhealthy after B's signals");
           }
         }
-        expect(findings).toEqual([]);
+        expect(
+          findings,
+          "a container cannot read another's environment or command line, nor stop or kill its processes",
+        ).toEqual([]);
       } finally {
         await removeAll(ctx, [a.id]);
       }
@@ -172,7 +175,7 @@ export function defineProcessTests(test: GroupTest): void {
         const findings = leaks(probe.stdout, secret).map(
           (w) => `B read A's secret (A: pwd ${pwd}, ${wrote.join(', ')}) at ${w}`,
         );
-        expect(findings).toEqual([]);
+        expect(findings, 'a container cannot read the files another container wrote').toEqual([]);
       } finally {
         await removeAll(ctx, [victim.id]);
       }
@@ -230,7 +233,10 @@ export function defineProcessTests(test: GroupTest): void {
           await removeAll(ctx, [id]);
         }
       }
-      expect(findings).toEqual([]);
+      expect(
+        findings,
+        "root (uid or gid 0) is refused in security.user and in exec's user, with a ConfigurationError or UnsupportedFeatureError",
+      ).toEqual([]);
     },
     (caps) => (caps.user ? undefined : 'the driver reports user: false'),
   );

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { callText, expectErrorCode, shown } from '../assertions.js';
 import type { GroupDefinition } from '../conformance.js';
 
 export const volumesGroup: GroupDefinition = {
@@ -7,11 +8,14 @@ export const volumesGroup: GroupDefinition = {
   define(test) {
     test('create, list, mount and remove a named volume', async (ctx) => {
       const name = `${ctx.sessionId}-data`;
-      const volume = await ctx.driver.createVolume({ name, sessionId: ctx.sessionId });
-      expect(volume.name).toBe(name);
-      expect(volume.createdAt).toBeInstanceOf(Date);
+      const config = { name, sessionId: ctx.sessionId };
+      const volume = await ctx.driver.createVolume(config);
+      const made = `${callText('createVolume', config)} returned ${shown(volume)}`;
+      expect(volume.name, `a volume keeps its name: ${made}`).toBe(name);
+      expect(volume.createdAt, `createdAt is a Date: ${made}`).toBeInstanceOf(Date);
       try {
-        expect((await ctx.driver.listVolumes()).map((v) => v.name)).toContain(name);
+        const listed = (await ctx.driver.listVolumes()).map((v) => v.name);
+        expect(listed, `listVolumes lists a volume just created: ${made}`).toContain(name);
         const { id } = await ctx.driver.createContainer(
           ctx.config({
             command: ctx.sh('echo mounted'),
@@ -22,7 +26,10 @@ export const volumesGroup: GroupDefinition = {
       } finally {
         await ctx.driver.removeVolume(volume.id);
       }
-      expect((await ctx.driver.listVolumes()).map((v) => v.name)).not.toContain(name);
+      expect(
+        (await ctx.driver.listVolumes()).map((v) => v.name),
+        `a removed volume is not listed: after ${callText('removeVolume', volume.id)}`,
+      ).not.toContain(name);
     });
 
     test('a volume size the host cannot cap fails closed, or is listed under best-effort', async (ctx, skip) => {
@@ -31,28 +38,46 @@ export const volumesGroup: GroupDefinition = {
       const enforcement = (ctx.driver as { enforcement?: string }).enforcement;
       const name = `${ctx.sessionId}-sized`;
       const config = { name, sessionId: ctx.sessionId, sizeMb: 10 };
+      const call = callText('createVolume', config);
       if (enforcement === 'best-effort') {
         const volume = await ctx.driver.createVolume(config);
-        expect(volume.unenforced?.map((u) => u.feature)).toContain('volumeSize');
+        expect(
+          volume.unenforced?.map((u) => u.feature),
+          `under best-effort, a size the host cannot cap is listed in unenforced: ${call} returned ${shown(volume)}`,
+        ).toContain('volumeSize');
         await ctx.driver.removeVolume(volume.id);
         return;
       }
-      await expect(ctx.driver.createVolume(config)).rejects.toMatchObject({
-        code: 'UNSUPPORTED_FEATURE',
-      });
-      expect((await ctx.driver.listVolumes()).map((v) => v.name)).not.toContain(name);
+      await expectErrorCode(
+        'UNSUPPORTED_FEATURE',
+        'under strict enforcement, a size the host cannot cap (volumeSize not true) is refused',
+        call,
+        () => ctx.driver.createVolume(config),
+      );
+      expect(
+        (await ctx.driver.listVolumes()).map((v) => v.name),
+        `a refused volume is not made: ${call}`,
+      ).not.toContain(name);
     });
 
     test('an invalid volume config is a ConfigurationError', async (ctx) => {
-      await expect(ctx.driver.createVolume({ name: '' })).rejects.toMatchObject({
-        code: 'CONFIGURATION_ERROR',
-      });
+      const config = { name: '' };
+      await expectErrorCode(
+        'CONFIGURATION_ERROR',
+        'an invalid volume config (empty name) is a ConfigurationError',
+        callText('createVolume', config),
+        () => ctx.driver.createVolume(config),
+      );
     });
 
     test('removing an unknown volume is VolumeNotFoundError', async (ctx) => {
-      await expect(ctx.driver.removeVolume(`${ctx.sessionId}-nope`)).rejects.toMatchObject({
-        code: 'VOLUME_NOT_FOUND',
-      });
+      const missing = `${ctx.sessionId}-nope`;
+      await expectErrorCode(
+        'VOLUME_NOT_FOUND',
+        'removing a volume that does not exist is VolumeNotFoundError',
+        callText('removeVolume', missing),
+        () => ctx.driver.removeVolume(missing),
+      );
     });
   },
 };
