@@ -22,11 +22,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerConfigInput } from '@berth/core';
 import { LocalDriver, type LocalDriverOptions } from '../dist/index.js';
-import { planProcess } from '../src/container-plan.ts';
-import type { ContainerRecord } from '../src/container-record.ts';
-import { buildSandboxCommand, spawnEnvironment } from '../src/sandbox-command.ts';
-import { prepareSandboxEtc } from '../src/sandbox-etc.ts';
-import type { RunRecord } from '../src/supervisor-protocol.ts';
+import { planProcess } from '../src/containers/container-plan.ts';
+import type { ContainerRecord } from '../src/containers/container-record.ts';
+import { buildSandboxCommand, spawnEnvironment } from '../src/isolation/sandbox-command.ts';
+import { prepareSandboxEtc } from '../src/isolation/sandbox-etc.ts';
+import type { RunRecord } from '../src/supervisor/supervisor-protocol.ts';
 
 const ITERATIONS = Number(process.env.BERTH_BENCH_ITERATIONS ?? 60);
 const WARMUP = 5;

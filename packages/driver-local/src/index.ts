@@ -1,14 +1,14 @@
 import type { DriverEntry, OptionKeys } from '@berth/core';
-import { LocalDriver, type LocalDriverOptions } from './local-driver.js';
+import { LocalDriver, type LocalDriverOptions } from './engine/local-engine.js';
 
-export type { HostFingerprint, IsolationSettings } from './host-fingerprint.js';
-export type { IdentityRange } from './identities.js';
 export {
   type CleanupFilter,
   type CleanupResult,
   LocalDriver,
   type LocalDriverOptions,
-} from './local-driver.js';
+} from './engine/local-engine.js';
+export type { HostFingerprint, IsolationSettings } from './host/host-fingerprint.js';
+export type { IdentityRange } from './isolation/identities.js';
 
 // Typed as the options interface's keys: adding an option there without listing it here is a
 // type error, so the registry never refuses a real option.

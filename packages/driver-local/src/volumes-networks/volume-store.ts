@@ -7,7 +7,7 @@ import {
   VolumeCreationError,
   VolumeNotFoundError,
 } from '@berth/core';
-import { readJson, type StateLayout, writeJsonAtomic } from './state-store.js';
+import { readJson, type StateLayout, writeJsonAtomic } from '../state/json-files.js';
 
 const VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigurationError, ResourceLimitError } from '@berth/core';
-import { claimFile, reclaimStale, releaseClaim } from './exclusive-claims.js';
+import { claimFile, reclaimStale, releaseClaim } from '../state/exclusive-claims.js';
 import type { ResolvedUser } from './user-spec.js';
 
 /*

@@ -1,7 +1,7 @@
 import { totalmem } from 'node:os';
 import type { ContainerStats } from '@berth/core';
-import { type ContainerCgroup, readCgroupUsage } from './cgroups.js';
-import { processGroupMembers, readProcStat } from './process-identity.js';
+import { processGroupMembers, readProcStat } from '../host/process-identity.js';
+import { type ContainerCgroup, readCgroupUsage } from '../isolation/cgroups.js';
 
 // USER_HZ is 100 on every Linux architecture Node runs on.
 const TICK_NS = 10_000_000;

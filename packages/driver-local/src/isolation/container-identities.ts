@@ -1,10 +1,10 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError, type ContainerConfig, DEFAULT_USER } from '@berth/core';
-import { claimFile, releaseClaim } from './exclusive-claims.js';
-import type { HostFingerprint } from './host-fingerprint.js';
+import type { HostFingerprint } from '../host/host-fingerprint.js';
+import { claimFile, releaseClaim } from '../state/exclusive-claims.js';
+import type { StateLayout } from '../state/json-files.js';
 import { type IdentityRange, IdentityRegistry, VOLUME_HOLDER } from './identities.js';
-import type { StateLayout } from './state-store.js';
 import { type ResolvedUser, refuseReserved, refuseRoot, resolveUser } from './user-spec.js';
 
 const CONTAINER_ID = /^[0-9a-f]{32}$/;

@@ -14,15 +14,15 @@ import { rmdir } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { inheritableDescriptors } from './inherited-fds.ts';
-import { LogClock, MAX_LINE_LENGTH } from './log-format.ts';
-import { openMountSources } from './mount-handles.ts';
 import {
   childrenOf,
   processGroupMembers,
   readProcStatSync,
   signalProcess,
-} from './process-identity.ts';
+} from '../host/process-identity.ts';
+import { inheritableDescriptors } from '../isolation/inherited-fds.ts';
+import { openMountSources } from '../isolation/mount-handles.ts';
+import { LogClock, MAX_LINE_LENGTH } from '../logs/log-format.ts';
 import {
   commitDraftSync,
   commitJsonAtomicSync,
@@ -30,7 +30,7 @@ import {
   prepareJsonAtomicSync,
   readJsonSync,
   writeJsonAtomicSync,
-} from './state-store.ts';
+} from '../state/json-files.ts';
 import type {
   DriverMessage,
   ExitRecord,

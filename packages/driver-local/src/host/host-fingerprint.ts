@@ -5,16 +5,16 @@ import { arch, platform, release } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { DriverCapabilities } from '@berth/core';
 import type { execa as Execa } from 'execa';
-import { type CgroupLayout, detectCgroupLayout } from './cgroups.js';
-import { makeNamespace, runIp } from './network-store.js';
+import { type CgroupLayout, detectCgroupLayout } from '../isolation/cgroups.js';
 import {
   buildSandboxCommand,
   type SandboxTools,
   WARM_READY_LINE,
   warmStartScript,
   warmStub,
-} from './sandbox-command.js';
-import { readHostView } from './sandbox-view.js';
+} from '../isolation/sandbox-command.js';
+import { readHostView } from '../isolation/sandbox-view.js';
+import { makeNamespace, runIp } from '../volumes-networks/network-store.js';
 
 /** Which host mechanisms the driver may use; each defaults to "if this host has it". */
 export interface IsolationSettings {

@@ -2,14 +2,14 @@ import { openSync } from 'node:fs';
 import { readlink, stat } from 'node:fs/promises';
 import { type ExecResult, TimeoutError } from '@berth/core';
 import type { execa as Execa } from 'execa';
-import { type ContainerCgroup, cgroupProcsFiles } from './cgroups.js';
+import type { HostFingerprint } from '../host/host-fingerprint.js';
+import { childrenOf, isSameLiveProcess, signalProcess } from '../host/process-identity.js';
+import { type ContainerCgroup, cgroupProcsFiles } from '../isolation/cgroups.js';
+import { shadowingStdio } from '../isolation/inherited-fds.js';
+import { buildSandboxCommand, spawnEnvironment } from '../isolation/sandbox-command.js';
+import type { ResolvedUser } from '../isolation/user-spec.js';
 import { planProcess, programExists } from './container-plan.js';
 import type { ContainerSnapshot } from './container-record.js';
-import type { HostFingerprint } from './host-fingerprint.js';
-import { shadowingStdio } from './inherited-fds.js';
-import { childrenOf, isSameLiveProcess, signalProcess } from './process-identity.js';
-import { buildSandboxCommand, spawnEnvironment } from './sandbox-command.js';
-import type { ResolvedUser } from './user-spec.js';
 
 export interface InContainerOptions {
   env?: Record<string, string>;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { ConflictError, type Network, type NetworkConfig, NetworkNotFoundError } from '@berth/core';
 import type { execa as Execa } from 'execa';
-import { readJson, type StateLayout, writeJsonAtomic } from './state-store.js';
+import { readJson, type StateLayout, writeJsonAtomic } from '../state/json-files.js';
 
 /** Where `ip netns` keeps named network namespaces. */
 const NETNS_DIR = '/run/netns';

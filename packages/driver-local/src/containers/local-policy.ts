@@ -1,5 +1,5 @@
 import { ConfigurationError, UnsupportedFeatureError } from '@berth/core';
-import type { HostFingerprint } from './host-fingerprint.js';
+import type { HostFingerprint } from '../host/host-fingerprint.js';
 
 /*
  * What the local driver refuses beyond the contract's own validation, for reasons of its own:

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { chownSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { readProcStatSync } from '../host/process-identity.js';
 import {
   type CgroupLayout,
   type CgroupLimits,
@@ -10,12 +11,11 @@ import {
   createContainerCgroup,
   removeContainerCgroup,
   runCgroupName,
-} from './cgroups.js';
-import { readProcStatSync } from './process-identity.js';
-import type { SupervisorPool } from './process-supervisor.js';
-import { WARM_READY_LINE } from './sandbox-command.js';
-import { makeContainerSkeleton, SPARE_CONTENTS } from './spare-dirs.js';
-import type { WarmProcess } from './supervisor-protocol.js';
+} from '../isolation/cgroups.js';
+import { WARM_READY_LINE } from '../isolation/sandbox-command.js';
+import { makeContainerSkeleton, SPARE_CONTENTS } from '../state/spare-dirs.js';
+import type { SupervisorPool } from '../supervisor/supervisor-pool.js';
+import type { WarmProcess } from '../supervisor/supervisor-protocol.js';
 
 /** What warm sandboxes are made like: taken from the latest container that could use one. */
 export interface WarmTemplate {

@@ -1,15 +1,15 @@
 import { ContainerStopError, type StopOptions } from '@berth/core';
+import { isSameLiveProcess, processGroupMembers, signalProcess } from '../host/process-identity.js';
 import {
   type ContainerCgroup,
   cgroupMembers,
   killCgroup,
   removeContainerCgroup,
-} from './cgroups.js';
+} from '../isolation/cgroups.js';
+import { type StateLayout, writeJsonAtomic } from '../state/json-files.js';
+import type { SupervisorPool } from '../supervisor/supervisor-pool.js';
+import type { ExitRecord, StopRecord } from '../supervisor/supervisor-protocol.js';
 import { type ContainerSnapshot, loadSnapshot } from './container-record.js';
-import { isSameLiveProcess, processGroupMembers, signalProcess } from './process-identity.js';
-import type { SupervisorPool } from './process-supervisor.js';
-import { type StateLayout, writeJsonAtomic } from './state-store.js';
-import type { ExitRecord, StopRecord } from './supervisor-protocol.js';
 
 const POLL_MS = 50;
 

@@ -5,12 +5,12 @@ import type {
   ContainerStatus,
   UnsupportedFeature,
 } from '@berth/core';
+import { isSameLiveProcess } from '../host/process-identity.js';
+import type { BindMount, DirectoryOverlay } from '../isolation/sandbox-command.js';
+import type { ResolvedUser } from '../isolation/user-spec.js';
+import { readJsonSync, type StateLayout } from '../state/json-files.js';
+import type { ExitRecord, RunRecord, StopRecord } from '../supervisor/supervisor-protocol.js';
 import type { HealthRecord } from './health-monitor.js';
-import { isSameLiveProcess } from './process-identity.js';
-import type { BindMount, DirectoryOverlay } from './sandbox-command.js';
-import { readJsonSync, type StateLayout } from './state-store.js';
-import type { ExitRecord, RunRecord, StopRecord } from './supervisor-protocol.js';
-import type { ResolvedUser } from './user-spec.js';
 
 /** container.json: everything decided at create time. */
 export interface ContainerRecord {

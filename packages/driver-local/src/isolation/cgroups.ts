@@ -1,7 +1,7 @@
 import { accessSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { signalProcess } from './process-identity.js';
+import { signalProcess } from '../host/process-identity.js';
 
 /*
  * cgroup files are kernel interfaces, not disk: creating a group and writing its limits takes

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { chownSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import {
@@ -47,6 +46,31 @@ import {
   type PrimitiveContext,
 } from '@berth/core/kit';
 import { execa as defaultExeca } from 'execa';
+import { type InContainerOptions, runInContainer } from '../containers/container-exec.js';
+import { ContainerLauncher } from '../containers/container-launch.js';
+import {
+  containerEnvironment,
+  limitsOf,
+  planProcess,
+  warmScriptOf,
+} from '../containers/container-plan.js';
+import {
+  type ContainerRecord,
+  type ContainerSnapshot,
+  loadSnapshot,
+  toInstance,
+} from '../containers/container-record.js';
+import { StatsSampler } from '../containers/container-stats.js';
+import { ContainerStopper } from '../containers/container-stop.js';
+import { HealthMonitor, type HealthRecord } from '../containers/health-monitor.js';
+import { KeyedLock } from '../containers/keyed-lock.js';
+import { refuseProgramName, refuseRootDriverWithoutUsers } from '../containers/local-policy.js';
+import {
+  capabilitiesOf,
+  fingerprintHost,
+  type HostFingerprint,
+  type IsolationSettings,
+} from '../host/host-fingerprint.js';
 import {
   type ContainerCgroup,
   cgroupProcsFiles,
@@ -54,58 +78,39 @@ import {
   killCgroup,
   removeContainerCgroup,
   runCgroupName,
-} from './cgroups.js';
-import { type InContainerOptions, runInContainer } from './container-exec.js';
-import { ContainerIdentities, PLACEHOLDER_ID } from './container-identities.js';
-import { ContainerLauncher } from './container-launch.js';
-import { containerEnvironment, limitsOf, planProcess, warmScriptOf } from './container-plan.js';
+} from '../isolation/cgroups.js';
+import { ContainerIdentities, PLACEHOLDER_ID } from '../isolation/container-identities.js';
 import {
-  type ContainerRecord,
-  type ContainerSnapshot,
-  loadSnapshot,
-  toInstance,
-} from './container-record.js';
-import { StatsSampler } from './container-stats.js';
-import { ContainerStopper } from './container-stop.js';
-import { HealthMonitor, type HealthRecord } from './health-monitor.js';
+  checkIdentityRange,
+  DEFAULT_IDENTITY_RANGE,
+  type IdentityRange,
+} from '../isolation/identities.js';
+import { resolveAllowedRoots, resolveMounts } from '../isolation/mounts.js';
+import { buildSandboxCommand, warmStub } from '../isolation/sandbox-command.js';
+import { prepareSandboxEtc } from '../isolation/sandbox-etc.js';
+import { boundHostDirs } from '../isolation/sandbox-view.js';
 import {
-  capabilitiesOf,
-  fingerprintHost,
-  type HostFingerprint,
-  type IsolationSettings,
-} from './host-fingerprint.js';
-import { checkIdentityRange, DEFAULT_IDENTITY_RANGE, type IdentityRange } from './identities.js';
-import { KeyedLock } from './keyed-lock.js';
-import { refuseProgramName, refuseRootDriverWithoutUsers } from './local-policy.js';
-import { followLogs, formatLogLines, readLogLines, readLogs } from './log-files.js';
-import { resolveAllowedRoots, resolveMounts } from './mounts.js';
-import { NetworkStore } from './network-store.js';
-import { SupervisorPool } from './process-supervisor.js';
-import { buildSandboxCommand, warmStub } from './sandbox-command.js';
-import { prepareSandboxEtc } from './sandbox-etc.js';
-import { boundHostDirs } from './sandbox-view.js';
-import { SPARE_CONTENTS, SpareDirectories } from './spare-dirs.js';
+  type ResolvedUser,
+  refuseIdentityCapabilities,
+  refuseRoot,
+  resolveUser,
+} from '../isolation/user-spec.js';
+import { followLogs, formatLogLines, readLogLines, readLogs } from '../logs/log-files.js';
+import { PACKAGE_VERSION } from '../package-version.js';
 import {
   commitDraftSync,
   readJsonSync,
   StateLayout,
   writeJsonAtomic,
   writeJsonAtomicSync,
-} from './state-store.js';
-import type { ExitRecord } from './supervisor-protocol.js';
-import { Trash } from './trash.js';
-import {
-  type ResolvedUser,
-  refuseIdentityCapabilities,
-  refuseRoot,
-  resolveUser,
-} from './user-spec.js';
-import { VolumeStore } from './volume-store.js';
-import { type WarmSandbox, WarmSandboxes } from './warm-sandboxes.js';
-
-const { version: PACKAGE_VERSION } = createRequire(import.meta.url)('../package.json') as {
-  version: string;
-};
+} from '../state/json-files.js';
+import { SPARE_CONTENTS, SpareDirectories } from '../state/spare-dirs.js';
+import { Trash } from '../state/trash.js';
+import { SupervisorPool } from '../supervisor/supervisor-pool.js';
+import type { ExitRecord } from '../supervisor/supervisor-protocol.js';
+import { NetworkStore } from '../volumes-networks/network-store.js';
+import { VolumeStore } from '../volumes-networks/volume-store.js';
+import { type WarmSandbox, WarmSandboxes } from '../warm/warm-sandboxes.js';
 
 const DRIVER_NAME = 'local';
 /** Host-wide state of drivers running as root (see LocalDriverOptions.hostStateDir). */

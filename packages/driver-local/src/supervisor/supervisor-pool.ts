@@ -13,13 +13,19 @@ import {
   type WarmSpec,
 } from './supervisor-protocol.js';
 
-/** The supervisor script: built next to this module, or its source when running unbuilt. */
+/**
+ * The supervisor's program, supervisor-process.ts. Next to this module under both layouts: in
+ * the built package, index.js and supervisor-process.js share dist/; unbuilt (tests), this
+ * module and the source share src/supervisor/, and Node runs the source as it is.
+ */
 export function supervisorScript(): string {
-  for (const name of ['./supervisor.js', './supervisor.ts']) {
+  for (const name of ['./supervisor-process.js', './supervisor-process.ts']) {
     const path = fileURLToPath(new URL(name, import.meta.url));
     if (existsSync(path)) return path;
   }
-  throw new Error('The supervisor script (supervisor.js) is missing from @berth/driver-local');
+  throw new Error(
+    'The supervisor program (supervisor-process.js) is missing from @berth/driver-local',
+  );
 }
 
 const START_TIMEOUT_MS = 30_000;

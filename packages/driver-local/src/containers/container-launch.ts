@@ -1,6 +1,7 @@
 import { closeSync, openSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContainerStartError } from '@berth/core';
+import type { HostFingerprint } from '../host/host-fingerprint.js';
 import {
   type ContainerCgroup,
   cgroupDirs,
@@ -10,22 +11,21 @@ import {
   oomCounter,
   removeContainerCgroup,
   runCgroupName,
-} from './cgroups.js';
-import { limitsOf, planProcess, programExists, warmScriptOf } from './container-plan.js';
-import type { ContainerRecord, ContainerSnapshot } from './container-record.js';
-import type { HostFingerprint } from './host-fingerprint.js';
-import { recheckBindMounts } from './mounts.js';
-import { type SupervisorPool, SupervisorStartError } from './process-supervisor.js';
-import { buildSandboxCommand, spawnEnvironment } from './sandbox-command.js';
-import { SPARE_CONTENTS } from './spare-dirs.js';
-import { commitDraftSync, type StateLayout, writeJsonAtomicSync } from './state-store.js';
+} from '../isolation/cgroups.js';
+import { recheckBindMounts } from '../isolation/mounts.js';
+import { buildSandboxCommand, spawnEnvironment } from '../isolation/sandbox-command.js';
+import { commitDraftSync, type StateLayout, writeJsonAtomicSync } from '../state/json-files.js';
+import { SPARE_CONTENTS } from '../state/spare-dirs.js';
+import { type SupervisorPool, SupervisorStartError } from '../supervisor/supervisor-pool.js';
 import {
   type RunRecord,
   type RunSpec,
   WARM_SANDBOX_GONE,
   type WarmProcess,
-} from './supervisor-protocol.js';
-import type { WarmSandbox, WarmSandboxes } from './warm-sandboxes.js';
+} from '../supervisor/supervisor-protocol.js';
+import type { WarmSandbox, WarmSandboxes } from '../warm/warm-sandboxes.js';
+import { limitsOf, planProcess, programExists, warmScriptOf } from './container-plan.js';
+import type { ContainerRecord, ContainerSnapshot } from './container-record.js';
 
 /** What starting a container needs of its driver. */
 export interface LaunchContext {

@@ -1,14 +1,19 @@
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 import type { ContainerConfig } from '@berth/core';
-import type { CgroupLimits } from './cgroups.js';
+import type { HostFingerprint } from '../host/host-fingerprint.js';
+import type { CgroupLimits } from '../isolation/cgroups.js';
+// .ts: the benchmark runs this module straight from source, where Node resolves no .js to .ts.
+import { type BindMount, type SandboxPlan, warmStartScript } from '../isolation/sandbox-command.ts';
+// .ts: the benchmark runs this module straight from source, where Node resolves no .js to .ts.
+import {
+  boundHostDirs,
+  type HostView,
+  isInsideAny,
+  visibleThroughView,
+} from '../isolation/sandbox-view.ts';
+import type { ResolvedUser } from '../isolation/user-spec.js';
 import type { ContainerRecord } from './container-record.js';
-import type { HostFingerprint } from './host-fingerprint.js';
-// .ts: the benchmark runs this module straight from source, where Node resolves no .js to .ts.
-import { type BindMount, type SandboxPlan, warmStartScript } from './sandbox-command.ts';
-// .ts: the benchmark runs this module straight from source, where Node resolves no .js to .ts.
-import { boundHostDirs, type HostView, isInsideAny, visibleThroughView } from './sandbox-view.ts';
-import type { ResolvedUser } from './user-spec.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
