@@ -4,12 +4,12 @@ import { type ExecResult, TimeoutError } from '@berth/core';
 import type { execa as Execa } from 'execa';
 import type { HostFingerprint } from '../host/host-fingerprint.js';
 import { childrenOf, isSameLiveProcess, signalProcess } from '../host/process-identity.js';
-import { type ContainerCgroup, cgroupProcsFiles } from '../isolation/cgroups.js';
+import { cgroupProcsFiles } from '../isolation/cgroups.js';
 import { shadowingStdio } from '../isolation/inherited-fds.js';
 import { buildSandboxCommand, spawnEnvironment } from '../isolation/sandbox-command.js';
 import type { ResolvedUser } from '../isolation/user-spec.js';
 import { planProcess, programExists } from './container-plan.js';
-import type { ContainerSnapshot } from './container-record.js';
+import type { ContainerSnapshot } from './container-snapshot.js';
 
 export interface InContainerOptions {
   env?: Record<string, string>;
@@ -51,7 +51,7 @@ export async function runInContainer(
 ): Promise<ExecResult> {
   const { host } = context;
   const { record } = snapshot;
-  const group = snapshot.run?.meta.cgroup as ContainerCgroup | undefined;
+  const group = snapshot.run?.meta.cgroup;
   const { user } = options;
   const run = snapshot.run;
   const inner =

@@ -14,18 +14,20 @@ import {
 } from '../isolation/cgroups.js';
 import { recheckBindMounts } from '../isolation/mounts.js';
 import { buildSandboxCommand, spawnEnvironment } from '../isolation/sandbox-command.js';
-import { commitDraftSync, type StateLayout, writeJsonAtomicSync } from '../state/json-files.js';
+import type { ContainerRecord } from '../state/container-record.js';
+import { commitDraftSync, writeJsonAtomicSync } from '../state/json-files.js';
+import type { RunRecord } from '../state/run-records.js';
 import { SPARE_CONTENTS } from '../state/spare-dirs.js';
+import type { StateLayout } from '../state/state-layout.js';
 import { type SupervisorPool, SupervisorStartError } from '../supervisor/supervisor-pool.js';
 import {
-  type RunRecord,
   type RunSpec,
   WARM_SANDBOX_GONE,
   type WarmProcess,
 } from '../supervisor/supervisor-protocol.js';
 import type { WarmSandbox, WarmSandboxes } from '../warm/warm-sandboxes.js';
 import { limitsOf, planProcess, programExists, warmScriptOf } from './container-plan.js';
-import type { ContainerRecord, ContainerSnapshot } from './container-record.js';
+import type { ContainerSnapshot } from './container-snapshot.js';
 
 /** What starting a container needs of its driver. */
 export interface LaunchContext {

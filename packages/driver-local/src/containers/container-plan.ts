@@ -13,7 +13,7 @@ import {
   visibleThroughView,
 } from '../isolation/sandbox-view.ts';
 import type { ResolvedUser } from '../isolation/user-spec.js';
-import type { ContainerRecord } from './container-record.js';
+import type { ContainerRecord } from '../state/container-record.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

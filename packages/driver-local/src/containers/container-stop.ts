@@ -1,15 +1,11 @@
 import { ContainerStopError, type StopOptions } from '@berth/core';
 import { isSameLiveProcess, processGroupMembers, signalProcess } from '../host/process-identity.js';
-import {
-  type ContainerCgroup,
-  cgroupMembers,
-  killCgroup,
-  removeContainerCgroup,
-} from '../isolation/cgroups.js';
-import { type StateLayout, writeJsonAtomic } from '../state/json-files.js';
+import { cgroupMembers, killCgroup, removeContainerCgroup } from '../isolation/cgroups.js';
+import { writeJsonAtomic } from '../state/json-files.js';
+import type { ExitRecord, StopRecord } from '../state/run-records.js';
+import type { StateLayout } from '../state/state-layout.js';
 import type { SupervisorPool } from '../supervisor/supervisor-pool.js';
-import type { ExitRecord, StopRecord } from '../supervisor/supervisor-protocol.js';
-import { type ContainerSnapshot, loadSnapshot } from './container-record.js';
+import { type ContainerSnapshot, loadSnapshot } from './container-snapshot.js';
 
 const POLL_MS = 50;
 
@@ -58,7 +54,7 @@ export class ContainerStopper {
       killAt: Date.now() + graceMs,
     };
     await writeJsonAtomic(this.ctx.layout.stopFile(id), stop);
-    const group = run.meta.cgroup as ContainerCgroup | undefined;
+    const group = run.meta.cgroup;
     const mainAlive = await isSameLiveProcess(run.pid, run.pidStartTime);
 
     // Every process of the container is in its cgroup (joined before anything ran); without

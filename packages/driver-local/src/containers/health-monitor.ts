@@ -1,4 +1,5 @@
 import type { Healthcheck, HealthStatus } from '@berth/core';
+import { isNumber, isObject, isOptional, isString } from '../state/json-shapes.js';
 
 export interface HealthRecord {
   run: number;
@@ -6,6 +7,27 @@ export interface HealthRecord {
   failingStreak: number;
   lastCheckAt?: string;
   lastExitCode?: number;
+}
+
+/** Every status a health record may hold: a status core adds is a type error here. */
+const HEALTH_STATUSES: Record<HealthStatus, true> = {
+  none: true,
+  starting: true,
+  healthy: true,
+  unhealthy: true,
+};
+
+/** health.json, as the monitor of the run it names saved it. */
+export function isHealthRecord(value: unknown): value is HealthRecord {
+  return (
+    isObject(value) &&
+    isNumber(value.run) &&
+    isString(value.status) &&
+    Object.hasOwn(HEALTH_STATUSES, value.status) &&
+    isNumber(value.failingStreak) &&
+    isOptional(value.lastCheckAt, isString) &&
+    isOptional(value.lastExitCode, isNumber)
+  );
 }
 
 export interface HealthProbe {

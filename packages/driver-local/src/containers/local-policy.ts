@@ -1,5 +1,12 @@
-import { ConfigurationError, UnsupportedFeatureError } from '@berth/core';
+import { isAbsolute } from 'node:path';
+import {
+  ConfigurationError,
+  type ContainerConfig,
+  UnsupportedFeatureError,
+  type ValidationIssue,
+} from '@berth/core';
 import type { HostFingerprint } from '../host/host-fingerprint.js';
+import { refuseIdentityCapabilities } from '../isolation/user-spec.js';
 
 /*
  * What the local driver refuses beyond the contract's own validation, for reasons of its own:
@@ -31,4 +38,43 @@ export function refuseRootDriverWithoutUsers(host: HostFingerprint): void {
     ],
     'Install util-linux setpriv (and keep the setpriv isolation on), or run the driver as an unprivileged user.',
   );
+}
+
+/**
+ * Everything the local driver would refuse about a config, found before anything is made and
+ * reported all at once. The host is asked for last: the config alone settles most of it.
+ */
+export async function checkContainer(
+  config: ContainerConfig,
+  host: () => Promise<HostFingerprint>,
+): Promise<ValidationIssue[]> {
+  const issues: ValidationIssue[] = [];
+  const collect = (check: () => void) => {
+    try {
+      check();
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error;
+      issues.push(...error.issues);
+    }
+  };
+  const command = [...(config.entrypoint ?? []), ...(config.command ?? [])];
+  if (command.length === 0) {
+    issues.push({
+      path: ['command'],
+      message:
+        'required by the local driver: it runs host programs and has no image to take a default command from',
+      stage: 'schema',
+    });
+  } else {
+    collect(() =>
+      refuseProgramName(command[0] as string, [config.entrypoint ? 'entrypoint' : 'command', 0]),
+    );
+  }
+  collect(() => refuseIdentityCapabilities(config.security.capabilities.add));
+  if (config.workingDir !== undefined && !isAbsolute(config.workingDir)) {
+    issues.push({ path: ['workingDir'], message: 'must be an absolute path', stage: 'schema' });
+  }
+  const found = await host();
+  collect(() => refuseRootDriverWithoutUsers(found));
+  return issues;
 }

@@ -6,6 +6,7 @@ import { delimiter, join } from 'node:path';
 import type { DriverCapabilities } from '@berth/core';
 import type { execa as Execa } from 'execa';
 import { type CgroupLayout, detectCgroupLayout } from '../isolation/cgroups.js';
+import { makeNamespace, runIp } from '../isolation/network-namespaces.js';
 import {
   buildSandboxCommand,
   type SandboxTools,
@@ -14,7 +15,6 @@ import {
   warmStub,
 } from '../isolation/sandbox-command.js';
 import { readHostView } from '../isolation/sandbox-view.js';
-import { makeNamespace, runIp } from '../volumes-networks/network-store.js';
 
 /** Which host mechanisms the driver may use; each defaults to "if this host has it". */
 export interface IsolationSettings {

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { ConflictError, type ContainerConfig, DEFAULT_USER } from '@berth/core';
 import type { HostFingerprint } from '../host/host-fingerprint.js';
 import { claimFile, releaseClaim } from '../state/exclusive-claims.js';
-import type { StateLayout } from '../state/json-files.js';
+import { isObject, isString } from '../state/json-shapes.js';
+import { isContainerId, type StateLayout } from '../state/state-layout.js';
 import { type IdentityRange, IdentityRegistry, VOLUME_HOLDER } from './identities.js';
 import { type ResolvedUser, refuseReserved, refuseRoot, resolveUser } from './user-spec.js';
 
-const CONTAINER_ID = /^[0-9a-f]{32}$/;
 /** Stands in for a container id where only the shape of a record matters. */
 export const PLACEHOLDER_ID = '0'.repeat(32);
 
@@ -96,11 +96,11 @@ export class ContainerIdentities {
     const layout = this.#layout;
     mkdirSync(layout.names, { recursive: true, mode: 0o700 });
     const gone = (held: unknown) => {
-      const holder = held as { id?: unknown } | undefined;
+      const holder = nameHolder(held);
       return (
-        typeof holder?.id !== 'string' ||
-        !CONTAINER_ID.test(holder.id) ||
-        statSync(layout.containerDir(holder.id), { throwIfNoEntry: false }) === undefined
+        holder === undefined ||
+        !isContainerId(holder) ||
+        statSync(layout.containerDir(holder), { throwIfNoEntry: false }) === undefined
       );
     };
     if (!claimFile(join(layout.names, name), { id }, gone)) {
@@ -109,6 +109,11 @@ export class ContainerIdentities {
   }
 
   releaseName(name: string, id: string): void {
-    releaseClaim(join(this.#layout.names, name), (held) => (held as { id?: unknown })?.id === id);
+    releaseClaim(join(this.#layout.names, name), (held) => nameHolder(held) === id);
   }
+}
+
+/** The container a name's claim file says holds the name, if it says one. */
+function nameHolder(held: unknown): string | undefined {
+  return isObject(held) && isString(held.id) ? held.id : undefined;
 }

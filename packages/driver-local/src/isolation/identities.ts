@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigurationError, ResourceLimitError } from '@berth/core';
 import { claimFile, reclaimStale, releaseClaim } from '../state/exclusive-claims.js';
+import { isObject, isString } from '../state/json-shapes.js';
 import type { ResolvedUser } from './user-spec.js';
 
 /*
@@ -23,9 +24,14 @@ export interface IdentityRange {
 /** High enough to stay clear of system and login accounts and of the usual subuid ranges. */
 export const DEFAULT_IDENTITY_RANGE: IdentityRange = { first: 2_000_000_000, count: 1_000_000 };
 
+/** What an identity's claim file holds: who took it. */
 interface Holder {
   stateDir: string;
   id: string;
+}
+
+function isHolder(value: unknown): value is Holder {
+  return isObject(value) && isString(value.stateDir) && isString(value.id);
 }
 
 export function checkIdentityRange(range: IdentityRange): void {
@@ -71,10 +77,10 @@ export class IdentityRegistry {
 
   /** Gives the identity back, if `id` still holds it. */
   release(uid: number, id: string): void {
-    releaseClaim(join(this.dir, String(uid)), (held) => {
-      const holder = held as Holder | undefined;
-      return holder?.id === id && holder.stateDir === this.stateDir;
-    });
+    releaseClaim(
+      join(this.dir, String(uid)),
+      (held) => isHolder(held) && held.id === id && held.stateDir === this.stateDir,
+    );
   }
 
   /**
@@ -92,14 +98,14 @@ export class IdentityRegistry {
     for (const name of entries) {
       if (!/^\d+$/.test(name)) continue;
       const path = join(this.dir, name);
-      if (reclaimStale(path, (held) => isGone(held as Holder))) freed++;
+      if (reclaimStale(path, isGone)) freed++;
     }
     return freed;
   }
 
   private claim(uid: number, id: string): boolean {
     const holder: Holder = { stateDir: this.stateDir, id };
-    return claimFile(join(this.dir, String(uid)), holder, (held) => isGone(held as Holder));
+    return claimFile(join(this.dir, String(uid)), holder, isGone);
   }
 }
 
@@ -107,8 +113,8 @@ export class IdentityRegistry {
 export const VOLUME_HOLDER = 'volume:';
 
 /** Its container (or the warm sandbox made for it, or its volume) no longer exists anywhere. */
-function isGone(holder: Holder | undefined): boolean {
-  if (typeof holder?.stateDir !== 'string' || typeof holder.id !== 'string') return true;
+function isGone(holder: unknown): boolean {
+  if (!isHolder(holder)) return true;
   if (holder.id.startsWith(VOLUME_HOLDER)) {
     return !existsSync(join(holder.stateDir, 'volumes', holder.id.slice(VOLUME_HOLDER.length)));
   }

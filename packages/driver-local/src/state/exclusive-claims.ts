@@ -41,7 +41,7 @@ export function claimFile(
 /** What the claim at `path` holds, if it can be read. */
 export function claimHolder(path: string): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    return JSON.parse(readFileSync(path, 'utf8'));
   } catch {
     return undefined;
   }

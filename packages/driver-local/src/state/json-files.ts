@@ -1,3 +1,7 @@
+/*
+ * JSON records on disk. Imports nothing local: the supervisor's program loads this module too,
+ * straight from source when the package is not built.
+ */
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -8,8 +12,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 
 /** Unique to this process (the pid alone may repeat across pid namespaces), drawn once. */
 const PROCESS_TAG = `${process.pid}.${randomBytes(4).toString('hex')}`;
@@ -49,22 +52,24 @@ export function writeJsonAtomicSync(path: string, value: unknown): void {
   }
 }
 
+/** A temporary file made ahead of time, open for the record to be written into it. */
+export interface PreparedRecord {
+  fd: number;
+  temp: string;
+}
+
 /**
  * The first half of writeJsonAtomicSync: creates the temporary file ahead of time, so that
  * committing the record later is a write and a rename. Creating a file is the slow part (a new
  * inode), and a supervisor can do it while the program runs rather than after it ended.
  */
-export function prepareJsonAtomicSync(path: string): { fd: number; temp: string } {
+export function prepareJsonAtomicSync(path: string): PreparedRecord {
   const temp = tempName(path);
   return { fd: openSync(temp, 'w', 0o600), temp };
 }
 
 /** Writes the record into a prepared temporary file and renames it into place. */
-export function commitJsonAtomicSync(
-  prepared: { fd: number; temp: string },
-  path: string,
-  value: unknown,
-): void {
+export function commitJsonAtomicSync(prepared: PreparedRecord, path: string, value: unknown): void {
   try {
     writeSync(prepared.fd, `${JSON.stringify(value)}\n`);
     closeSync(prepared.fd);
@@ -91,7 +96,7 @@ export function commitDraftSync(draft: string, path: string, value: unknown): vo
 }
 
 /** Drops a prepared temporary file that will not be committed. */
-export function discardJsonAtomicSync(prepared: { fd: number; temp: string }): void {
+export function discardJsonAtomicSync(prepared: PreparedRecord): void {
   try {
     closeSync(prepared.fd);
   } catch {
@@ -100,16 +105,34 @@ export function discardJsonAtomicSync(prepared: { fd: number; temp: string }): v
   rmSync(prepared.temp, { force: true });
 }
 
-export function readJsonSync<T>(path: string): T | undefined {
+/**
+ * A record read back from `path` and checked against its shape: undefined when there is none,
+ * when it is not JSON (only a writer that bypassed the atomic writes above can leave that) or
+ * when it is not the record `isRecord` describes. Synchronous: a record is a small file, read
+ * several times per operation, and a round trip through the thread pool costs more than the
+ * read itself.
+ */
+export function readRecordSync<T>(
+  path: string,
+  isRecord: (value: unknown) => value is T,
+): T | undefined {
+  let value: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
+    value = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
     return undefined;
   }
+  return isRecord(value) ? value : undefined;
 }
 
-/** The parsed record, or undefined when there is none (a missing file is normal, not an error). */
-export async function readJson<T>(path: string): Promise<T | undefined> {
+/**
+ * readRecordSync through the thread pool, for records that are not on the hot path. A file
+ * that cannot be read for any reason other than not being there is an error, not an absence.
+ */
+export async function readRecord<T>(
+  path: string,
+  isRecord: (value: unknown) => value is T,
+): Promise<T | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -117,92 +140,11 @@ export async function readJson<T>(path: string): Promise<T | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as T;
+    value = JSON.parse(text);
   } catch {
-    // Only a writer that bypassed writeJsonAtomic can leave this; treat it as absent.
     return undefined;
   }
-}
-
-/** Where everything lives under the state directory. */
-export class StateLayout {
-  readonly root: string;
-
-  constructor(root: string) {
-    this.root = root;
-  }
-
-  get containers(): string {
-    return join(this.root, 'containers');
-  }
-  get volumes(): string {
-    return join(this.root, 'volumes');
-  }
-  get networks(): string {
-    return join(this.root, 'networks');
-  }
-  /** Removed containers' directories, renamed here to vanish at once and deleted afterwards. */
-  get trash(): string {
-    return join(this.root, 'trash');
-  }
-  /** Ready-made container directories (see spare-dirs.ts). */
-  /** Claims on chosen container names, one file per name. */
-  get names(): string {
-    return join(this.root, 'names');
-  }
-  get spares(): string {
-    return join(this.root, 'spares');
-  }
-  /** Warm sandboxes' container directories, by the driver that made them (warm-sandboxes.ts). */
-  get warm(): string {
-    return join(this.root, 'warm');
-  }
-  get supervisorLog(): string {
-    return join(this.root, 'supervisor.log');
-  }
-  containerDir(id: string): string {
-    return join(this.containers, id);
-  }
-  containerFile(id: string): string {
-    return join(this.containerDir(id), 'container.json');
-  }
-  runFile(id: string): string {
-    return join(this.containerDir(id), 'run.json');
-  }
-  exitFile(id: string): string {
-    return join(this.containerDir(id), 'exit.json');
-  }
-  stopFile(id: string): string {
-    return join(this.containerDir(id), 'stop.json');
-  }
-  healthFile(id: string): string {
-    return join(this.containerDir(id), 'health.json');
-  }
-  logFile(id: string, stream: 'stdout' | 'stderr'): string {
-    return join(this.containerDir(id), `${stream}.log`);
-  }
-  workDir(id: string): string {
-    return join(this.containerDir(id), 'work');
-  }
-  volumeDir(name: string): string {
-    return join(this.volumes, name);
-  }
-  volumeFile(name: string): string {
-    return join(this.volumeDir(name), 'volume.json');
-  }
-  volumeData(name: string): string {
-    return join(this.volumeDir(name), 'data');
-  }
-  networkFile(id: string): string {
-    return join(this.networks, `${id}.json`);
-  }
-
-  async ensure(): Promise<void> {
-    // 0711: other users (the container's own user among them) may pass through to their
-    // working directory but cannot list or read anyone's state.
-    for (const dir of [this.root, this.containers, this.volumes, this.networks, this.trash]) {
-      await mkdir(dir, { recursive: true, mode: 0o711 });
-    }
-  }
+  return isRecord(value) ? value : undefined;
 }

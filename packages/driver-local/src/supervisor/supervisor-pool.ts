@@ -2,10 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { ExitRecord, RunRecord } from '../state/run-records.js';
 import {
   type DriverMessage,
-  type ExitRecord,
-  type RunRecord,
   type RunSpec,
   type SupervisorMessage,
   WARM_SANDBOX_GONE,

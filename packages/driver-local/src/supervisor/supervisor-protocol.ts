@@ -1,8 +1,9 @@
 /*
- * Messages between the driver and a supervisor process, and the records the supervisor
- * writes. Types and constants only: the supervisor runs as its own script and must not load
- * driver code.
+ * Messages between the driver and a supervisor process. Types and constants only: the
+ * supervisor runs as its own program and must not load driver code. The records it writes are
+ * in state/run-records.ts.
  */
+import type { ExitRecord, RunMeta, RunRecord } from '../state/run-records.js';
 
 /** What a supervisor needs to run one container process. */
 export interface RunSpec {
@@ -34,7 +35,7 @@ export interface RunSpec {
     oom?: { file: string; key: string };
   };
   /** Copied into the run record as is. */
-  meta: Record<string, unknown>;
+  meta: RunMeta;
   /**
    * Run in the warm sandbox prepared for this id instead of spawning argv: the script its stub
    * reads on stdin. The driver has written the run record already and waits for no reply; if
@@ -80,32 +81,3 @@ export type SupervisorMessage =
   | { type: 'prepared'; id: string; process: WarmProcess }
   /** A warm sandbox ended before it was given a container (discarded, or died). */
   | { type: 'warm-gone'; id: string; discarded: boolean; detail?: string };
-
-export interface RunRecord {
-  run: number;
-  pid: number;
-  pidStartTime: number;
-  supervisorPid: number;
-  supervisorStartTime: number;
-  startedAt: string;
-  sandboxed: boolean;
-  meta: Record<string, unknown>;
-}
-
-export interface ExitRecord {
-  run: number;
-  exitCode: number;
-  signal: string | null;
-  oomKilled: boolean;
-  finishedAt: string;
-  /** Written by a driver that found the supervisor gone, not by the supervisor itself. */
-  lost?: boolean;
-}
-
-/** Written by stopContainer before it signals anything. */
-export interface StopRecord {
-  run: number;
-  requestedAt: string;
-  /** Epoch ms after which whatever is left is killed. */
-  killAt: number;
-}

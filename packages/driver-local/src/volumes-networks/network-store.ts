@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { ConflictError, type Network, type NetworkConfig, NetworkNotFoundError } from '@berth/core';
-import type { execa as Execa } from 'execa';
-import { readJson, type StateLayout, writeJsonAtomic } from '../state/json-files.js';
-
-/** Where `ip netns` keeps named network namespaces. */
-const NETNS_DIR = '/run/netns';
+import {
+  deleteNamespace,
+  makeNamespace,
+  type NetworkBackend,
+} from '../isolation/network-namespaces.js';
+import { readRecord, writeJsonAtomic } from '../state/json-files.js';
+import { isBoolean, isMapOf, isObject, isOptional, isString } from '../state/json-shapes.js';
+import type { StateLayout } from '../state/state-layout.js';
 
 interface NetworkRecord {
   id: string;
@@ -19,39 +22,18 @@ interface NetworkRecord {
   createdAt: string;
 }
 
-/** How networks are made on this host: real namespaces through iproute2, or records only. */
-export interface NetworkBackend {
-  execa: typeof Execa;
-  /** iproute2's ip, where the host lets the driver make network namespaces (root). */
-  ip?: string;
-}
-
-/** Runs `ip` with the given arguments; throws with its stderr when it fails. */
-export async function runIp(backend: NetworkBackend, args: string[]): Promise<string> {
-  if (!backend.ip) throw new Error('iproute2 is not available');
-  const result = await backend.execa(backend.ip, args, {
-    reject: false,
-    stdin: 'ignore',
-    timeout: 10_000,
-    env: {},
-    extendEnv: false,
-  });
-  if (result.exitCode !== 0) {
-    throw new Error(`ip ${args.join(' ')}: ${String(result.stderr ?? '').trim() || 'failed'}`);
-  }
-  return String(result.stdout ?? '');
-}
-
-/** Makes a named network namespace holding nothing but a loopback that is up. */
-export async function makeNamespace(backend: NetworkBackend, name: string): Promise<string> {
-  await runIp(backend, ['netns', 'add', name]);
-  try {
-    await runIp(backend, ['-n', name, 'link', 'set', 'lo', 'up']);
-  } catch (error) {
-    await runIp(backend, ['netns', 'delete', name]).catch(() => undefined);
-    throw error;
-  }
-  return `${NETNS_DIR}/${name}`;
+function isNetworkRecord(value: unknown): value is NetworkRecord {
+  return (
+    isObject(value) &&
+    isString(value.id) &&
+    isString(value.name) &&
+    isOptional(value.sessionId, isString) &&
+    isOptional(value.tenantId, isString) &&
+    isMapOf(value.labels, isString) &&
+    isBoolean(value.internal) &&
+    isOptional(value.netns, isString) &&
+    isString(value.createdAt)
+  );
 }
 
 /**
@@ -108,7 +90,7 @@ export class NetworkStore {
     try {
       await writeJsonAtomic(this.layout.networkFile(record.id), record);
     } catch (error) {
-      if (netns) await this.deleteNamespace(netns);
+      if (netns) await deleteNamespace(await this.backend(), netns);
       throw error;
     }
     return this.toNetwork(record);
@@ -118,18 +100,13 @@ export class NetworkStore {
   async namespaceOf(idOrName: string): Promise<string | undefined> {
     const network = await this.find(idOrName);
     if (!network) return undefined;
-    return (await readJson<NetworkRecord>(this.layout.networkFile(network.id)))?.netns;
-  }
-
-  private async deleteNamespace(netns: string): Promise<void> {
-    const name = netns.slice(NETNS_DIR.length + 1);
-    await runIp(await this.backend(), ['netns', 'delete', name]).catch(() => undefined);
+    return (await readRecord(this.layout.networkFile(network.id), isNetworkRecord))?.netns;
   }
 
   /** By id or by name. */
   async find(idOrName: string): Promise<Network | undefined> {
     if (/^[0-9a-f]{24}$/.test(idOrName)) {
-      const record = await readJson<NetworkRecord>(this.layout.networkFile(idOrName));
+      const record = await readRecord(this.layout.networkFile(idOrName), isNetworkRecord);
       if (record) return this.toNetwork(record);
     }
     return (await this.list()).find((n) => n.name === idOrName);
@@ -145,7 +122,7 @@ export class NetworkStore {
     const records = await Promise.all(
       files
         .filter((f) => f.endsWith('.json'))
-        .map((f) => readJson<NetworkRecord>(`${this.layout.networks}/${f}`)),
+        .map((f) => readRecord(`${this.layout.networks}/${f}`, isNetworkRecord)),
     );
     return records
       .filter((r): r is NetworkRecord => r !== undefined)
@@ -156,9 +133,9 @@ export class NetworkStore {
   async remove(idOrName: string): Promise<Network> {
     const network = await this.find(idOrName);
     if (!network) throw new NetworkNotFoundError(idOrName);
-    const netns = (await readJson<NetworkRecord>(this.layout.networkFile(network.id)))?.netns;
+    const netns = (await readRecord(this.layout.networkFile(network.id), isNetworkRecord))?.netns;
     await rm(this.layout.networkFile(network.id), { force: true });
-    if (netns) await this.deleteNamespace(netns);
+    if (netns) await deleteNamespace(await this.backend(), netns);
     return network;
   }
 }

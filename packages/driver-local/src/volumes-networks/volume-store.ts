@@ -7,7 +7,9 @@ import {
   VolumeCreationError,
   VolumeNotFoundError,
 } from '@berth/core';
-import { readJson, type StateLayout, writeJsonAtomic } from '../state/json-files.js';
+import { readRecord, writeJsonAtomic } from '../state/json-files.js';
+import { isMapOf, isNumber, isObject, isOptional, isString } from '../state/json-shapes.js';
+import type { StateLayout } from '../state/state-layout.js';
 
 const VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
@@ -20,6 +22,19 @@ interface VolumeRecord {
   /** The group its data belongs to, which every container mounting it joins. */
   gid?: number;
   createdAt: string;
+}
+
+function isVolumeRecord(value: unknown): value is VolumeRecord {
+  return (
+    isObject(value) &&
+    isString(value.id) &&
+    isString(value.name) &&
+    isOptional(value.sessionId, isString) &&
+    isOptional(value.tenantId, isString) &&
+    isMapOf(value.labels, isString) &&
+    isOptional(value.gid, isNumber) &&
+    isString(value.createdAt)
+  );
 }
 
 /** Groups of their own for volumes, from the range containers' identities come from. */
@@ -66,7 +81,7 @@ export class VolumeStore {
         [{ path: ['name'], message: 'not a valid volume name', stage: 'schema' }],
       );
     }
-    const existing = await readJson<VolumeRecord>(this.layout.volumeFile(config.name));
+    const existing = await readRecord(this.layout.volumeFile(config.name), isVolumeRecord);
     if (existing) {
       // The same volume asked for again by its own session; anyone else's is a different one.
       if (existing.sessionId === config.sessionId && existing.tenantId === config.tenantId) {
@@ -109,7 +124,7 @@ export class VolumeStore {
     name: string,
     owner: { sessionId: string; tenantId?: string | undefined },
   ): Promise<void> {
-    const existing = await readJson<VolumeRecord>(this.layout.volumeFile(name));
+    const existing = await readRecord(this.layout.volumeFile(name), isVolumeRecord);
     if (!existing) return;
     if (existing.sessionId === owner.sessionId && existing.tenantId === owner.tenantId) return;
     throw new ConfigurationError(
@@ -126,12 +141,12 @@ export class VolumeStore {
 
   /** The group a volume's data belongs to, if it has one of its own. */
   async groupOf(name: string): Promise<number | undefined> {
-    return (await readJson<VolumeRecord>(this.layout.volumeFile(name)))?.gid;
+    return (await readRecord(this.layout.volumeFile(name), isVolumeRecord))?.gid;
   }
 
   async get(id: string): Promise<Volume | undefined> {
     if (!VOLUME_NAME.test(id)) return undefined;
-    const record = await readJson<VolumeRecord>(this.layout.volumeFile(id));
+    const record = await readRecord(this.layout.volumeFile(id), isVolumeRecord);
     return record ? this.toVolume(record) : undefined;
   }
 

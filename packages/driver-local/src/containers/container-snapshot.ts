@@ -1,49 +1,19 @@
-import type {
-  ContainerConfig,
-  ContainerInstance,
-  ContainerState,
-  ContainerStatus,
-  UnsupportedFeature,
-} from '@berth/core';
+import type { ContainerInstance, ContainerState, ContainerStatus } from '@berth/core';
 import { isSameLiveProcess } from '../host/process-identity.js';
-import type { BindMount, DirectoryOverlay } from '../isolation/sandbox-command.js';
-import type { ResolvedUser } from '../isolation/user-spec.js';
-import { readJsonSync, type StateLayout } from '../state/json-files.js';
-import type { ExitRecord, RunRecord, StopRecord } from '../supervisor/supervisor-protocol.js';
-import type { HealthRecord } from './health-monitor.js';
+import { type ContainerRecord, isContainerRecord } from '../state/container-record.js';
+import { readRecordSync } from '../state/json-files.js';
+import {
+  type ExitRecord,
+  isExitRecord,
+  isRunRecord,
+  isStopRecord,
+  type RunRecord,
+  type StopRecord,
+} from '../state/run-records.js';
+import type { StateLayout } from '../state/state-layout.js';
+import { type HealthRecord, isHealthRecord } from './health-monitor.js';
 
-/** container.json: everything decided at create time. */
-export interface ContainerRecord {
-  id: string;
-  name: string;
-  sessionId: string;
-  tenantId?: string;
-  image: string;
-  createdAt: string;
-  labels: Record<string, string>;
-  config: ContainerConfig;
-  /**
-   * 0 as created; raised only by a start that failed (earlier versions raised it on every
-   * start). The next start takes one more than this or the run in run.json, whichever is larger.
-   */
-  run: number;
-  /** Program and arguments: entrypoint followed by command. */
-  command: string[];
-  /** Working directory as the process sees it. */
-  cwd: string;
-  env: Record<string, string>;
-  user: ResolvedUser;
-  /** Supplementary groups: those of the volumes it mounts. */
-  groups?: number[];
-  /** The user is an identity of the container's own, handed out by the driver (and given back on removal). */
-  ownIdentity?: boolean;
-  /** The network namespace of its internal network, when it is on one. */
-  netns?: string;
-  mounts: BindMount[];
-  overlays: DirectoryOverlay[];
-  unenforced: UnsupportedFeature[];
-}
-
+/** A container as its records on disk and /proc show it now. */
 export interface ContainerSnapshot {
   record: ContainerRecord;
   run?: RunRecord;
@@ -62,25 +32,25 @@ export async function loadSnapshot(
 ): Promise<ContainerSnapshot | undefined> {
   // Small files read synchronously: a snapshot is taken several times per operation, and a
   // round trip through the thread pool costs more than the read itself.
-  const record = readJsonSync<ContainerRecord>(layout.containerFile(id));
+  const record = readRecordSync(layout.containerFile(id), isContainerRecord);
   if (!record) return undefined;
   const snapshot: ContainerSnapshot = { record, status: 'created', supervised: false };
-  const run = readJsonSync<RunRecord>(layout.runFile(id));
+  const run = readRecordSync(layout.runFile(id), isRunRecord);
   if (!run) return snapshot;
   snapshot.run = run;
   if (record.config.healthcheck) {
-    const health = readJsonSync<HealthRecord>(layout.healthFile(id));
+    const health = readRecordSync(layout.healthFile(id), isHealthRecord);
     if (health?.run === run.run) snapshot.health = health;
   }
-  const exit = readJsonSync<ExitRecord>(layout.exitFile(id));
+  const exit = readRecordSync(layout.exitFile(id), isExitRecord);
   if (exit?.run === run.run) {
     snapshot.exit = exit;
-    const stop = readJsonSync<StopRecord>(layout.stopFile(id));
+    const stop = readRecordSync(layout.stopFile(id), isStopRecord);
     if (stop?.run === run.run) snapshot.stop = stop;
     snapshot.status = snapshot.stop ? 'stopped' : 'exited';
     return snapshot;
   }
-  const stop = readJsonSync<StopRecord>(layout.stopFile(id));
+  const stop = readRecordSync(layout.stopFile(id), isStopRecord);
   if (stop?.run === run.run) snapshot.stop = stop;
   snapshot.supervised = await isSameLiveProcess(run.supervisorPid, run.supervisorStartTime);
   if (snapshot.supervised || (await isSameLiveProcess(run.pid, run.pidStartTime))) {
