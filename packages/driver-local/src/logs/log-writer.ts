@@ -1,6 +1,6 @@
 /*
- * The writing side of the log format, used by the supervisor's program: local imports are
- * .ts modules that import nothing local themselves, as it runs straight from source unbuilt.
+ * The writing side of the log format, used by the supervisor's program: local imports name
+ * .ts files, as unbuilt, Node runs the program from source and maps no .js to .ts.
  */
 import { writeSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';

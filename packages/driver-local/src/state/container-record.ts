@@ -1,7 +1,6 @@
 /*
  * container.json: everything decided about a container when it was created. Loaded by the
- * benchmark straight from source: local imports are types, or .ts modules that import nothing
- * local themselves.
+ * benchmark straight from source: local imports name .ts files or are types only.
  */
 import type { ContainerConfig, UnsupportedFeature } from '@berth/core';
 import type { BindMount, DirectoryOverlay, RootEntry } from '../isolation/sandbox-command.js';

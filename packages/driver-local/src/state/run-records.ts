@@ -2,7 +2,7 @@
  * The records of a container's runs, one JSON file each in its directory: run.json and
  * exit.json, written by the supervisor (or by a driver that found it gone), and stop.json,
  * written by the driver for the supervisor to read. Loaded by the supervisor's program straight
- * from source: local imports are types, or .ts modules that import nothing local themselves.
+ * from source when unbuilt: local imports name .ts files or are types only.
  */
 import type { ContainerCgroup } from '../isolation/cgroups.js';
 import {

@@ -1,7 +1,7 @@
 /*
  * In the supervisor's program: the warm sandboxes it holds (see warm/warm-sandboxes.ts for the
- * driver's side). Local imports are .ts modules that import nothing local themselves (or
- * types): the program runs straight from source unbuilt.
+ * driver's side). Local imports name .ts files or are types only: unbuilt, Node runs the
+ * program from source and maps no .js to .ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';

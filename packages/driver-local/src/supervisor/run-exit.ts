@@ -1,6 +1,6 @@
 /*
- * In the supervisor's program: how a run ends. Local imports are .ts modules that import
- * nothing local themselves (or types): the program runs straight from source unbuilt.
+ * In the supervisor's program: how a run ends. Local imports name .ts files or are types
+ * only: unbuilt, Node runs the program from source and maps no .js to .ts.
  */
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, readFileSync } from 'node:fs';

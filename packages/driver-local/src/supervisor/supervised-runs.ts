@@ -1,8 +1,8 @@
 /*
  * In the supervisor's program: starting the runs the driver sends, each either spawned here
  * (its whole chain: cgroup join, bubblewrap, setpriv, the program) or handed to the warm
- * sandbox made for it. Local imports are .ts modules that import nothing local themselves (or
- * types): the program runs straight from source unbuilt.
+ * sandbox made for it. Local imports name .ts files or are types only: unbuilt, Node runs the
+ * program from source and maps no .js to .ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readlinkSync } from 'node:fs';
