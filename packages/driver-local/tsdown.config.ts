@@ -1,8 +1,12 @@
 import { defineConfig } from 'tsdown';
 
 export default defineConfig({
-  // The supervisor is its own entry: it runs as a separate process, not as part of the API.
-  entry: ['src/index.ts', 'src/supervisor.ts'],
+  // The supervisor's program is its own entry: it runs as a separate process, not as part of
+  // the API. Named, so that it lands next to index.js, where the supervisor pool looks for it.
+  entry: {
+    index: 'src/index.ts',
+    'supervisor-process': 'src/supervisor/supervisor-process.ts',
+  },
   format: 'esm',
   platform: 'node',
   target: 'node22',

@@ -17,16 +17,17 @@
  * Run: pnpm --filter @berth/driver-local bench  (after a build; `pnpm bench` at the root builds)
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerConfigInput } from '@berth/core';
 import { LocalDriver, type LocalDriverOptions } from '../dist/index.js';
-import { planProcess } from '../src/container-plan.ts';
-import type { ContainerRecord } from '../src/container-record.ts';
-import { buildSandboxCommand, spawnEnvironment } from '../src/sandbox-command.ts';
-import { prepareSandboxEtc } from '../src/sandbox-etc.ts';
-import type { RunRecord } from '../src/supervisor-protocol.ts';
+import { planProcess } from '../src/containers/container-plan.ts';
+import { buildSandboxCommand, spawnEnvironment } from '../src/isolation/sandbox-command.ts';
+import { prepareSandboxEtc } from '../src/isolation/sandbox-etc.ts';
+import { isContainerRecord } from '../src/state/container-record.ts';
+import { readRecordSync } from '../src/state/json-files.ts';
+import { isRunRecord } from '../src/state/run-records.ts';
 
 const ITERATIONS = Number(process.env.BERTH_BENCH_ITERATIONS ?? 60);
 const WARMUP = 5;
@@ -137,10 +138,12 @@ async function sandboxedCommand(
   const release = () => driver.removeContainer(holder.id, { force: true });
   await driver.startContainer(holder.id);
   const dir = join(driver.stateDir, 'containers', holder.id);
-  const record = JSON.parse(await readFile(join(dir, 'container.json'), 'utf8')) as ContainerRecord;
-  const run = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as RunRecord;
-  const group = run.meta.cgroup as { dirs: Record<string, string | undefined> } | undefined;
-  const dirs = [...new Set(Object.values(group?.dirs ?? {}))].filter((d) => d !== undefined);
+  const record = readRecordSync(join(dir, 'container.json'), isContainerRecord);
+  const run = readRecordSync(join(dir, 'run.json'), isRunRecord);
+  if (!record || !run) throw new Error(`container ${holder.id} has no readable records`);
+  const dirs = [...new Set(Object.values(run.meta.cgroup?.dirs ?? {}))].filter(
+    (d) => d !== undefined,
+  );
   const { plan, spawnCwd } = planProcess(
     record,
     {

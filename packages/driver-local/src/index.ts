@@ -1,14 +1,11 @@
 import type { DriverEntry, OptionKeys } from '@berth/core';
-import { LocalDriver, type LocalDriverOptions } from './local-driver.js';
+import { LocalDriver } from './local-driver.js';
+import type { LocalDriverOptions } from './local-driver-options.js';
 
-export type { HostFingerprint, IsolationSettings } from './host-fingerprint.js';
-export type { IdentityRange } from './identities.js';
-export {
-  type CleanupFilter,
-  type CleanupResult,
-  LocalDriver,
-  type LocalDriverOptions,
-} from './local-driver.js';
+export type { HostFingerprint, IsolationSettings } from './host/host-fingerprint.js';
+export type { IdentityRange } from './isolation/identities.js';
+export { LocalDriver } from './local-driver.js';
+export type { CleanupFilter, CleanupResult, LocalDriverOptions } from './local-driver-options.js';
 
 // Typed as the options interface's keys: adding an option there without listing it here is a
 // type error, so the registry never refuses a real option.

@@ -2,10 +2,10 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogLine } from '@berth/core';
 import { describe, expect, it } from 'vitest';
-import { LogCursor, type StoredLogLine } from '../src/log-cursor.js';
-import { readLogLines, readLogs } from '../src/log-files.js';
-import { formatTimestamp, timestampMs } from '../src/log-format.js';
-import { firstRecordsSince, lastRecordsStart } from '../src/log-seek.js';
+import { LogCursor, type StoredLogLine } from '../src/logs/log-cursor.js';
+import { readLogLines, readLogs } from '../src/logs/log-files.js';
+import { formatTimestamp, timestampMs } from '../src/logs/log-format.js';
+import { firstRecordsSince, lastRecordsStart } from '../src/logs/log-seek.js';
 import { tempDir } from './helpers.js';
 
 const tagged = (line: { stream: string; line?: string; text?: string }) =>

@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type LogLine, LogLinesLostError } from '@berth/core';
 import { describe, expect, it } from 'vitest';
-import { parseLogText, timestampMs } from '../src/log-format.js';
+import { parseLogText, timestampMs } from '../src/logs/log-format.js';
 import { makeDriver, shell, until } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -3,7 +3,7 @@ import { chmod, mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError } from '@berth/core';
 import { describe, expect, it } from 'vitest';
-import { MountChangedError, openMountSources } from '../src/mount-handles.js';
+import { MountChangedError, openMountSources } from '../src/isolation/mount-handles.js';
 import { makeDriver, shell, tempDir } from './helpers.js';
 
 async function problemOf(promise: Promise<unknown>): Promise<string> {

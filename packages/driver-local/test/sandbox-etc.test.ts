@@ -2,7 +2,7 @@ import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { chmod, mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { prepareSandboxEtc } from '../src/sandbox-etc.js';
+import { prepareSandboxEtc } from '../src/isolation/sandbox-etc.js';
 import { tempDir } from './helpers.js';
 
 /** A stand-in for the host's /etc, with the kinds of entries the copy must handle. */

@@ -1,13 +1,13 @@
 import type { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { capabilitiesOf, fingerprintHost } from '../src/host-fingerprint.js';
-import { formatLogLines, mergeByTime, type StoredLogLine } from '../src/log-files.js';
-import { formatTimestamp, LogClock, parseLogText, timestampMs } from '../src/log-format.js';
+import { capabilitiesOf, fingerprintHost } from '../src/host/host-fingerprint.js';
 import {
   buildSandboxCommand,
   type SandboxTools,
   spawnEnvironment,
-} from '../src/sandbox-command.js';
+} from '../src/isolation/sandbox-command.js';
+import { formatLogLines, mergeByTime, type StoredLogLine } from '../src/logs/log-files.js';
+import { formatTimestamp, LogClock, parseLogText, timestampMs } from '../src/logs/log-format.js';
 
 const tools: SandboxTools = {
   sh: '/bin/sh',

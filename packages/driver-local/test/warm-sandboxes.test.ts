@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerConfigInput } from '@berth/core';
 import { describe, expect, it } from 'vitest';
-import { containerCgroupOf, runCgroupName } from '../src/cgroups.js';
 import type { LocalDriver } from '../src/index.js';
-import { warmStartScript } from '../src/sandbox-command.js';
+import { containerCgroupOf, runCgroupName } from '../src/isolation/cgroups.js';
+import { warmStartScript } from '../src/isolation/sandbox-command.js';
 import {
   containerUid,
   eventually,

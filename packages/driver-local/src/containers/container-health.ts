@@ -1,0 +1,84 @@
+import type { ExecResult } from '@berth/core';
+import type { ContainerRecord } from '../state/container-record.js';
+import { writeJsonAtomic } from '../state/json-files.js';
+import type { StateLayout } from '../state/state-layout.js';
+import type { InContainerOptions } from './container-exec.js';
+import { type ContainerSnapshot, loadSnapshot } from './container-snapshot.js';
+import { HealthMonitor, type HealthRecord } from './health-monitor.js';
+
+/** What watching containers' health needs of its driver. */
+export interface HealthContext {
+  layout: StateLayout;
+  require(id: string): Promise<ContainerSnapshot>;
+  runIn(
+    snapshot: ContainerSnapshot,
+    command: string[],
+    options: InContainerOptions,
+  ): Promise<ExecResult>;
+}
+
+/**
+ * The health checks this driver runs: one monitor per running container with a healthcheck,
+ * from its start (or from when a re-attached driver first finds it) until its run ends.
+ */
+export class HealthWatch {
+  readonly #monitors = new Map<string, HealthMonitor>();
+
+  constructor(private readonly ctx: HealthContext) {}
+
+  /** Starts checking the run that just started, unless it is checked already. */
+  watch(record: ContainerRecord, run: number, startedAt: number, previous?: HealthRecord): void {
+    const healthcheck = record.config.healthcheck;
+    if (!healthcheck || this.#monitors.has(record.id)) return;
+    const id = record.id;
+    const monitor = new HealthMonitor(
+      healthcheck,
+      {
+        check: async (timeoutMs) => {
+          const snapshot = await this.ctx.require(id);
+          if (snapshot.status !== 'running') return { ok: false };
+          const result = await this.ctx.runIn(snapshot, healthcheck.command, { timeoutMs });
+          return { ok: result.exitCode === 0, exitCode: result.exitCode };
+        },
+        isRunning: async () => {
+          const snapshot = await loadSnapshot(this.ctx.layout, id);
+          return snapshot?.status === 'running' && snapshot.run?.run === run;
+        },
+        save: (health: HealthRecord) => writeJsonAtomic(this.ctx.layout.healthFile(id), health),
+      },
+      run,
+      startedAt,
+      previous,
+    );
+    this.#monitors.set(id, monitor);
+    monitor.start();
+  }
+
+  /** Takes over the checks of a running container found on disk (started by another driver). */
+  resume(snapshot: ContainerSnapshot): void {
+    if (
+      snapshot.status === 'running' &&
+      snapshot.run &&
+      snapshot.record.config.healthcheck &&
+      !this.#monitors.has(snapshot.record.id)
+    ) {
+      this.watch(
+        snapshot.record,
+        snapshot.run.run,
+        Date.parse(snapshot.run.startedAt),
+        snapshot.health,
+      );
+    }
+  }
+
+  /** The container's run ended (or it is going away): its checks stop. */
+  stop(id: string): void {
+    this.#monitors.get(id)?.stop();
+    this.#monitors.delete(id);
+  }
+
+  stopAll(): void {
+    for (const monitor of this.#monitors.values()) monitor.stop();
+    this.#monitors.clear();
+  }
+}
