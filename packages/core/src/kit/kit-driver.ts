@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { matchesContainerFilter } from '../container-filter.js';
 import { CONTRACT_VERSION } from '../contract-version.js';
 import { checkEnforcement } from '../enforcement.js';
-import { ContainerNotFoundError, NetworkNotFoundError, VolumeNotFoundError } from '../errors.js';
+import {
+  ContainerNotFoundError,
+  NetworkNotFoundError,
+  VolumeNotFoundError,
+} from '../errors/index.js';
 import { parseExecCommand, parseExecOptions } from '../exec-validation.js';
 import { isObjectId, requireObjectId } from '../object-ids.js';
 import { callSignal } from '../plain-data.js';
