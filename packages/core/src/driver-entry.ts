@@ -1,4 +1,4 @@
-import { ConfigurationError, getErrorMessage } from './errors.js';
+import { ConfigurationError, getErrorMessage } from './errors/index.js';
 import { nearestName } from './nearest-name.js';
 import type { ContainerDriver } from './types.js';
 

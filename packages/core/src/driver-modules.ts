@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { getErrorMessage } from './errors.js';
+import { getErrorMessage } from './errors/index.js';
 
 const PACKAGE_NAME = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
 const DRIVER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;

@@ -1,4 +1,4 @@
-import { type UnsupportedFeature, UnsupportedFeatureError } from './errors.js';
+import { type UnsupportedFeature, UnsupportedFeatureError } from './errors/index.js';
 import type { ContainerConfig } from './schemas.js';
 import type { DriverCapabilities, EnforcementMode } from './types.js';
 

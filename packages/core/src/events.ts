@@ -1,4 +1,4 @@
-import type { UnsupportedFeature } from './errors.js';
+import type { UnsupportedFeature } from './errors/index.js';
 import type { ContainerInstance, Network, Volume } from './types.js';
 
 interface EventBase {

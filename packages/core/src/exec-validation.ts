@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ValidationIssue } from './errors.js';
+import type { ValidationIssue } from './errors/index.js';
 import { nulByteIssues, unshadowed } from './nul-bytes.js';
 import { plainData, withoutSignal } from './plain-data.js';
 import { ExecOptionsSchema } from './schemas.js';

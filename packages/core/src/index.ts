@@ -57,7 +57,7 @@ export {
   VolumeCreationError,
   VolumeNotFoundError,
   VolumeRemoveError,
-} from './errors.js';
+} from './errors/index.js';
 export { withEvents } from './event-middleware.js';
 export {
   type BerthEventListener,

@@ -1,4 +1,4 @@
-import { ConfigurationError } from './errors.js';
+import { ConfigurationError } from './errors/index.js';
 
 /**
  * What an id or name of a container, volume or network may look like: an engine id (hex) or a

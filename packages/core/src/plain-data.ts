@@ -1,4 +1,4 @@
-import { ConfigurationError, type ValidationIssue } from './errors.js';
+import { ConfigurationError, type ValidationIssue } from './errors/index.js';
 
 /*
  * Inputs are plain data: strings, numbers, booleans, null, arrays and plain objects (and Dates,

@@ -9,7 +9,7 @@ import {
   toEntry,
 } from './driver-entry.js';
 import { loadDriverModule, parseDriverAddress } from './driver-modules.js';
-import { ConfigurationError, getErrorMessage } from './errors.js';
+import { ConfigurationError, getErrorMessage } from './errors/index.js';
 import { nearestName } from './nearest-name.js';
 import type { ContainerDriver } from './types.js';
 

@@ -1,5 +1,5 @@
 import type { ContractVersion } from './contract-version.js';
-import type { UnsupportedFeature } from './errors.js';
+import type { UnsupportedFeature } from './errors/index.js';
 import type {
   ContainerConfigInput,
   ContainerFilter,

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ConfigurationError, type ValidationIssue } from './errors.js';
+import { ConfigurationError, type ValidationIssue } from './errors/index.js';
 import {
   DANGEROUS_CAPABILITIES,
   isLinuxCapability,

@@ -1,19 +1,19 @@
 import type { DriverEntry, OptionKeys } from '@berth/core';
 import { DockerDriver, type DockerDriverOptions } from './docker-driver.js';
-import { pingDockerEngine } from './engine-ping.js';
+import { pingDockerEngine } from './engine/ping.js';
 
-export type {
-  DockerClient,
-  DockerConnectionOptions,
-  DockerDialRequest,
-} from './connection.js';
 export type {
   DockerDriverOptions,
   LogBuffers,
 } from './docker-driver.js';
 export { DockerDriver } from './docker-driver.js';
-export { engineAddress, type PingOptions, pingDockerEngine } from './engine-ping.js';
-export { LABEL as BERTH_LABELS } from './labels.js';
+export type {
+  DockerClient,
+  DockerConnectionOptions,
+  DockerDialRequest,
+} from './engine/connection.js';
+export { engineAddress, type PingOptions, pingDockerEngine } from './engine/ping.js';
+export { LABEL as BERTH_LABELS } from './mapping/labels.js';
 
 // Typed as the options interface's keys, so a new option cannot be forgotten here.
 const OPTIONS: OptionKeys<DockerDriverOptions> = {

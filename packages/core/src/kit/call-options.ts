@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError } from '../errors/index.js';
 import { withoutSignal } from '../plain-data.js';
 import type { CleanupFilter } from '../types.js';
 import { parseInput } from '../validation.js';

@@ -1,4 +1,4 @@
-import { TimeoutError } from '../errors.js';
+import { TimeoutError } from '../errors/index.js';
 
 /*
  * One call's signal: the caller's, plus the kit's timeout for the operation. Kept apart so a

@@ -3,7 +3,7 @@ import {
   getErrorMessage,
   NetworkNotFoundError,
   VolumeNotFoundError,
-} from '../errors.js';
+} from '../errors/index.js';
 import type { LogOptions } from '../schemas.js';
 import type { CleanupFilter, CleanupResult, DriverHealth } from '../types.js';
 import { cleanupMatches } from './call-options.js';

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError } from '../errors/index.js';
 import { RESERVED_LABEL_PREFIX } from './labels.js';
 import type { DriverPolicy, TimedOperation } from './primitives.js';
 

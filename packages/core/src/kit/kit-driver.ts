@@ -7,7 +7,7 @@ import {
   NetworkNotFoundError,
   type UnsupportedFeature,
   VolumeNotFoundError,
-} from '../errors.js';
+} from '../errors/index.js';
 import { parseExecCommand, parseExecOptions } from '../exec-validation.js';
 import { isObjectId, requireObjectId } from '../object-ids.js';
 import { callSignal } from '../plain-data.js';

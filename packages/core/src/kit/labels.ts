@@ -1,4 +1,4 @@
-import type { UnsupportedFeature } from '../errors.js';
+import type { UnsupportedFeature } from '../errors/index.js';
 
 /**
  * The label vocabulary every driver stamps on what it makes. State is read back through these,

@@ -1,4 +1,4 @@
-import type { UnsupportedFeature, ValidationIssue } from '../errors.js';
+import type { UnsupportedFeature, ValidationIssue } from '../errors/index.js';
 import type {
   ContainerConfig,
   ContainerFilter,

@@ -1,4 +1,4 @@
-import { UnsupportedFeatureError, type ValidationIssue } from '../errors.js';
+import { UnsupportedFeatureError, type ValidationIssue } from '../errors/index.js';
 import type { NetworkConfig, VolumeConfig } from '../schemas.js';
 import { fail } from '../validation.js';
 import type { DriverPrimitives, PrimitiveContext } from './primitives.js';

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { ConfigurationError, ContainerNotFoundError } from '@berth/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { EngineClient } from '../../src/engine-client.js';
+import { EngineClient } from '../../src/engine/client.js';
 import { DockerDriver } from '../../src/index.js';
 import { describeEngine, docker } from '../support/engine.js';
 

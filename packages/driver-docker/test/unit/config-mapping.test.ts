@@ -1,10 +1,14 @@
 import { ConfigurationError, parseContainerConfig } from '@berth/core';
 import { describe, expect, it } from 'vitest';
-import { capabilitiesFromInfo, storageSupportsSize } from '../../src/capabilities.js';
-import { networkMode, parseLogDriverOptions, toCreateOptions } from '../../src/config-mapping.js';
-import { mapState, mapStatus, publishedPorts } from '../../src/instance-mapping.js';
-import { logQuery } from '../../src/log-query.js';
-import { toContainerStats } from '../../src/stats.js';
+import { capabilitiesFromInfo, storageSupportsSize } from '../../src/engine/capabilities.js';
+import { logQuery } from '../../src/logs/query.js';
+import {
+  networkMode,
+  parseLogDriverOptions,
+  toCreateOptions,
+} from '../../src/mapping/create-options.js';
+import { mapState, mapStatus, publishedPorts } from '../../src/mapping/instance.js';
+import { toContainerStats } from '../../src/mapping/stats.js';
 
 const base = { sessionId: 's', image: 'img' };
 const mapping = { labels: { a: 'b' }, applyDisk: true, logDriver: 'local', init: true };

@@ -14,7 +14,7 @@ import {
   VolumeRemoveError,
 } from '@berth/core';
 import { describe, expect, it } from 'vitest';
-import { mapEngineError } from '../../src/error-mapping.js';
+import { mapEngineError } from '../../src/engine/error-mapping.js';
 
 function engineError(statusCode: number, message: string): Error {
   return Object.assign(new Error(`(HTTP code ${statusCode}) - ${message}`), {

@@ -5,7 +5,7 @@ import {
   FrameDecoder,
   LineAssembler,
   stampToSince,
-} from '../../src/log-demux.js';
+} from '../../src/logs/demux.js';
 
 function frame(stream: 1 | 2, payload: Buffer | string): Buffer {
   const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);

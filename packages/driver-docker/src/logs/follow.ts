@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type LogLine, LogLinesLostError } from '@berth/core';
-import { FrameDecoder, type LineAssembler, type LogCursor, stampToSince } from './log-demux.js';
+import { FrameDecoder, type LineAssembler, type LogCursor, stampToSince } from './demux.js';
 
 /*
  * Following a log without the engine's follow. Docker 20.10's follower skips and repeats

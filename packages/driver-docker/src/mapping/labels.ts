@@ -1,9 +1,6 @@
 import type { UnsupportedFeature } from '@berth/core';
 import { BERTH_LABELS, isManaged, berthLabels as kitLabels, readUnenforced } from '@berth/core/kit';
-import packageJson from '../package.json' with { type: 'json' };
-
-export const DRIVER_NAME = 'docker';
-export const DRIVER_VERSION: string = packageJson.version;
+import { DRIVER_NAME, DRIVER_VERSION } from '../identity.js';
 
 /** The label vocabulary, one for every driver: defined in the kit. */
 export const LABEL = BERTH_LABELS;

@@ -22,6 +22,19 @@ export interface DockerConnectionOptions {
   version?: string;
 }
 
+/** Every option that says where the engine is: what the driver hands to dockerode. */
+export const CONNECTION_KEYS = [
+  'socketPath',
+  'host',
+  'port',
+  'protocol',
+  'ca',
+  'cert',
+  'key',
+  'timeout',
+  'version',
+] as const satisfies readonly (keyof DockerConnectionOptions)[];
+
 /** One request as the driver dials it through a client's modem. */
 export interface DockerDialRequest {
   /** API path without version prefix, ending in `?` (the modem appends the query). */

@@ -22,7 +22,7 @@ import {
   VolumeNotFoundError,
   VolumeRemoveError,
 } from '@berth/core';
-import type { EngineHttpError } from './engine-client.js';
+import type { EngineHttpError } from './client.js';
 
 /** What was being done, so an engine status can become the right contract error. */
 export type EngineOperation =

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import type { EngineNetwork } from '../mapping/volume-network.js';
+import type { EngineSession } from './session.js';
 
 /*
  * An `internal` network of the engine filters forwarding, not traffic to the host itself: with
@@ -64,4 +66,45 @@ export async function probeInternalIsolation(
   } finally {
     if (id !== undefined) await calls.remove(id).catch(() => undefined);
   }
+}
+
+/** Isolation probes by engine address (see isolationOf). */
+const ISOLATION_PROBES = new Map<string, Promise<{ isolated: boolean; reason?: string }>>();
+
+/**
+ * The isolation probe's answer: once per engine address and process (drivers of one
+ * application share it), once per driver for an injected client.
+ */
+export function isolationOf(
+  session: EngineSession,
+): Promise<{ isolated: boolean; reason?: string }> {
+  const address = session.address();
+  if (address === undefined) return probeInternalIsolation(networkCalls(session));
+  let probe = ISOLATION_PROBES.get(address);
+  if (!probe) {
+    probe = probeInternalIsolation(networkCalls(session));
+    ISOLATION_PROBES.set(address, probe);
+  }
+  return probe;
+}
+
+/** The three calls the isolation probe makes, through the same door as every other. */
+function networkCalls(session: EngineSession): NetworkCalls {
+  return {
+    create: (body) =>
+      session.call<{ Id: string }>(
+        { method: 'POST', path: '/networks/create', body },
+        { kind: 'network', op: 'create', id: String(body.Name) },
+      ),
+    inspect: (id) =>
+      session.call<EngineNetwork>(
+        { method: 'GET', path: `/networks/${encodeURIComponent(id)}` },
+        { kind: 'network', op: 'other', id },
+      ),
+    remove: (id) =>
+      session.call<void>(
+        { method: 'DELETE', path: `/networks/${encodeURIComponent(id)}` },
+        { kind: 'network', op: 'remove', id },
+      ),
+  };
 }

@@ -6,7 +6,14 @@ import type {
   PublishedPort,
 } from '@berth/core';
 import type Dockerode from 'dockerode';
-import { DRIVER_NAME, LABEL, readUnenforced } from './labels.js';
+import { DRIVER_NAME } from '../identity.js';
+import { LABEL, readUnenforced } from './labels.js';
+
+/** A container as the engine lists it (`/containers/json`): only what the driver reads. */
+export interface EngineContainerSummary {
+  Id: string;
+  State: string;
+}
 
 const MB = 1024 * 1024;
 // The engine's "never happened" time.

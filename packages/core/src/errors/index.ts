@@ -1,0 +1,49 @@
+/**
+ * Error classes of the contract. Codes and default `retryable` flags are part of the public
+ * contract: retry and circuit-breaking code decide on them, never on message text.
+ */
+
+export { ERROR_BRAND } from './brand.js';
+export {
+  getErrorCode,
+  getErrorMessage,
+  isAbortError,
+  isDriverError,
+  isRetryableError,
+  isTransportError,
+  toDriverError,
+} from './classify.js';
+export {
+  ContainerCreationError,
+  ContainerNotFoundError,
+  ContainerRemoveError,
+  ContainerStartError,
+  ContainerStopError,
+  LogLinesLostError,
+} from './container-errors.js';
+export {
+  ConfigurationError,
+  DriverError,
+  type DriverErrorOptions,
+  type ValidationIssue,
+} from './driver-error.js';
+export {
+  AuthenticationError,
+  AuthorizationError,
+  ConflictError,
+  DriverHealthError,
+  FileSystemError,
+  NetworkError,
+  ResourceLimitError,
+  TimeoutError,
+  type UnsupportedFeature,
+  UnsupportedFeatureError,
+} from './operation-errors.js';
+export {
+  NetworkCreationError,
+  NetworkNotFoundError,
+  NetworkRemoveError,
+  VolumeCreationError,
+  VolumeNotFoundError,
+  VolumeRemoveError,
+} from './resource-errors.js';
