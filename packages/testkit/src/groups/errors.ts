@@ -112,6 +112,26 @@ export const errorsGroup: GroupDefinition = {
       }
     });
 
+    test('adding a dangerous capability is refused unless the driver was told to allow it', async (ctx) => {
+      const before = (await ctx.driver.listContainers({ sessionId: ctx.sessionId })).length;
+      for (const add of [['SYS_ADMIN'], ['ALL'], ['NET_RAW']]) {
+        const config = ctx.config({
+          command: ctx.sh('true'),
+          security: { ...ctx.config().security, capabilities: { drop: ['ALL'], add } },
+        });
+        await expectErrorCode(
+          'CONFIGURATION_ERROR',
+          'a dangerous capability is refused by default (allowCapabilities lets one through)',
+          callText('createContainer', config),
+          () => ctx.driver.createContainer(config),
+        );
+      }
+      expect(
+        (await ctx.driver.listContainers({ sessionId: ctx.sessionId })).length,
+        'a refused create makes nothing',
+      ).toBe(before);
+    });
+
     test('unknown keys in a config are rejected, not ignored', async (ctx) => {
       const config = { ...ctx.config({ command: ctx.longRunning() }), privileged: true };
       await expectErrorCode(

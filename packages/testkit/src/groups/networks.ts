@@ -64,6 +64,35 @@ export const networksGroup: GroupDefinition = {
       ).not.toContain(name);
     });
 
+    test('a network carries the berth label vocabulary: managed, driver, session, tenant', async (ctx) => {
+      const internal = (await ctx.driver.capabilities()).networks === 'isolated';
+      const config = {
+        name: `${ctx.sessionId}-labelled`,
+        sessionId: ctx.sessionId,
+        tenantId: 'tenant-a',
+        labels: { app: 'x' },
+        internal,
+      };
+      const network = await ctx.driver.createNetwork(config);
+      try {
+        const listed = (await ctx.driver.listNetworks()).find((n) => n.id === network.id);
+        for (const [what, seen] of [
+          ['the created network', network],
+          ['the listed network', listed],
+        ] as const) {
+          expect(seen?.labels, `${what} of ${callText('createNetwork', config)}`).toMatchObject({
+            app: 'x',
+            'berth.managed': 'true',
+            'berth.driver': ctx.driver.name,
+            'berth.session': ctx.sessionId,
+            'berth.tenant': 'tenant-a',
+          });
+        }
+      } finally {
+        await ctx.driver.removeNetwork(network.id);
+      }
+    });
+
     test('an invalid network config is a ConfigurationError', async (ctx) => {
       const invalid = { name: `${ctx.sessionId}-bad`, internal: 'yes' } as never;
       await expectErrorCode(

@@ -32,6 +32,48 @@ export const volumesGroup: GroupDefinition = {
       ).not.toContain(name);
     });
 
+    test('a volume carries the berth label vocabulary: managed, driver, session, tenant', async (ctx) => {
+      const name = `${ctx.sessionId}-labelled`;
+      const config = { name, sessionId: ctx.sessionId, tenantId: 'tenant-a', labels: { app: 'x' } };
+      const volume = await ctx.driver.createVolume(config);
+      try {
+        const listed = (await ctx.driver.listVolumes()).find((v) => v.name === name);
+        for (const [what, seen] of [
+          ['the created volume', volume],
+          ['the listed volume', listed],
+        ] as const) {
+          expect(seen?.labels, `${what} of ${callText('createVolume', config)}`).toMatchObject({
+            app: 'x',
+            'berth.managed': 'true',
+            'berth.driver': ctx.driver.name,
+            'berth.session': ctx.sessionId,
+            'berth.tenant': 'tenant-a',
+          });
+          expect(seen, `${what} reports its owners`).toMatchObject({
+            sessionId: ctx.sessionId,
+            tenantId: 'tenant-a',
+          });
+        }
+      } finally {
+        await ctx.driver.removeVolume(volume.id);
+      }
+    });
+
+    test('a volume driver the driver does not offer fails closed', async (ctx) => {
+      const config = {
+        name: `${ctx.sessionId}-alien`,
+        sessionId: ctx.sessionId,
+        driver: 'no-such-driver',
+      };
+      await expectErrorCode(
+        'UNSUPPORTED_FEATURE',
+        'a volume driver that is not offered is refused, never replaced by the default',
+        callText('createVolume', config),
+        () => ctx.driver.createVolume(config),
+      );
+      expect((await ctx.driver.listVolumes()).map((v) => v.name)).not.toContain(config.name);
+    });
+
     test('a volume size the host cannot cap fails closed, or is listed under best-effort', async (ctx, skip) => {
       const caps = await ctx.driver.capabilities();
       if (caps.volumeSize === true) skip('this driver caps volume sizes');
