@@ -1,3 +1,4 @@
+import type { UnsupportedFeature } from './errors/index.js';
 import type { BerthEvents } from './events.js';
 import type { DriverMiddleware, OperationCall } from './middleware.js';
 import type { DriverOperation, OperationResult } from './operations.js';
@@ -26,6 +27,22 @@ export function withEvents(events: BerthEvents): DriverMiddleware {
     else if (instance.status === 'exited' || instance.status === 'dead') {
       died(driver, instance.id, { exitCode: instance.exitCode ?? -1, oomKilled: false });
     }
+  };
+
+  // Best-effort made it without something it asked for: said once, where it was made.
+  const warnUnenforced = (
+    driver: string,
+    at: Date,
+    what: string,
+    unenforced: UnsupportedFeature[] | undefined,
+  ) => {
+    if (!unenforced || unenforced.length === 0) return;
+    events.emit('driver:warning', {
+      driver,
+      at,
+      unenforced,
+      message: `${what} was made without: ${unenforced.map((f) => f.feature).join(', ')} (best-effort enforcement)`,
+    });
   };
 
   const middleware = async <Op extends DriverOperation>(
@@ -91,15 +108,21 @@ export function withEvents(events: BerthEvents): DriverMiddleware {
         }
         break;
       }
-      case 'createVolume':
-        events.emit('volume:created', { driver, at, volume: result as Volume });
+      case 'createVolume': {
+        const volume = result as Volume;
+        events.emit('volume:created', { driver, at, volume });
+        warnUnenforced(driver, at, `Volume ${volume.name}`, volume.unenforced);
         break;
+      }
       case 'removeVolume':
         events.emit('volume:removed', { driver, at, volumeId: id });
         break;
-      case 'createNetwork':
-        events.emit('network:created', { driver, at, network: result as Network });
+      case 'createNetwork': {
+        const network = result as Network;
+        events.emit('network:created', { driver, at, network });
+        warnUnenforced(driver, at, `Network ${network.name}`, network.unenforced);
         break;
+      }
       case 'removeNetwork':
         events.emit('network:removed', { driver, at, networkId: id });
         break;

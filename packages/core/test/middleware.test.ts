@@ -254,6 +254,48 @@ describe('withEvents', () => {
     expect(warning.message).toContain('memory');
   });
 
+  it('warns when a volume or network was made without something it asked for', async () => {
+    const { defineDriver } = await import('../src/kit/index.js');
+    const events = new BerthEvents();
+    const seen: string[] = [];
+    events.on('driver:warning', (w) => seen.push(w.message));
+    const inner = new TinyDriver();
+    // Tiny's capabilities: networks are logical and no volume size is enforced.
+    const lenient = wrapDriver(
+      defineDriver(
+        {
+          name: 'lenient',
+          version: '1',
+          capabilities: () => inner.capabilities(),
+          createContainer: () => inner.createContainer({ sessionId: 's', image: 'i' }),
+          startContainer: (id) => inner.startContainer(id),
+          stopContainer: (id) => inner.stopContainer(id),
+          removeContainer: (id) => inner.removeContainer(id),
+          getContainer: (id) => inner.getContainer(id),
+          listContainers: () => inner.listContainers(),
+          streamLogs: (id) => inner.streamLogs(id),
+          waitContainer: (id) => inner.waitContainer(id),
+          exec: (id, command) => inner.exec(id, command),
+          getContainerStats: (id) => inner.getContainerStats(id),
+          createVolume: (config) => inner.createVolume({ name: config.name }),
+          removeVolume: (id) => inner.removeVolume(id),
+          listVolumes: () => inner.listVolumes(),
+          createNetwork: (config) => inner.createNetwork({ name: config.name }),
+          removeNetwork: (id) => inner.removeNetwork(id),
+          listNetworks: () => inner.listNetworks(),
+        },
+        { enforcement: 'best-effort' },
+      ),
+      withEvents(events),
+    );
+    await lenient.createVolume({ name: 'v', sizeMb: 5 });
+    await lenient.createNetwork({ name: 'n' });
+    expect(seen).toEqual([
+      'Volume v was made without: volumeSize (best-effort enforcement)',
+      'Network n was made without: networks (best-effort enforcement)',
+    ]);
+  });
+
   it('a throwing listener does not turn a success into a failure', async () => {
     const onListenerError = vi.fn();
     const events = new BerthEvents({ onListenerError });
