@@ -27,7 +27,7 @@ describeEngine('Docker driver against the Berth contract', () => {
     },
     skipTests: {
       'a bind mount swapped for a symlink after create is not followed':
-        'open issue 12: the engine resolves a bind source when it starts the container, after the driver checked it',
+        'a known limit (README, Caveats): the engine resolves a bind source when it starts the container, after the driver checked it',
     },
   });
 });
