@@ -1,0 +1,185 @@
+import {
+  type ContainerDriver,
+  ContainerNotFoundError,
+  NetworkNotFoundError,
+  VolumeNotFoundError,
+} from '@berth/core';
+import type { SessionClock } from '../clock.js';
+import type { SessionEventMap, SessionEvents } from '../events/session-events.js';
+
+/** A part of a session as it is removed: containers, then networks, then volumes. */
+export interface SessionParts {
+  /** Service → container id, in start order (they are stopped in reverse). */
+  containers: [service: string, id: string][];
+  networks: { id: string; name: string }[];
+  volumes: { id: string; name: string }[];
+}
+
+/** What a session holds from a resource pool, given back when it ends. */
+export interface HeldResources {
+  release(): void;
+}
+
+export type EndReason = SessionEventMap['session:ended']['reason'];
+
+interface SessionContext {
+  driver: ContainerDriver;
+  clock: SessionClock;
+  events: SessionEvents | undefined;
+  held: HeldResources | undefined;
+  /** Epoch ms at which the session ends by itself (its TTL), if it has one. */
+  expiresAt: number | undefined;
+  idleMs: number | undefined;
+}
+
+function gone(error: unknown): boolean {
+  return (
+    ContainerNotFoundError.isInstance(error) ||
+    VolumeNotFoundError.isInstance(error) ||
+    NetworkNotFoundError.isInstance(error)
+  );
+}
+
+/** Removes parts in reverse; what it removed, and what it could not. */
+export async function removeParts(
+  driver: ContainerDriver,
+  parts: SessionParts,
+  onRemoved?: (service: string, id: string) => void,
+): Promise<{ removed: string[]; left: string[] }> {
+  const removed: string[] = [];
+  const left: string[] = [];
+  const attempt = async (what: string, remove: () => Promise<void>) => {
+    try {
+      await remove();
+      removed.push(what);
+    } catch (error) {
+      if (gone(error)) removed.push(what);
+      else left.push(`${what} (${error instanceof Error ? error.message : String(error)})`);
+    }
+  };
+  for (const [service, id] of [...parts.containers].reverse()) {
+    await attempt(`container ${service} ${id}`, async () => {
+      await driver.removeContainer(id, { force: true, volumes: true });
+      onRemoved?.(service, id);
+    });
+  }
+  for (const network of [...parts.networks].reverse()) {
+    await attempt(`network ${network.name}`, () => driver.removeNetwork(network.id));
+  }
+  for (const volume of [...parts.volumes].reverse()) {
+    await attempt(`volume ${volume.name}`, () => driver.removeVolume(volume.id));
+  }
+  return { removed, left };
+}
+
+/**
+ * A running session: its services' containers, its networks and volumes. It ends when told to
+ * (`end()`), when its TTL passes, or after `idleMs` without `touch()`; ending stops and removes
+ * everything it owns, and is idempotent.
+ */
+export class Session {
+  readonly id: string;
+  readonly #ctx: SessionContext;
+  readonly #parts: SessionParts;
+  readonly #timers = new AbortController();
+  #lastTouch: number;
+  #ending: Promise<void> | undefined;
+  #endReason: EndReason | undefined;
+
+  constructor(id: string, parts: SessionParts, ctx: SessionContext) {
+    this.id = id;
+    this.#parts = parts;
+    this.#ctx = ctx;
+    this.#lastTouch = ctx.clock.now();
+    void this.#watchLifetime();
+  }
+
+  get driver(): ContainerDriver {
+    return this.#ctx.driver;
+  }
+
+  /** Service → container id. */
+  get services(): Record<string, string> {
+    return Object.fromEntries(this.#parts.containers);
+  }
+
+  get networks(): string[] {
+    return this.#parts.networks.map((n) => n.name);
+  }
+
+  get volumes(): string[] {
+    return this.#parts.volumes.map((v) => v.name);
+  }
+
+  /** Why it ended, once it has; undefined while it runs. */
+  get ended(): EndReason | undefined {
+    return this.#endReason;
+  }
+
+  containerOf(service: string): string {
+    const found = this.#parts.containers.find(([name]) => name === service);
+    if (!found) throw new ContainerNotFoundError(`${this.id}/${service}`);
+    return found[1];
+  }
+
+  /** Marks the session as in use: the idle timeout counts from here. */
+  touch(): void {
+    this.#lastTouch = this.#ctx.clock.now();
+  }
+
+  /** Stops and removes everything the session owns. Resolves once it is all gone. */
+  end(reason: EndReason = 'ended'): Promise<void> {
+    this.#ending ??= this.#end(reason);
+    return this.#ending;
+  }
+
+  async #end(reason: EndReason): Promise<void> {
+    this.#endReason = reason;
+    this.#timers.abort();
+    const { driver, events } = this.#ctx;
+    const at = () => ({
+      at: new Date(this.#ctx.clock.now()),
+      driver: driver.name,
+      sessionId: this.id,
+    });
+    // Stopped first, in reverse start order, so dependents never see what they need vanish.
+    for (const [service, id] of [...this.#parts.containers].reverse()) {
+      try {
+        await driver.stopContainer(id);
+        events?.emit('container:stopped', { ...at(), service, containerId: id });
+      } catch (error) {
+        if (!gone(error)) throw error;
+      }
+    }
+    const { left } = await removeParts(driver, this.#parts, (service, id) =>
+      events?.emit('container:removed', { ...at(), service, containerId: id }),
+    );
+    this.#ctx.held?.release();
+    if (left.length > 0) {
+      this.#ending = undefined;
+      throw new Error(`Session ${this.id} could not remove: ${left.join(', ')}`);
+    }
+    events?.emit('session:ended', { ...at(), reason });
+  }
+
+  async #watchLifetime(): Promise<void> {
+    const { clock, expiresAt, idleMs } = this.#ctx;
+    if (expiresAt === undefined && idleMs === undefined) return;
+    const signal = this.#timers.signal;
+    try {
+      for (;;) {
+        const now = clock.now();
+        if (expiresAt !== undefined && now >= expiresAt) return void (await this.end('ttl'));
+        const idleAt = idleMs === undefined ? undefined : this.#lastTouch + idleMs;
+        if (idleAt !== undefined && now >= idleAt) return void (await this.end('idle'));
+        const next = Math.min(
+          expiresAt ?? Number.POSITIVE_INFINITY,
+          idleAt ?? Number.POSITIVE_INFINITY,
+        );
+        await clock.sleep(next - now, signal);
+      }
+    } catch {
+      // Aborted by end(), or an end that failed: end() reports that to whoever awaits it.
+    }
+  }
+}
