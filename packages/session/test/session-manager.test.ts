@@ -108,10 +108,14 @@ describe('SessionManager on a mock with fake time', () => {
     expect((error as Error).message).toContain("unknown service 'nobody'");
     const cycle = threeServices();
     cycle.services.db = { ...cycle.services.db, dependsOn: ['api'] } as never;
-    await expect(manager.start({ ...cycle, id: 'cycle' })).rejects.toThrow(/dependency cycle among: db, api/);
+    await expect(manager.start({ ...cycle, id: 'cycle' })).rejects.toThrow(
+      /dependency cycle among: db, api/,
+    );
     const missing = threeServices();
     missing.volumes = {};
-    await expect(manager.start({ ...missing, id: 'nov' })).rejects.toThrow(/not a volume of this session: 'data'/);
+    await expect(manager.start({ ...missing, id: 'nov' })).rejects.toThrow(
+      /not a volume of this session: 'data'/,
+    );
     expect(driver.calls.filter((c) => c.operation.startsWith('create'))).toEqual([]);
   });
 
@@ -135,9 +139,10 @@ describe('SessionManager on a mock with fake time', () => {
         }
         return inner(...args);
       };
-      const error = await drive(clock, manager.start({ ...threeServices(), id: `rb-${operation}-${skip}` })).catch(
-        (e: unknown) => e,
-      );
+      const error = await drive(
+        clock,
+        manager.start({ ...threeServices(), id: `rb-${operation}-${skip}` }),
+      ).catch((e: unknown) => e);
       expect(failures.count).toBe(1);
       expect(error).toBeInstanceOf(SessionStartError);
       const failed = error as SessionStartError;
@@ -149,7 +154,8 @@ describe('SessionManager on a mock with fake time', () => {
         volumes: 0,
         networks: 0,
       });
-      if (operation !== 'createNetwork') expect(failed.rolledBack).toContain(`network rb-${operation}-${skip}-backend`);
+      if (operation !== 'createNetwork')
+        expect(failed.rolledBack).toContain(`network rb-${operation}-${skip}-backend`);
     });
   }
 
@@ -157,12 +163,18 @@ describe('SessionManager on a mock with fake time', () => {
     const { clock, driver, manager } = setup();
     const crashing = threeServices();
     crashing.services.worker = { config: { image: 'w', command: ['sh', '-c', 'exit 3'] } };
-    const error = await drive(clock, manager.start({ ...crashing, id: 'crash' })).catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(/service 'worker' ended \(exit 3\) before it was ready/);
+    const error = await drive(clock, manager.start({ ...crashing, id: 'crash' })).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toMatch(
+      /service 'worker' ended \(exit 3\) before it was ready/,
+    );
     expect(await leftovers(driver, 'crash')).toEqual({ containers: 0, volumes: 0, networks: 0 });
     const slow = threeServices();
     slow.services.db = { ...slow.services.db, readyTimeoutMs: 500 } as never;
-    const late = await drive(clock, manager.start({ ...slow, id: 'slow' })).catch((e: unknown) => e);
+    const late = await drive(clock, manager.start({ ...slow, id: 'slow' })).catch(
+      (e: unknown) => e,
+    );
     expect((late as Error).message).toMatch(/readiness of service 'db' timed out after 500 ms/);
     expect(await leftovers(driver, 'slow')).toEqual({ containers: 0, volumes: 0, networks: 0 });
   });
@@ -175,7 +187,9 @@ describe('SessionManager on a mock with fake time', () => {
       },
     };
     const manager = new SessionManager(driver, { pool, clock, events });
-    await expect(manager.start({ ...threeServices(), id: 'big' })).rejects.toBeInstanceOf(ResourceLimitError);
+    await expect(manager.start({ ...threeServices(), id: 'big' })).rejects.toBeInstanceOf(
+      ResourceLimitError,
+    );
     expect(driver.calls.filter((c) => c.operation.startsWith('create'))).toEqual([]);
   });
 

@@ -42,11 +42,16 @@ function gaps(numbers: number[]): string[] {
 }
 
 describeEngine('following a log that rotates under a slow reader', () => {
+  // Made at the suite's level, so their cleanup runs after it (a hook made in a test never does).
+  // 40 files of 1 MiB hold all 20 MB: nothing is deleted, only rotated.
+  const kept = useSession('rotate-kept', {
+    logOptions: { 'max-size': '1m', 'max-file': '40', compress: 'false' },
+  });
+  // Two files of 1 MiB: most of the 20 MB is gone before the reader gets there.
+  const lost = useSession('rotate-lost', { logOptions: { 'max-size': '1m', 'max-file': '2' } });
+
   it('delivers every line once, in order, while rotation keeps them', async () => {
-    // 40 files of 1 MiB hold all 20 MB: nothing is deleted, only rotated.
-    const { driver, session } = useSession('rotate-kept', {
-      logOptions: { 'max-size': '1m', 'max-file': '40', compress: 'false' },
-    });
+    const { driver, session } = kept;
     const { id } = await driver.createContainer(shell(session, WRITER));
     await driver.startContainer(id);
     const { numbers, error } = await slowFollow(driver, id);
@@ -57,10 +62,7 @@ describeEngine('following a log that rotates under a slow reader', () => {
   }, 120_000);
 
   it('says lines were lost when rotation deleted them before they were read', async () => {
-    // Two files of 1 MiB: most of the 20 MB is gone before the reader gets there.
-    const { driver, session } = useSession('rotate-lost', {
-      logOptions: { 'max-size': '1m', 'max-file': '2' },
-    });
+    const { driver, session } = lost;
     const { id } = await driver.createContainer(shell(session, WRITER));
     await driver.startContainer(id);
     const { numbers, error } = await slowFollow(driver, id);
