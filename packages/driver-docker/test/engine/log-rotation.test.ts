@@ -48,7 +48,7 @@ describeEngine('following a log that rotates under a slow reader', () => {
     logOptions: { 'max-size': '1m', 'max-file': '40', compress: 'false' },
   });
   // Two files of 1 MiB: most of the 20 MB is gone before the reader gets there.
-  const lost = useSession('rotate-lost', { logOptions: { 'max-size': '1m', 'max-file': '2' } });
+  const lossy = useSession('rotate-lost', { logOptions: { 'max-size': '1m', 'max-file': '2' } });
 
   it('delivers every line once, in order, while rotation keeps them', async () => {
     const { driver, session } = kept;
@@ -62,7 +62,7 @@ describeEngine('following a log that rotates under a slow reader', () => {
   }, 120_000);
 
   it('says lines were lost when rotation deleted them before they were read', async () => {
-    const { driver, session } = lost;
+    const { driver, session } = lossy;
     const { id } = await driver.createContainer(shell(session, WRITER));
     await driver.startContainer(id);
     const { numbers, error } = await slowFollow(driver, id);
