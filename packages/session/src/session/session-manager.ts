@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigurationError, type ContainerConfig, type ContainerDriver } from '@berth/core';
+import {
+  ConfigurationError,
+  ConflictError,
+  type ContainerConfig,
+  type ContainerDriver,
+} from '@berth/core';
 import { realClock, type SessionClock } from '../clock.js';
 import type { SessionEvents } from '../events/session-events.js';
 import { EXPIRES_LABEL, SERVICE_LABEL } from '../labels.js';
@@ -81,6 +86,12 @@ export class SessionManager {
       this.#clock.now(),
     );
     const driver = this.#driver;
+    // Its id names everything it makes, and a rollback removes by it: it must be its own.
+    if ((await driver.listContainers({ sessionId: plan.id }, options)).length > 0) {
+      throw new ConflictError(
+        `Session ${JSON.stringify(plan.id)} already has containers on driver '${driver.name}': attach to it, end it, or use another id`,
+      );
+    }
     const events = this.#options.events;
     const base = () => ({
       at: new Date(this.#clock.now()),
@@ -132,6 +143,17 @@ export class SessionManager {
     } catch (cause) {
       abort.abort(cause);
       const { removed, left } = await removeParts(driver, parts);
+      // A create whose reply was lost made a container the session never heard of: its label
+      // still finds it.
+      const orphans = await driver.cleanup({ sessionId: plan.id }).catch((error: unknown) => {
+        left.push(
+          `what carries the session's label (${error instanceof Error ? error.message : String(error)})`,
+        );
+        return undefined;
+      });
+      for (const [kind, count] of Object.entries(orphans ?? {})) {
+        if (count > 0) removed.push(`${count} ${kind} found by the session's label`);
+      }
       held?.release();
       events?.emit('session:rolled-back', { ...base(), cause, removed });
       throw new SessionStartError(plan.id, removed, left, cause);
