@@ -58,6 +58,7 @@ describe('package README snippets run', () => {
     'driver-mock',
     'driver-local',
     'resilience',
+    'session',
     ...(needsEngine ? [] : ['driver-docker']),
   ];
   for (const pkg of packages) {
