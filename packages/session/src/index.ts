@@ -22,9 +22,29 @@ export type { BackoffOptions, BudgetOptions } from './recovery/restart-budget.js
 export { SessionStartError } from './session/errors.js';
 export { type EndReason, Session } from './session/session.js';
 export {
-  type ResourceAmounts,
   SessionManager,
   type SessionManagerOptions,
   type SessionPool,
 } from './session/session-manager.js';
 export type { ServiceSpec, SessionSpec } from './session/session-spec.js';
+export {
+  amountsOf,
+  type PoolCapacity,
+  type PoolResource,
+  type ResourceAmounts,
+  type ResourceRequest,
+} from './pool/amounts.js';
+export { PoolLimitError, PoolWaitTimeoutError } from './pool/errors.js';
+export type { Allocation, Reservation } from './pool/handles.js';
+export type { ReserveOptions, TrackedEvent, TrackOptions } from './pool/options.js';
+export { type PoolState, ResourcePool, type ResourcePoolOptions } from './pool/resource-pool.js';
+export {
+  type DriverLimits,
+  DriverSelector,
+  type DriverSelectorOptions,
+  type SelectableDriver,
+  type Selection,
+  type SelectOptions,
+} from './selection/driver-selector.js';
+export { type DriverRejection, NoDriverFitsError } from './selection/errors.js';
+export type { CapabilityNeeds } from './selection/needs.js';

@@ -6,6 +6,7 @@ import {
   type ContainerDriver,
 } from '@berth/core';
 import { realClock, type SessionClock } from '../clock.js';
+import type { ResourceRequest } from '../pool/amounts.js';
 import type { SessionEvents } from '../events/session-events.js';
 import { EXPIRES_LABEL, SERVICE_LABEL } from '../labels.js';
 import { SessionStartError } from './errors.js';
@@ -13,21 +14,16 @@ import { waitUntilReady } from './readiness.js';
 import { type HeldResources, removeParts, Session, type SessionParts } from './session.js';
 import { planSession, type SessionPlan, type SessionSpec } from './session-spec.js';
 
-/** What a container asks of a pool: the shape `ResourcePool` reserves. */
-export interface ResourceAmounts {
-  cpu?: number;
-  memoryMb?: number;
-  diskMb?: number;
-  pids?: number;
-}
-
 /** The part of a resource pool a SessionManager uses (ResourcePool has it). */
 export interface SessionPool {
   reserve(
     owner: string,
-    amounts: ResourceAmounts,
+    amounts: ResourceRequest,
     options?: { signal?: AbortSignal },
-  ): Promise<{ allocate(containerId: string, amounts: ResourceAmounts): unknown; release(): void }>;
+  ): Promise<{
+    allocate(containerId: string, amounts: ResourceRequest): { release(): unknown };
+    release(): unknown;
+  }>;
 }
 
 export interface SessionManagerOptions {
@@ -39,12 +35,12 @@ export interface SessionManagerOptions {
   readinessPollMs?: number;
 }
 
-function amountsOf(config: ContainerConfig): ResourceAmounts {
+function amountsOf(config: ContainerConfig): ResourceRequest {
   const { cpu, memory, disk, pids } = config.resources;
   return { cpu, memoryMb: memory, ...(disk === undefined ? {} : { diskMb: disk }), pids };
 }
 
-function sum(all: ResourceAmounts[]): ResourceAmounts {
+function sum(all: ResourceRequest[]): ResourceRequest {
   const total = { cpu: 0, memoryMb: 0, diskMb: 0, pids: 0 };
   for (const a of all) {
     total.cpu += a.cpu ?? 0;
@@ -99,11 +95,19 @@ export class SessionManager {
       sessionId: plan.id,
     });
     const parts: SessionParts = { containers: [], networks: [], volumes: [] };
-    const held = await this.#options.pool?.reserve(
+    const reservation = await this.#options.pool?.reserve(
       plan.id,
       sum(plan.services.map((s) => amountsOf(s.config))),
       options,
     );
+    // What the session holds: the unallocated rest, and each container's share.
+    const allocations: { release(): unknown }[] = [];
+    const held: HeldResources | undefined = reservation && {
+      release: () => {
+        reservation.release();
+        for (const allocation of allocations) allocation.release();
+      },
+    };
     const abort = new AbortController();
     const outer = options.signal;
     const onOuterAbort = () => abort.abort(outer?.reason);
@@ -136,7 +140,8 @@ export class SessionManager {
         ) as SessionPlan['services'][number];
         const made = await driver.createContainer(service.config, { signal });
         parts.containers.push([name, made.id]);
-        held?.allocate(made.id, amountsOf(service.config));
+        const allocation = reservation?.allocate(made.id, amountsOf(service.config));
+        if (allocation) allocations.push(allocation);
         events?.emit('container:created', { ...base(), service: name, containerId: made.id });
       }
       await this.#startInOrder(plan, parts, signal);
