@@ -13,21 +13,6 @@ export {
 } from './health/health-monitor.js';
 export { EXPIRES_LABEL, SERVICE_LABEL } from './labels.js';
 export {
-  type FailureDecision,
-  Recovery,
-  type RecoveryOptions,
-  type ServiceFailure,
-} from './recovery/recovery.js';
-export type { BackoffOptions, BudgetOptions } from './recovery/restart-budget.js';
-export { SessionStartError } from './session/errors.js';
-export { type EndReason, Session } from './session/session.js';
-export {
-  SessionManager,
-  type SessionManagerOptions,
-  type SessionPool,
-} from './session/session-manager.js';
-export type { ServiceSpec, SessionSpec } from './session/session-spec.js';
-export {
   amountsOf,
   type PoolCapacity,
   type PoolResource,
@@ -39,6 +24,13 @@ export type { Allocation, Reservation } from './pool/handles.js';
 export type { ReserveOptions, TrackedEvent, TrackOptions } from './pool/options.js';
 export { type PoolState, ResourcePool, type ResourcePoolOptions } from './pool/resource-pool.js';
 export {
+  type FailureDecision,
+  Recovery,
+  type RecoveryOptions,
+  type ServiceFailure,
+} from './recovery/recovery.js';
+export type { BackoffOptions, BudgetOptions } from './recovery/restart-budget.js';
+export {
   type DriverLimits,
   DriverSelector,
   type DriverSelectorOptions,
@@ -48,3 +40,11 @@ export {
 } from './selection/driver-selector.js';
 export { type DriverRejection, NoDriverFitsError } from './selection/errors.js';
 export type { CapabilityNeeds } from './selection/needs.js';
+export { SessionStartError } from './session/errors.js';
+export { type EndReason, Session, type WatchOptions } from './session/session.js';
+export {
+  SessionManager,
+  type SessionManagerOptions,
+  type SessionPool,
+} from './session/session-manager.js';
+export type { ServiceSpec, SessionSpec } from './session/session-spec.js';

@@ -6,9 +6,9 @@ import {
   type ContainerDriver,
 } from '@berth/core';
 import { realClock, type SessionClock } from '../clock.js';
-import type { ResourceRequest } from '../pool/amounts.js';
 import type { SessionEvents } from '../events/session-events.js';
 import { EXPIRES_LABEL, SERVICE_LABEL } from '../labels.js';
+import type { ResourceRequest } from '../pool/amounts.js';
 import { SessionStartError } from './errors.js';
 import { waitUntilReady } from './readiness.js';
 import { type HeldResources, removeParts, Session, type SessionParts } from './session.js';

@@ -5,7 +5,10 @@ import {
   VolumeNotFoundError,
 } from '@berth/core';
 import type { SessionClock } from '../clock.js';
-import type { SessionEventMap, SessionEvents } from '../events/session-events.js';
+import { type SessionEventMap, SessionEvents } from '../events/session-events.js';
+import { HealthMonitor } from '../health/health-monitor.js';
+import { type FailureDecision, Recovery, type ServiceFailure } from '../recovery/recovery.js';
+import type { BackoffOptions, BudgetOptions } from '../recovery/restart-budget.js';
 
 /** A part of a session as it is removed: containers, then networks, then volumes. */
 export interface SessionParts {
@@ -13,6 +16,22 @@ export interface SessionParts {
   containers: [service: string, id: string][];
   networks: { id: string; name: string }[];
   volumes: { id: string; name: string }[];
+}
+
+/** How a session watches over itself (see `Session.watch`). */
+export interface WatchOptions {
+  /** Health rounds (default every 5 s, each check given 2 s). */
+  intervalMs?: number;
+  timeoutMs?: number;
+  backoff?: BackoffOptions;
+  budget?: BudgetOptions;
+  /**
+   * The session's policy once a service used up its restart budget: `'continue'` (default)
+   * leaves it failed, `'end-session'` ends the whole session (reason `failed`).
+   */
+  onFailed?:
+    | FailureDecision
+    | ((failure: ServiceFailure) => FailureDecision | Promise<FailureDecision>);
 }
 
 /** What a session holds from a resource pool, given back when it ends. */
@@ -84,6 +103,7 @@ export class Session {
   readonly #timers = new AbortController();
   #lastTouch: number;
   #ending: Promise<void> | undefined;
+  #watch: { monitor: HealthMonitor; recovery: Recovery } | undefined;
   #endReason: EndReason | undefined;
 
   constructor(id: string, parts: SessionParts, ctx: SessionContext) {
@@ -122,6 +142,46 @@ export class Session {
     return found[1];
   }
 
+  /**
+   * Health monitoring and recovery for this session's containers: a service that dies or turns
+   * unhealthy is restarted with backoff, within a restart budget, and past it the policy says
+   * whether the session goes on or ends. Their events go to the session's events (or a fresh
+   * emitter, returned). Ending the session stops both first, so its own stops are not taken
+   * for deaths.
+   */
+  watch(options: WatchOptions = {}): {
+    monitor: HealthMonitor;
+    recovery: Recovery;
+    events: SessionEvents;
+  } {
+    if (this.#watch) throw new Error(`Session ${this.id} is already watched`);
+    const events = this.#ctx.events ?? new SessionEvents();
+    const { onFailed } = options;
+    const monitor = new HealthMonitor(this.#ctx.driver, {
+      sessionId: this.id,
+      clock: this.#ctx.clock,
+      events,
+      ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
+    const recovery = new Recovery(this.#ctx.driver, {
+      events,
+      clock: this.#ctx.clock,
+      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+      ...(options.budget === undefined ? {} : { budget: options.budget }),
+      ...(onFailed === undefined
+        ? {}
+        : { onFailed: typeof onFailed === 'function' ? onFailed : () => onFailed }),
+      endSession: async (sessionId) => {
+        if (sessionId === this.id) await this.end('failed');
+      },
+    });
+    this.#watch = { monitor, recovery };
+    recovery.start();
+    monitor.start();
+    return { monitor, recovery, events };
+  }
+
   /** Marks the session as in use: the idle timeout counts from here. */
   touch(): void {
     this.#lastTouch = this.#ctx.clock.now();
@@ -136,6 +196,11 @@ export class Session {
   async #end(reason: EndReason): Promise<void> {
     this.#endReason = reason;
     this.#timers.abort();
+    if (this.#watch) {
+      // Before any stop: the monitor would report the session's own stops as deaths.
+      this.#watch.recovery.stop();
+      await this.#watch.monitor.stop();
+    }
     const { driver, events } = this.#ctx;
     const at = () => ({
       at: new Date(this.#ctx.clock.now()),
