@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import type { ContainerDriver } from '@berth/core';
 import { DockerDriver, pingDockerEngine } from '@berth/driver-docker';
 import { LocalDriver } from '@berth/driver-local';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SessionEvents, SessionManager, type SessionSpec } from '../src/index.js';
+import { type Session, SessionEvents, SessionManager, type SessionSpec } from '../src/index.js';
 
 /*
  * A three-service session on real backends: a database-like service with a health check, a
@@ -77,6 +77,21 @@ function engineGet<T>(path: string): Promise<T> {
   });
 }
 
+function enginePost(path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: '/var/run/docker.sock', path, method: 'POST' }, (res) => {
+      res.resume();
+      res.on('end', () =>
+        res.statusCode && res.statusCode < 300
+          ? resolve()
+          : reject(new Error(`${path}: ${res.statusCode}`)),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 function labelled(path: string, id: string): string {
   const filters = encodeURIComponent(JSON.stringify({ label: [`berth.session=${id}`] }));
   return `${path}${path.includes('?') ? '&' : '?'}filters=${filters}`;
@@ -113,6 +128,40 @@ async function logsOf(driver: ContainerDriver, id: string, want: string): Promis
   return logs;
 }
 
+/**
+ * The session watches itself; its worker is killed behind the driver's back and recovery
+ * starts it again. The watch is stopped afterwards, so another process can end the session.
+ */
+async function killedWorkerComesBack(
+  session: Session,
+  kill: (containerId: string) => Promise<void>,
+): Promise<void> {
+  const { monitor, recovery, events } = session.watch({
+    intervalMs: 200,
+    backoff: { initialMs: 100, factor: 2, maxMs: 1000 },
+  });
+  const worker = session.containerOf('worker');
+  const before = (await session.driver.getContainer(worker))?.startedAt?.getTime() ?? 0;
+  const restarted = new Promise<void>((resolve) => {
+    events.on('container:restarted', (e) => {
+      if (e.containerId === worker) resolve();
+    });
+  });
+  const died = new Promise<void>((resolve) => {
+    events.on('container:died', (e) => {
+      if (e.containerId === worker) resolve();
+    });
+  });
+  await kill(worker);
+  await died;
+  await restarted;
+  const after = await session.driver.getContainer(worker);
+  expect(after?.status).toBe('running');
+  expect(after?.startedAt?.getTime() ?? 0).toBeGreaterThan(before);
+  recovery.stop();
+  await monitor.stop();
+}
+
 async function runSession(driver: ContainerDriver, id: string, shares: boolean) {
   const events = new SessionEvents();
   const order: string[] = [];
@@ -129,13 +178,19 @@ async function runSession(driver: ContainerDriver, id: string, shares: boolean) 
 }
 
 describe('sessions on the local driver', () => {
-  it('start in order, share a volume, and end from another process leaving nothing on disk', async () => {
+  it('start in order, recover a killed worker, and end from another process leaving nothing on disk', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'berth-session-local-'));
     dirs.push(stateDir);
     const driver = new LocalDriver({ stateDir });
     const id = `local-${process.pid}`;
     try {
-      await runSession(driver, id, true);
+      const session = await runSession(driver, id, true);
+      await killedWorkerComesBack(session, async (worker) => {
+        const run = JSON.parse(
+          readFileSync(join(stateDir, 'containers', worker, 'run.json'), 'utf8'),
+        ) as { pid: number };
+        process.kill(run.pid, 'SIGKILL');
+      });
       const services = await endFromAnotherProcess(
         '@berth/driver-local',
         `new drivers.LocalDriver({ stateDir: ${JSON.stringify(stateDir)} })`,
@@ -157,13 +212,16 @@ describe('sessions on the local driver', () => {
 const describeDocker = engineUp || inCI ? describe : describe.skip;
 
 describeDocker('sessions on the Docker driver', () => {
-  it('start in order, share a volume, and end from another process leaving nothing on the engine', async () => {
+  it('start in order, recover a killed worker, and end from another process leaving nothing on the engine', async () => {
     if (!engineUp)
       throw new Error('CI=true but no Docker engine answers: run scripts/docker-engine.sh');
     const driver = new DockerDriver();
     const id = `docker-${process.pid}`;
     try {
-      await runSession(driver, id, false);
+      const session = await runSession(driver, id, false);
+      await killedWorkerComesBack(session, (worker) =>
+        enginePost(`/containers/${worker}/kill?signal=SIGKILL`),
+      );
       const services = await endFromAnotherProcess(
         '@berth/driver-docker',
         'new drivers.DockerDriver()',

@@ -4,7 +4,7 @@ import {
   NetworkNotFoundError,
   VolumeNotFoundError,
 } from '@berth/core';
-import type { SessionClock } from '../clock.js';
+import { realClock, type SessionClock } from '../clock.js';
 import { type SessionEventMap, SessionEvents } from '../events/session-events.js';
 import { HealthMonitor } from '../health/health-monitor.js';
 import { type FailureDecision, Recovery, type ServiceFailure } from '../recovery/recovery.js';
@@ -227,6 +227,27 @@ export class Session {
     events?.emit('session:ended', { ...at(), reason });
   }
 
+  /**
+   * A lifetime wait must not keep the process alive: a session outlives its process by design
+   * (attach finds it, and its TTL, again), so a program that is done may exit. Fake clocks keep
+   * their own ways.
+   */
+  #wait(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.#ctx.clock !== realClock) return this.#ctx.clock.sleep(ms, signal);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      timer.unref();
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
   async #watchLifetime(): Promise<void> {
     const { clock, expiresAt, idleMs } = this.#ctx;
     if (expiresAt === undefined && idleMs === undefined) return;
@@ -241,7 +262,7 @@ export class Session {
           expiresAt ?? Number.POSITIVE_INFINITY,
           idleAt ?? Number.POSITIVE_INFINITY,
         );
-        await clock.sleep(next - now, signal);
+        await this.#wait(next - now, signal);
       }
     } catch {
       // Aborted by end(), or an end that failed: end() reports that to whoever awaits it.
