@@ -136,11 +136,18 @@ async function killedWorkerComesBack(
   session: Session,
   kill: (containerId: string) => Promise<void>,
 ): Promise<void> {
+  const worker = session.containerOf('worker');
   const { monitor, recovery, events } = session.watch({
     intervalMs: 200,
+    // Generous: engine calls slow down while other suites run on the same engine.
+    timeoutMs: 10_000,
     backoff: { initialMs: 100, factor: 2, maxMs: 1000 },
   });
-  const worker = session.containerOf('worker');
+  // Killed only once the monitor has seen it up: a first sight of it dead is no death.
+  await events.waitFor('container:healthy', {
+    signal: AbortSignal.timeout(20_000),
+    filter: (e) => e.containerId === worker,
+  });
   const before = (await session.driver.getContainer(worker))?.startedAt?.getTime() ?? 0;
   const restarted = new Promise<void>((resolve) => {
     events.on('container:restarted', (e) => {
