@@ -127,7 +127,11 @@ describe('a lost supervisor', () => {
     ) as { pid: number; supervisorPid: number };
     process.kill(run.supervisorPid, 'SIGKILL');
     process.kill(-run.pid, 'SIGKILL');
-    await eventually(async () => (isAlive(run.pid) ? undefined : true));
+    // Both must be gone: a supervisor SIGKILLed a moment ago may still be exiting, and while it
+    // is there the container is rightly still running.
+    await eventually(async () =>
+      isAlive(run.pid) || isAlive(run.supervisorPid) ? undefined : true,
+    );
     expect(await driver.getContainer(c.id)).toMatchObject({ status: 'dead', state: 'error' });
     expect(await driver.waitContainer(c.id)).toEqual({ exitCode: 255, oomKilled: false });
   });
