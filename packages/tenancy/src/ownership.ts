@@ -2,6 +2,7 @@ import {
   type ContainerDriver,
   type ContainerInstance,
   ContainerNotFoundError,
+  callSignal,
   isObjectId,
   type Network,
   NetworkNotFoundError,
@@ -16,9 +17,10 @@ import {
  * naming the id as the caller gave it, so a tenant cannot probe for others' ids or names.
  */
 
+// Read as core reads options: a throwing getter or a non-signal is a ConfigurationError.
 const signalOnly = (options: unknown): OperationOptions => {
-  const signal = (options as { signal?: unknown } | undefined)?.signal;
-  return signal instanceof AbortSignal ? { signal } : {};
+  const signal = callSignal(options, 'call options');
+  return signal === undefined ? {} : { signal };
 };
 
 export class Ownership {

@@ -7,11 +7,14 @@ import {
   type ContainerDriver,
   type ContainerInstance,
   ContainerNotFoundError,
+  callSignal,
   containerConfigIssues,
   type DriverMiddleware,
   type DriverOperation,
+  isDriverError,
   NetworkNotFoundError,
   type OperationOptions,
+  plainData,
   type ValidationIssue,
   wrapDriver,
 } from '@berth/core';
@@ -139,8 +142,10 @@ export function forTenant<D extends ContainerDriver>(
     return core.config;
   };
 
-  const create = async (input: unknown, rawOptions: unknown): Promise<ContainerInstance> => {
+  const create = async (given: unknown, rawOptions: unknown): Promise<ContainerInstance> => {
     const opts = signalOnly(rawOptions);
+    // One plain copy is what is checked and what is created: no getter can answer twice.
+    const input = plainData(given, 'container configuration');
     const config = await checkConfig(input, opts);
     return lock.run(tenantId, async () => {
       let network = config.network;
@@ -206,14 +211,18 @@ export function forTenant<D extends ContainerDriver>(
       });
     };
 
-  const execUser: Handler = onContainer(true, async (_c, args) => {
-    const user = (args[2] as { user?: unknown } | undefined)?.user;
-    if (typeof user !== 'string') return;
-    const problem = userProblem(user, policy);
-    if (problem !== undefined) {
-      refuse('exec options', [{ path: ['user'], message: problem, stage: 'security' }]);
+  const execChecked: Handler = async ([id, command, rawOptions], next) => {
+    const options = optionsCopy(rawOptions, 'exec options');
+    const user = (options as { user?: unknown } | undefined)?.user;
+    if (typeof user === 'string') {
+      const problem = userProblem(user, policy);
+      if (problem !== undefined) {
+        refuse('exec options', [{ path: ['user'], message: problem, stage: 'security' }]);
+      }
     }
-  });
+    // The copy goes on: what was checked is what runs, whatever a getter would answer next.
+    return onContainer(true)([id, command, options], next);
+  };
 
   const handlers: Partial<Record<DriverOperation, Handler>> = {
     createContainer: (args) => create(args[0], args[1]),
@@ -221,7 +230,7 @@ export function forTenant<D extends ContainerDriver>(
     restartContainer: revive(onContainer(true)),
     stopContainer: onContainer(true),
     removeContainer: onContainer(true),
-    exec: execUser,
+    exec: execChecked,
     getContainerLogs: onContainer(false),
     streamLogs: onContainer(false),
     waitContainer: onContainer(false),
@@ -232,7 +241,7 @@ export function forTenant<D extends ContainerDriver>(
       if (filter !== undefined && (typeof filter !== 'object' || filter === null)) {
         return next(); // the driver's own ConfigurationError for a malformed filter
       }
-      const given = (filter ?? {}) as { tenantId?: unknown };
+      const given = plainData<{ tenantId?: unknown }>(filter ?? {}, 'container filter');
       if (given.tenantId !== undefined && given.tenantId !== tenantId) {
         await next(); // validated by the driver all the same; another tenant's are never shown
         return [];
@@ -297,8 +306,9 @@ export function forTenant<D extends ContainerDriver>(
 }
 
 /** The config with this tenant's id, or a ConfigurationError when it names another. */
-function stamped(config: unknown, tenantId: string, what: string): unknown {
-  if (typeof config !== 'object' || config === null) return config; // the driver refuses it
+function stamped(input: unknown, tenantId: string, what: string): unknown {
+  if (typeof input !== 'object' || input === null) return input; // the driver refuses it
+  const config = plainData<object>(input, `${what} configuration`);
   const given = (config as { tenantId?: unknown }).tenantId;
   if (given !== undefined && given !== tenantId) {
     refuse(`${what} configuration`, [
@@ -310,6 +320,24 @@ function stamped(config: unknown, tenantId: string, what: string): unknown {
     ]);
   }
   return { ...config, tenantId };
+}
+
+/**
+ * A plain copy of call options (signal kept), read once: a getter or trap that throws is a
+ * ConfigurationError. Options that are not an object go on as given, for the driver to refuse.
+ */
+function optionsCopy(options: unknown, what: string): unknown {
+  if (typeof options !== 'object' || options === null) return options;
+  try {
+    const signal = callSignal(options, what);
+    const rest = Object.fromEntries(Object.entries(options).filter(([key]) => key !== 'signal'));
+    return { ...plainData<object>(rest, what), ...(signal === undefined ? {} : { signal }) };
+  } catch (error) {
+    if (isDriverError(error)) throw error;
+    return refuse(what, [
+      { path: [], message: `could not be read: ${String(error)}`, stage: 'schema' },
+    ]);
+  }
 }
 
 const NOTHING: CleanupResult = { containers: 0, volumes: 0, networks: 0 };
