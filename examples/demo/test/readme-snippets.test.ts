@@ -59,6 +59,7 @@ describe('package README snippets run', () => {
     'driver-local',
     'resilience',
     'session',
+    'tenancy',
     ...(needsEngine ? [] : ['driver-docker']),
   ];
   for (const pkg of packages) {
