@@ -11,6 +11,7 @@ import {
   type Volume,
   VolumeNotFoundError,
 } from '@berth/core';
+import type { TenantNames } from './names.js';
 
 /*
  * Another tenant's object is answered exactly as one that does not exist: the same error class,
@@ -27,12 +28,16 @@ export class Ownership {
   constructor(
     private readonly driver: ContainerDriver,
     readonly tenantId: string,
+    private readonly names: TenantNames,
   ) {}
 
-  /** The tenant's container by id or name, or null. */
+  /** The tenant's container by its name in the tenant, or by id; null otherwise. */
   async container(id: unknown, options?: unknown): Promise<ContainerInstance | null> {
     if (!isObjectId(id)) return null;
-    const found = await this.driver.getContainer(id, signalOnly(options));
+    const opts = signalOnly(options);
+    const inner = this.names.inner(id);
+    const byName = isObjectId(inner) ? await this.driver.getContainer(inner, opts) : null;
+    const found = byName ?? (await this.driver.getContainer(id, opts));
     return found !== null && found.tenantId === this.tenantId ? found : null;
   }
 
@@ -55,7 +60,8 @@ export class Ownership {
     if (!isObjectId(id)) return null;
     const all = await this.driver.listVolumes(signalOnly(options));
     // An id first: a name that happens to equal another volume's id must not reach that one.
-    const found = all.find((v) => v.id === id) ?? all.find((v) => v.name === id);
+    const inner = this.names.inner(id);
+    const found = all.find((v) => v.id === id) ?? all.find((v) => v.name === inner);
     return found !== undefined && found.tenantId === this.tenantId ? found : null;
   }
 
@@ -69,7 +75,12 @@ export class Ownership {
   async network(id: unknown, options?: unknown): Promise<Network | null> {
     if (!isObjectId(id)) return null;
     const all = await this.driver.listNetworks(signalOnly(options));
-    const found = all.find((n) => n.id === id) ?? all.find((n) => n.name === id);
+    const inner = this.names.inner(id);
+    // The tenant's own network keeps its engine name: it is named after the tenant already.
+    const found =
+      all.find((n) => n.id === id) ??
+      all.find((n) => n.name === inner) ??
+      all.find((n) => n.name === id && n.name.startsWith('tenant-'));
     return found !== undefined && found.tenantId === this.tenantId ? found : null;
   }
 

@@ -12,13 +12,16 @@ import {
   type DriverMiddleware,
   type DriverOperation,
   isDriverError,
+  type Network,
   NetworkNotFoundError,
   type OperationOptions,
   plainData,
   type ValidationIssue,
+  type Volume,
   wrapDriver,
 } from '@berth/core';
 import { KeyedLock } from './lock.js';
+import { TenantNames } from './names.js';
 import { Ownership, signalOnly } from './ownership.js';
 import {
   limitShapeIssues,
@@ -95,7 +98,8 @@ export function forTenant<D extends ContainerDriver>(
 ): D {
   checkTenantArguments(tenantId, options);
   const { quota = {}, ...policy } = options;
-  const own = new Ownership(driver, tenantId);
+  const names = new TenantNames(tenantId);
+  const own = new Ownership(driver, tenantId, names);
   const lock = lockOf(driver);
   const segmentation = new Segmentation(driver, tenantId, policy.segmentation ?? 'required');
 
@@ -130,7 +134,7 @@ export function forTenant<D extends ContainerDriver>(
         if (holder !== undefined && holder.tenantId !== tenantId) {
           issues.push({
             path: ['volumes', i, 'source'],
-            message: `volume name '${mount.source}' is taken outside this tenant: use another name`,
+            message: `volume name '${names.outer(mount.source)}' is taken outside any tenant view: use another name`,
             stage: 'security',
           });
         }
@@ -145,7 +149,7 @@ export function forTenant<D extends ContainerDriver>(
   const create = async (given: unknown, rawOptions: unknown): Promise<ContainerInstance> => {
     const opts = signalOnly(rawOptions);
     // One plain copy is what is checked and what is created: no getter can answer twice.
-    const input = plainData(given, 'container configuration');
+    const input = names.config(plainData(given, 'container configuration'));
     const config = await checkConfig(input, opts);
     return lock.run(tenantId, async () => {
       let network = config.network;
@@ -172,7 +176,7 @@ export function forTenant<D extends ContainerDriver>(
           `driver ${driver.name} did not record tenantId on the container it made (removed again): it cannot be used with @berth/tenancy`,
         );
       }
-      return created;
+      return names.container(created);
     });
   };
 
@@ -236,7 +240,10 @@ export function forTenant<D extends ContainerDriver>(
     waitContainer: onContainer(false),
     getContainerStats: onContainer(false),
     isContainerHealthy: onContainer(false),
-    getContainer: (args) => own.container(args[0], args[1]),
+    getContainer: async (args) => {
+      const found = await own.container(args[0], args[1]);
+      return found === null ? null : names.container(found);
+    },
     listContainers: async ([filter, rawOptions], next) => {
       if (filter !== undefined && (typeof filter !== 'object' || filter === null)) {
         return next(); // the driver's own ConfigurationError for a malformed filter
@@ -247,14 +254,18 @@ export function forTenant<D extends ContainerDriver>(
         return [];
       }
       const found = (await next([{ ...given, tenantId }, rawOptions])) as ContainerInstance[];
-      return found.filter((c) => c.tenantId === tenantId);
+      return found.filter((c) => c.tenantId === tenantId).map((c) => names.container(c));
     },
     listVolumes: async (_args, next) =>
-      ((await next()) as { tenantId?: string }[]).filter((v) => v.tenantId === tenantId),
+      ((await next()) as Volume[])
+        .filter((v) => v.tenantId === tenantId)
+        .map((v) => names.volume(v)),
     listNetworks: async (_args, next) =>
-      ((await next()) as { tenantId?: string }[]).filter((n) => n.tenantId === tenantId),
+      ((await next()) as Network[])
+        .filter((n) => n.tenantId === tenantId)
+        .map((n) => names.network(n)),
     createVolume: async ([config, rawOptions], next) => {
-      const input = stamped(config, tenantId, 'volume');
+      const input = withInnerName(stamped(config, tenantId, 'volume'), names);
       const name = (input as { name?: unknown }).name;
       const holder = (await driver.listVolumes(signalOnly(rawOptions))).find(
         (v) => v.name === name,
@@ -263,12 +274,12 @@ export function forTenant<D extends ContainerDriver>(
         refuse('volume configuration', [
           {
             path: ['name'],
-            message: `volume name '${String(name)}' is taken outside this tenant: use another name`,
+            message: `volume name '${names.outer(String(name))}' is taken outside any tenant view: use another name`,
             stage: 'security',
           },
         ]);
       }
-      return next([input, rawOptions]);
+      return names.volume((await next([input, rawOptions])) as Volume);
     },
     removeVolume: async ([id, rawOptions], next) => {
       const found = await own.requireVolume(id, rawOptions);
@@ -287,7 +298,7 @@ export function forTenant<D extends ContainerDriver>(
         ]);
       }
       await segmentation.require(signalOnly(rawOptions));
-      return next([input, rawOptions]);
+      return names.network((await next([withInnerName(input, names), rawOptions])) as Network);
     },
     removeNetwork: async ([id, rawOptions], next) => {
       const found = await own.requireNetwork(id, rawOptions);
@@ -303,6 +314,13 @@ export function forTenant<D extends ContainerDriver>(
     return handler(call.args as unknown[], next as never) as never;
   };
   return wrapDriver(driver, middleware);
+}
+
+/** A volume or network config with its name as the engine holds it. */
+function withInnerName(input: unknown, names: TenantNames): unknown {
+  if (typeof input !== 'object' || input === null) return input;
+  const name = (input as { name?: unknown }).name;
+  return typeof name === 'string' ? { ...input, name: names.inner(name) } : input;
 }
 
 /** The config with this tenant's id, or a ConfigurationError when it names another. */

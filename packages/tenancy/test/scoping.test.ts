@@ -98,17 +98,48 @@ describe('forTenant scoping', () => {
       expect(error).toBeInstanceOf(NetworkNotFoundError);
       expect((error as NetworkNotFoundError).networkId).toBe(id);
     }
-    // Nor may b's containers join a's network or mount a's volume.
+    // Nor may b's containers join a's network. A volume named like a's is b's own, another one:
+    // names belong to their tenant, so b neither reaches a's data nor learns that it exists.
     await expect(b.createContainer({ sessionId: 's', image, network: 'a-net' })).rejects.toThrow(
       NetworkNotFoundError,
     );
-    await expect(
-      b.createContainer({ sessionId: 's', image, volumes: [{ source: 'a-data', target: '/d' }] }),
-    ).rejects.toThrow(ConfigurationError);
-    expect((await driver.listVolumes()).length).toBe(1);
-    expect((await driver.listNetworks()).map((n) => n.name).sort()).toEqual(['a-net', 'tenant-a']);
+    const theirs = await b.createContainer({
+      sessionId: 's',
+      image,
+      volumes: [{ source: 'a-data', target: '/d' }],
+    });
+    const engineVolumes = (await driver.listVolumes()).map((v) => `${v.tenantId} ${v.name}`).sort();
+    expect(engineVolumes).toEqual(['a t1.a.a-data', 'b t1.b.a-data']);
+    expect((await b.listVolumes()).map((v) => v.name)).toEqual(['a-data']);
+    expect((await driver.listNetworks()).map((n) => n.name).sort()).toEqual([
+      't1.a.a-net',
+      'tenant-a',
+      'tenant-b',
+    ]);
+    await b.removeContainer(theirs.id, { force: true });
     await a.removeVolume(volume.name);
     await a.removeNetwork(network.id);
+  });
+
+  it('gives every tenant its own names: a name another tenant holds is neither refused nor revealed', async () => {
+    const driver = new MockDockerDriver();
+    const a = forTenant(driver, 'a');
+    const b = forTenant(driver, 'b');
+    const mine = await a.createContainer({ sessionId: 's', image, name: 'web' });
+    // Before, this was a ConflictError: proof, to tenant b, that someone holds 'web'.
+    const theirs = await b.createContainer({ sessionId: 's', image, name: 'web' });
+    expect(mine.name).toBe('web');
+    expect(theirs.name).toBe('web');
+    expect((await a.getContainer('web'))?.id).toBe(mine.id);
+    expect((await b.getContainer('web'))?.id).toBe(theirs.id);
+    expect((await b.listContainers()).map((c) => c.name)).toEqual(['web']);
+    // The same for volumes and networks.
+    expect((await a.createVolume({ name: 'data' })).name).toBe('data');
+    expect((await b.createVolume({ name: 'data' })).name).toBe('data');
+    expect((await a.createNetwork({ name: 'net' })).name).toBe('net');
+    expect((await b.createNetwork({ name: 'net' })).name).toBe('net');
+    await a.removeVolume('data');
+    expect((await b.listVolumes()).map((v) => v.name)).toEqual(['data']);
   });
 
   it("restricts cleanup to the tenant: { all: true } is all of the tenant's, another's is nothing", async () => {
