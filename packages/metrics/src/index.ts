@@ -1,0 +1,9 @@
+export { KNOWN_ERROR_CODES } from './middleware/error-codes.js';
+export { DEFAULT_DURATION_BUCKETS } from './middleware/operation-metrics.js';
+export {
+  type MetricsMiddleware,
+  type MetricsOptions,
+  metricsMiddleware,
+  type WithMetrics,
+  withMetrics,
+} from './middleware/with-metrics.js';
