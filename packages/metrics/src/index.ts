@@ -1,3 +1,5 @@
+export { type MetricsRequestHandler, metricsHandler } from './exporter/handler.js';
+export { type MetricsServer, type ServeMetricsOptions, serveMetrics } from './exporter/serve.js';
 export { KNOWN_ERROR_CODES } from './middleware/error-codes.js';
 export { DEFAULT_DURATION_BUCKETS } from './middleware/operation-metrics.js';
 export {
