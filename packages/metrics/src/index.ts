@@ -1,3 +1,8 @@
+export {
+  type CollectorOptions,
+  collectDriverMetrics,
+  type DriverCollector,
+} from './collectors/collect-driver.js';
 export { type MetricsRequestHandler, metricsHandler } from './exporter/handler.js';
 export { type MetricsServer, type ServeMetricsOptions, serveMetrics } from './exporter/serve.js';
 export { KNOWN_ERROR_CODES } from './middleware/error-codes.js';
