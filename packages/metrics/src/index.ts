@@ -5,6 +5,7 @@ export {
 } from './collectors/collect-driver.js';
 export { type MetricsRequestHandler, metricsHandler } from './exporter/handler.js';
 export { type MetricsServer, type ServeMetricsOptions, serveMetrics } from './exporter/serve.js';
+export { type EventLogger, logEvents } from './logging/log-events.js';
 export { KNOWN_ERROR_CODES } from './middleware/error-codes.js';
 export { DEFAULT_DURATION_BUCKETS } from './middleware/operation-metrics.js';
 export {
