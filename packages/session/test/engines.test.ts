@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ContainerDriver } from '@berth/core';
-import { DockerDriver, pingDockerEngine } from '@berth/driver-docker';
+import { DockerDriver } from '@berth/driver-docker';
 import { LocalDriver } from '@berth/driver-local';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Session, SessionEvents, SessionManager, type SessionSpec } from '../src/index.js';
+import { describeEngine, IMAGE } from './support/engine.js';
 
 /*
  * A three-service session on real backends: a database-like service with a health check, a
@@ -17,9 +18,6 @@ import { type Session, SessionEvents, SessionManager, type SessionSpec } from '.
  * process, and nothing left on the engine or on disk.
  */
 
-const IMAGE = process.env.BERTH_TEST_IMAGE ?? 'berth-test/busybox:latest';
-const inCI = process.env.CI === 'true' || process.env.CI === '1';
-const engineUp = await pingDockerEngine({ timeoutMs: 3000 });
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dirs: string[] = [];
 afterAll(() => {
@@ -216,12 +214,8 @@ describe('sessions on the local driver', () => {
   });
 });
 
-const describeDocker = engineUp || inCI ? describe : describe.skip;
-
-describeDocker('sessions on the Docker driver', () => {
+describeEngine('sessions on the Docker driver', () => {
   it('start in order, recover a killed worker, and end from another process leaving nothing on the engine', async () => {
-    if (!engineUp)
-      throw new Error('CI=true but no Docker engine answers: run scripts/docker-engine.sh');
     const driver = new DockerDriver();
     const id = `docker-${process.pid}`;
     try {

@@ -8,7 +8,7 @@ import {
 import { realClock, type SessionClock } from '../clock.js';
 import type { SessionEvents } from '../events/session-events.js';
 import { EXPIRES_LABEL, SERVICE_LABEL } from '../labels.js';
-import type { ResourceRequest } from '../pool/amounts.js';
+import { amountsOf, type ResourceRequest } from '../pool/amounts.js';
 import { SessionStartError } from './errors.js';
 import { waitUntilReady } from './readiness.js';
 import { type HeldResources, removeParts, Session, type SessionParts } from './session.js';
@@ -33,11 +33,6 @@ export interface SessionManagerOptions {
   clock?: SessionClock;
   /** How often readiness is polled while a service starts (default 200 ms). */
   readinessPollMs?: number;
-}
-
-function amountsOf(config: ContainerConfig): ResourceRequest {
-  const { cpu, memory, disk, pids } = config.resources;
-  return { cpu, memoryMb: memory, ...(disk === undefined ? {} : { diskMb: disk }), pids };
 }
 
 function sum(all: ResourceRequest[]): ResourceRequest {
