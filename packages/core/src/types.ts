@@ -95,6 +95,11 @@ export interface ContainerStats {
   memoryBytes: number;
   memoryLimitBytes: number;
   pids: number;
+  /**
+   * Bytes the container has written to its own filesystem (Docker: its writable layer; local:
+   * its work directory), where the driver can measure it; absent otherwise.
+   */
+  diskBytes?: number;
 }
 
 export interface DriverHealth {

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConflictError, TimeoutError, UnsupportedFeatureError } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import { containerUid, eventually, makeDriver, processesOf, shell, until } from './helpers.js';
@@ -104,6 +107,39 @@ describe('stats', () => {
       memoryBytes: 0,
       pids: 0,
     });
+  });
+});
+
+describe('disk', () => {
+  it('reports the bytes in its work directory, links not followed, each inode once', async () => {
+    const driver = await makeDriver();
+    const c = await driver.createContainer(
+      shell(
+        'dd if=/dev/zero of=blob bs=1024 count=3072 2>/dev/null; ln blob twin; ' +
+          'ln -s /usr/bin outside; mkdir -p a/b; echo hi > a/b/note; echo done; sleep 300',
+      ),
+    );
+    await driver.startContainer(c.id);
+    const stats = await eventually(async () => {
+      const s = await driver.getContainerStats(c.id);
+      return s.diskBytes !== undefined && s.diskBytes >= 3 * 1024 * 1024 ? s : undefined;
+    });
+    // blob once (twin is the same inode), the note, and nothing behind the symlink.
+    expect(stats.diskBytes).toBe(3 * 1024 * 1024 + 3);
+    await driver.stopContainer(c.id, { timeout: 1 });
+  });
+
+  it('leaves diskBytes out when the tree is too big to walk on every read', async () => {
+    const { treeBytes } = await import('../src/containers/disk-usage.js');
+    const dir = await mkdtemp(join(tmpdir(), 'berth-disk-'));
+    try {
+      for (let i = 0; i < 30; i++) await writeFile(join(dir, `f${i}`), 'x');
+      expect(await treeBytes(dir, 100)).toBe(30);
+      expect(await treeBytes(dir, 10)).toBeUndefined();
+      expect(await treeBytes(join(dir, 'missing'))).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -3,6 +3,11 @@ export {
   collectDriverMetrics,
   type DriverCollector,
 } from './collectors/collect-driver.js';
+export {
+  collectSessionMetrics,
+  type SessionCollector,
+  type SessionCollectorOptions,
+} from './collectors/collect-sessions.js';
 export { type MetricsRequestHandler, metricsHandler } from './exporter/handler.js';
 export { type MetricsServer, type ServeMetricsOptions, serveMetrics } from './exporter/serve.js';
 export { type EventLogger, logEvents } from './logging/log-events.js';

@@ -61,16 +61,30 @@ export async function getContainerStats(
   options: PrimitiveContext,
 ): Promise<ContainerStats> {
   await session.requireManaged(id, options.signal, 'reads');
-  const stats = await session.call<EngineStats>(
-    {
-      method: 'GET',
-      path: session.path(id, '/stats'),
-      query: { stream: false },
-      signal: options.signal,
-    },
-    { kind: 'container', op: 'other', id },
-  );
-  return toContainerStats(stats);
+  const what = { kind: 'container', op: 'other', id } as const;
+  // The writable layer's size comes only from an inspect that asks for it; the engine walks
+  // the layer for that, so it is read here, not on every getContainer.
+  const [stats, sized] = await Promise.all([
+    session.call<EngineStats>(
+      {
+        method: 'GET',
+        path: session.path(id, '/stats'),
+        query: { stream: false },
+        signal: options.signal,
+      },
+      what,
+    ),
+    session.call<{ SizeRw?: number }>(
+      {
+        method: 'GET',
+        path: session.path(id, '/json'),
+        query: { size: true },
+        signal: options.signal,
+      },
+      what,
+    ),
+  ]);
+  return toContainerStats(stats, sized.SizeRw);
 }
 
 export async function isContainerHealthy(

@@ -20,7 +20,7 @@ export interface EngineStats {
  * engine returns; memory without the page cache (which the kernel reclaims before an OOM kill,
  * so counting it would overstate pressure). cgroup v1 calls it `cache`, v2 `inactive_file`.
  */
-export function toContainerStats(stats: EngineStats): ContainerStats {
+export function toContainerStats(stats: EngineStats, writableLayerBytes?: number): ContainerStats {
   const cpu = stats.cpu_stats;
   const pre = stats.precpu_stats;
   const cpuDelta = (cpu?.cpu_usage?.total_usage ?? 0) - (pre?.cpu_usage?.total_usage ?? 0);
@@ -37,5 +37,8 @@ export function toContainerStats(stats: EngineStats): ContainerStats {
     memoryBytes: Math.max(0, usage - (cache < usage ? cache : 0)),
     memoryLimitBytes: memory?.limit ?? 0,
     pids: stats.pids_stats?.current ?? 0,
+    ...(typeof writableLayerBytes === 'number' && writableLayerBytes >= 0
+      ? { diskBytes: writableLayerBytes }
+      : {}),
   };
 }

@@ -46,6 +46,30 @@ describeEngine('exec, stats and health on a real engine', () => {
     await driver.stopContainer(id, { force: true });
   });
 
+  it("reports the bytes written to the container's writable layer as diskBytes", async () => {
+    // The root is read-only by default; only a writable one has a layer to grow.
+    const { id } = await driver.createContainer(
+      shell(session, 'sleep 300', { security: { readOnly: false } }),
+    );
+    await driver.startContainer(id);
+    const before = await driver.getContainerStats(id);
+    const wrote = await driver.exec(id, [
+      'dd',
+      'if=/dev/zero',
+      'of=/tmp/blob',
+      'bs=1024',
+      'count=3072',
+    ]);
+    expect(wrote).toMatchObject({ exitCode: 0 });
+    const after = await driver.getContainerStats(id);
+    expect(before.diskBytes).toBeLessThan(1024 * 1024);
+    expect((after.diskBytes ?? 0) - (before.diskBytes ?? 0)).toBeGreaterThanOrEqual(
+      3 * 1024 * 1024,
+    );
+    expect(after.diskBytes).toBeLessThan(4 * 1024 * 1024);
+    await driver.stopContainer(id, { force: true });
+  });
+
   it('follows a healthcheck from starting to healthy to unhealthy', async () => {
     const events = new BerthEvents();
     const seen: string[] = [];

@@ -31,6 +31,7 @@ import {
 import { createContainer } from '../containers/container-create.js';
 import { removeContainer } from '../containers/container-remove.js';
 import { type ContainerSnapshot, toInstance } from '../containers/container-snapshot.js';
+import { treeBytes } from '../containers/disk-usage.js';
 import { execUser } from '../containers/exec-user.js';
 import { checkContainer, refuseProgramName } from '../containers/local-policy.js';
 import { DRIVER_NAME } from '../driver-name.js';
@@ -189,7 +190,11 @@ export class LocalEngine implements DriverPrimitives {
       };
     }
     const { run } = snapshot;
-    return this.#ctx.sampler.stats(snapshot.record.id, run.meta.cgroup, run.pid, memoryLimit);
+    const [stats, diskBytes] = await Promise.all([
+      this.#ctx.sampler.stats(snapshot.record.id, run.meta.cgroup, run.pid, memoryLimit),
+      treeBytes(this.#ctx.layout.workDir(snapshot.record.id)),
+    ]);
+    return diskBytes === undefined ? stats : { ...stats, diskBytes };
   }
 
   async isContainerHealthy(id: string, options?: OperationOptions): Promise<boolean> {

@@ -175,5 +175,6 @@ export function containerStats(state: MockState, id: string): ContainerStats {
     memoryBytes: Math.min((plan.program.memoryMb ?? 4) * MB, limitBytes),
     memoryLimitBytes: limitBytes,
     pids: Math.min(plan.program.pids ?? 1, instance.resources.pids),
+    ...(plan.program.diskMb === undefined ? {} : { diskBytes: plan.program.diskMb * MB }),
   };
 }

@@ -21,6 +21,8 @@ export interface MockProgram {
   memoryMb?: number;
   /** CPU it uses, as percent of one core; capped at the container's cpu limit. */
   cpuPercent?: number;
+  /** What it writes to its own filesystem, in MB; reported as `diskBytes` while it runs. */
+  diskMb?: number;
   /** Processes it tries to run; capped at the pids limit. */
   pids?: number;
   /** How long it takes to exit after SIGTERM. */

@@ -44,7 +44,7 @@ const CONTAINER_LABELS = ['driver', 'container', 'session'];
 function perContainer(
   name: string,
   help: string,
-  value: (s: Snapshot['samples'][number]['stats']) => number,
+  value: (s: Snapshot['samples'][number]['stats']) => number | undefined,
 ): GaugeSpec {
   return {
     name,
@@ -52,10 +52,10 @@ function perContainer(
     labels: CONTAINER_LABELS,
     fill(gauge, snapshot, driver) {
       for (const sample of snapshot.samples) {
-        gauge.set(
-          { driver, container: sample.name, session: sample.sessionId },
-          value(sample.stats),
-        );
+        const v = value(sample.stats);
+        // A driver that cannot measure it (disk, on some) gives no series, not a false 0.
+        if (v === undefined) continue;
+        gauge.set({ driver, container: sample.name, session: sample.sessionId }, v);
       }
     },
   };
@@ -74,6 +74,16 @@ const SPECS: GaugeSpec[] = [
           { driver, status },
           snapshot.containers.filter((c) => c.status === status).length,
         );
+      }
+    },
+  },
+  {
+    name: 'sessions',
+    help: 'Distinct sessions among the containers the driver lists.',
+    labels: ['driver'],
+    fill(gauge, snapshot, driver) {
+      if (snapshot.containers) {
+        gauge.set({ driver }, new Set(snapshot.containers.map((c) => c.sessionId)).size);
       }
     },
   },
@@ -117,6 +127,11 @@ const SPECS: GaugeSpec[] = [
   perContainer('container_memory_bytes', 'Memory in use.', (s) => s.memoryBytes),
   perContainer('container_memory_limit_bytes', 'Memory limit.', (s) => s.memoryLimitBytes),
   perContainer('container_pids', 'Processes running.', (s) => s.pids),
+  perContainer(
+    'container_disk_bytes',
+    "Bytes written to the container's own filesystem, where the driver measures it.",
+    (s) => s.diskBytes,
+  ),
 ];
 
 /**
