@@ -60,6 +60,7 @@ describe('package README snippets run', () => {
     'resilience',
     'session',
     'tenancy',
+    'metrics',
     ...(needsEngine ? [] : ['driver-docker']),
   ];
   for (const pkg of packages) {

@@ -1,6 +1,6 @@
 import { ConfigurationError } from '@berth/core';
-import { MockDockerDriver } from '@berth/driver-mock';
-import { Registry } from 'prom-client';
+import { MockDockerDriver, MockLocalDriver } from '@berth/driver-mock';
+import { Gauge, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { collectDriverMetrics } from '../src/index.js';
 
@@ -154,6 +154,27 @@ describe('collectDriverMetrics', () => {
     const m = await scrape(registry);
     expect(m.get('berth_driver_healthy{driver="mock-docker"}')).toBe(0);
     expect([...m.keys()].some((k) => k.startsWith('berth_containers{'))).toBe(false);
+  });
+
+  it('collects several drivers on one registry, one metric each, told apart by driver', async () => {
+    const docker = makeDriver();
+    const local = new MockLocalDriver();
+    const registry = new Registry();
+    const a = collectDriverMetrics(docker, { registry });
+    collectDriverMetrics(local, { registry });
+    await docker.createVolume({ sessionId: 's', name: 'v' });
+    let m = await scrape(registry);
+    expect(m.get('berth_volumes{driver="mock-docker"}')).toBe(1);
+    expect(m.get('berth_volumes{driver="mock-local"}')).toBe(0);
+    a.unregister();
+    a.unregister();
+    m = await scrape(registry);
+    expect(m.has('berth_volumes{driver="mock-docker"}')).toBe(false);
+    expect(m.get('berth_volumes{driver="mock-local"}')).toBe(0);
+    // Metrics of that name from something else are never taken over.
+    const other = new Registry();
+    new Gauge({ name: 'berth_volumes', help: 'not ours', registers: [other] });
+    expect(() => collectDriverMetrics(docker, { registry: other })).toThrow(/from something else/);
   });
 
   it('unregisters, and refuses bad options and a second collector on one registry', () => {

@@ -110,3 +110,30 @@ describe('collectDriverMetrics sessions and disk', () => {
     expect([...m.keys()].some((k) => k.includes('disk_bytes') && k.includes('"b"'))).toBe(false);
   });
 });
+
+describe('collectDriverMetrics container health', () => {
+  it('counts running containers by health state, every state present', async () => {
+    const driver = new MockDockerDriver({
+      programs: { images: { ok: { health: [true] }, sick: { health: [false] }, plain: {} } },
+    });
+    const registry = new Registry();
+    collectDriverMetrics(driver, { registry });
+    for (const [name, image] of [
+      ['a', 'ok'],
+      ['b', 'ok'],
+      ['c', 'sick'],
+      ['d', 'plain'],
+    ]) {
+      const c = await driver.createContainer({ sessionId: 's', name, image: image as string });
+      await driver.startContainer(c.id);
+    }
+    await driver.createContainer({ sessionId: 's', name: 'idle', image: 'ok' });
+    const m = await scrape(registry);
+    const at = (health: string) =>
+      m.get(`berth_containers_by_health{driver="mock-docker",health="${health}"}`);
+    expect(at('healthy')).toBe(2);
+    expect(at('unhealthy')).toBe(1);
+    expect(at('none')).toBe(1);
+    expect(at('starting')).toBe(0);
+  });
+});

@@ -1,4 +1,9 @@
-import { ConfigurationError, type ContainerDriver, ContainerStatusSchema } from '@berth/core';
+import {
+  ConfigurationError,
+  type ContainerDriver,
+  ContainerStatusSchema,
+  HealthStatusSchema,
+} from '@berth/core';
 import { Gauge, type Registry } from 'prom-client';
 import { checkPrefix, checkRegistry } from '../shared/names.js';
 import { type Snapshot, SnapshotReader } from './snapshot.js';
@@ -78,6 +83,21 @@ const SPECS: GaugeSpec[] = [
     },
   },
   {
+    name: 'containers_by_health',
+    help: 'Running containers the driver lists, by health check state (none: no check).',
+    labels: ['driver', 'health'],
+    fill(gauge, snapshot, driver) {
+      if (!snapshot.containers) return;
+      const running = snapshot.containers.filter((c) => c.status === 'running');
+      for (const health of HealthStatusSchema.options) {
+        gauge.set(
+          { driver, health },
+          running.filter((c) => (c.health ?? 'none') === health).length,
+        );
+      }
+    },
+  },
+  {
     name: 'sessions',
     help: 'Distinct sessions among the containers the driver lists.',
     labels: ['driver'],
@@ -134,11 +154,54 @@ const SPECS: GaugeSpec[] = [
   ),
 ];
 
+// Collectors share gauges per registry and prefix, so drivers exported together (a selector's
+// candidates, say) appear as one metric each, told apart by the `driver` label.
+const shared = new WeakMap<Registry, Map<string, Map<string, SnapshotReader>>>();
+
+function gaugesFor(registry: Registry, prefix: string): Map<string, SnapshotReader> {
+  let byPrefix = shared.get(registry);
+  if (!byPrefix) {
+    byPrefix = new Map();
+    shared.set(registry, byPrefix);
+  }
+  const names = SPECS.map((spec) => `${prefix}${spec.name}`);
+  const existing = byPrefix.get(prefix);
+  // Still ours unless the registry was cleared under us; then the gauges are made again.
+  if (existing && registry.getSingleMetric(names[0] as string) !== undefined) return existing;
+  const taken = names.filter((name) => registry.getSingleMetric(name) !== undefined);
+  if (taken.length > 0) {
+    throw new ConfigurationError(
+      `${WHERE}: the registry already has ${taken.join(', ')} from something else; pass another registry or prefix`,
+    );
+  }
+  const readers = new Map<string, SnapshotReader>();
+  SPECS.forEach((spec, i) => {
+    new Gauge({
+      name: names[i] as string,
+      help: spec.help,
+      labelNames: spec.labels,
+      registers: [registry],
+      async collect() {
+        const entries = [...readers];
+        const snapshots = await Promise.all(entries.map(([, reader]) => reader.read()));
+        // Series of containers gone since the last scrape must not linger.
+        this.reset();
+        entries.forEach(([driver], j) => {
+          spec.fill(this, snapshots[j] as Snapshot, driver);
+        });
+      },
+    });
+  });
+  byPrefix.set(prefix, readers);
+  return readers;
+}
+
 /**
  * Gauges read from `driver` when `registry` is scraped, and only then: nothing polls between
  * scrapes. Pass the bare driver, not one wrapped by withMetrics, unless the scrapes' own calls
  * should show in the operation counters. A read that fails leaves its gauges empty for that
- * scrape instead of failing the scrape; `driver_healthy` reads 0 then.
+ * scrape instead of failing the scrape; `driver_healthy` reads 0 then. Several drivers may be
+ * collected on one registry, each under its own name.
  */
 export function collectDriverMetrics(
   driver: ContainerDriver,
@@ -160,32 +223,23 @@ export function collectDriverMetrics(
     staleMs: count(options.staleMs, 'staleMs', 10_000, 0),
     concurrency: count(options.concurrency, 'concurrency', 8, 1),
   });
-
-  const names = SPECS.map((spec) => `${prefix}${spec.name}`);
-  const taken = names.filter((name) => registry.getSingleMetric(name) !== undefined);
-  if (taken.length > 0) {
+  const readers = gaugesFor(registry, prefix);
+  const driverName = driver.name;
+  if (readers.has(driverName)) {
     throw new ConfigurationError(
-      `${WHERE}: the registry already has ${taken.join(', ')}; one collector per registry and prefix`,
+      `${WHERE}: a driver named ${JSON.stringify(driverName)} is already collected on this registry; its series would clash (unregister that one first, or use another prefix)`,
     );
   }
-  const driverName = driver.name;
-  SPECS.forEach((spec, i) => {
-    new Gauge({
-      name: names[i] as string,
-      help: spec.help,
-      labelNames: spec.labels,
-      registers: [registry],
-      async collect() {
-        const snapshot = await reader.read();
-        // Series of containers gone since the last scrape must not linger.
-        this.reset();
-        spec.fill(this, snapshot, driverName);
-      },
-    });
-  });
+  readers.set(driverName, reader);
+  let done = false;
   return {
     unregister() {
-      for (const name of names) registry.removeSingleMetric(name);
+      if (done || readers.get(driverName) !== reader) return;
+      done = true;
+      readers.delete(driverName);
+      if (readers.size > 0) return;
+      for (const spec of SPECS) registry.removeSingleMetric(`${prefix}${spec.name}`);
+      shared.get(registry)?.delete(prefix);
     },
   };
 }

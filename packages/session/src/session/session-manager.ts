@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import {
   ConfigurationError,
   ConflictError,
-  type ContainerConfig,
   type ContainerDriver,
 } from '@berth/core';
 import { realClock, type SessionClock } from '../clock.js';
