@@ -47,6 +47,8 @@ const CAPABILITIES: DriverCapabilities = {
   stats: true,
   logsFollow: true,
   healthchecks: true,
+  pause: false,
+  signals: false,
 };
 
 /** An in-memory driver: the full contract, everything kept in this process. */

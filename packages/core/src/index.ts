@@ -114,6 +114,8 @@ export {
   ContainerConfigSchema,
   type ContainerFilter,
   ContainerFilterSchema,
+  type ContainerSignal,
+  ContainerSignalSchema,
   type ContainerState,
   ContainerStateSchema,
   type ContainerStatus,

@@ -92,6 +92,21 @@ export const ContainerStatusSchema = z.enum([
   'dead',
 ]);
 
+/**
+ * Signals a caller may send to a container's main process. SIGSTOP and SIGCONT are not among
+ * them: pauseContainer freezes a container without its processes being able to tell or undo it.
+ */
+export const ContainerSignalSchema = z.enum([
+  'SIGHUP',
+  'SIGINT',
+  'SIGQUIT',
+  'SIGTERM',
+  'SIGKILL',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGWINCH',
+]);
+
 export const ContainerStateSchema = z.enum(['running', 'terminated', 'error']);
 
 export const HealthStatusSchema = z.enum(['none', 'starting', 'healthy', 'unhealthy']);
@@ -164,6 +179,7 @@ export type ContainerConfigInput = z.input<typeof ContainerConfigSchema>;
 export type ContainerStatus = z.output<typeof ContainerStatusSchema>;
 export type ContainerState = z.output<typeof ContainerStateSchema>;
 export type HealthStatus = z.output<typeof HealthStatusSchema>;
+export type ContainerSignal = z.output<typeof ContainerSignalSchema>;
 export type ContainerFilter = z.input<typeof ContainerFilterSchema>;
 export type VolumeConfig = z.output<typeof VolumeConfigSchema>;
 export type VolumeConfigInput = z.input<typeof VolumeConfigSchema>;

@@ -3,6 +3,7 @@ import type { UnsupportedFeature } from './errors/index.js';
 import type {
   ContainerConfigInput,
   ContainerFilter,
+  ContainerSignal,
   ContainerState,
   ContainerStatus,
   ExecOptions,
@@ -159,6 +160,10 @@ export interface DriverCapabilities {
   healthchecks: boolean;
   /** A volume's `sizeMb` is enforced. Absent: it is not. */
   volumeSize?: boolean;
+  /** pauseContainer / resumeContainer freeze and thaw every process of a container. */
+  pause: boolean;
+  /** signalContainer delivers a signal to the main process. */
+  signals: boolean;
 }
 
 export type EnforcementMode = 'strict' | 'best-effort';
@@ -245,6 +250,21 @@ export interface ContainerDriver {
    * when it is not running, `TimeoutError` past `timeout`, `ContainerNotFoundError`.
    */
   exec(id: string, command: string[], options?: ExecCallOptions): Promise<ExecResult>;
+  /**
+   * Sends `signal` to the container's main process (what its program does with it is its own
+   * affair). ConflictError unless the container is running; UnsupportedFeatureError where
+   * `capabilities().signals` is false.
+   */
+  signalContainer(id: string, signal: ContainerSignal, options?: OperationOptions): Promise<void>;
+  /**
+   * Freezes every process of a running container (status `paused`) until resumeContainer; its
+   * processes can neither tell nor undo it. Pausing a paused container does nothing; exec on one
+   * is a ConflictError; stop and remove work on it. UnsupportedFeatureError where
+   * `capabilities().pause` is false.
+   */
+  pauseContainer(id: string, options?: OperationOptions): Promise<void>;
+  /** Thaws a paused container; one that is running already is left as it is. */
+  resumeContainer(id: string, options?: OperationOptions): Promise<void>;
   /** Current cpu, memory and pids. `ContainerNotFoundError`. */
   getContainerStats(id: string, options?: OperationOptions): Promise<ContainerStats>;
   /** The driver's own health; an unreachable backend is `unhealthy`, not an error. */

@@ -22,6 +22,8 @@ const everything: DriverCapabilities = {
   stats: true,
   logsFollow: true,
   healthchecks: true,
+  pause: false,
+  signals: false,
 };
 
 describe('checkEnforcement', () => {
@@ -73,6 +75,8 @@ describe('checkEnforcement', () => {
       volumes: false,
       ports: false,
       healthchecks: false,
+      pause: false,
+      signals: false,
     };
     expect(checkEnforcement(plain, weak, 'strict')).toEqual([]);
     const networked = parseContainerConfig({ sessionId: 's', image: 'i', network: 'n' });

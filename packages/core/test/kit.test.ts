@@ -28,6 +28,8 @@ const FULL: DriverCapabilities = {
   stats: true,
   logsFollow: true,
   healthchecks: true,
+  pause: false,
+  signals: false,
 };
 
 /** Primitives over a map, recording each call, with knobs for the cases under test. */

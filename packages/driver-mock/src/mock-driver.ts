@@ -137,6 +137,15 @@ export class MockDriver implements ContainerDriver {
   exec(...args: OperationArgs<'exec'>) {
     return this.#layers.exec(...args);
   }
+  signalContainer(...args: OperationArgs<'signalContainer'>) {
+    return this.#layers.signalContainer(...args);
+  }
+  pauseContainer(...args: OperationArgs<'pauseContainer'>) {
+    return this.#layers.pauseContainer(...args);
+  }
+  resumeContainer(...args: OperationArgs<'resumeContainer'>) {
+    return this.#layers.resumeContainer(...args);
+  }
   getContainerStats(...args: OperationArgs<'getContainerStats'>) {
     return this.#layers.getContainerStats(...args);
   }

@@ -30,6 +30,10 @@ export const DEFAULT_POLICIES: Record<DriverOperation, OperationPolicy> = {
   streamLogs: NEVER,
   waitContainer: LONG_READ,
   exec: NEVER,
+  // A signal twice is two signals (two reloads, say); pause and resume are idempotent.
+  signalContainer: NEVER,
+  pauseContainer: READ,
+  resumeContainer: READ,
   getContainerStats: READ,
   healthCheck: READ,
   isContainerHealthy: READ,

@@ -185,9 +185,11 @@ export function forTenant<D extends ContainerDriver>(
     (
       changes: boolean,
       before?: (c: ContainerInstance, args: unknown[]) => Promise<void>,
+      optionsAt = 1,
     ): Handler =>
     async (args, next) => {
-      const [id, rawOptions] = args;
+      const id = args[0];
+      const rawOptions = args[optionsAt];
       const found = await own.requireContainer(id, rawOptions, changes);
       await before?.(found, args);
       try {
@@ -225,10 +227,17 @@ export function forTenant<D extends ContainerDriver>(
       }
     }
     // The copy goes on: what was checked is what runs, whatever a getter would answer next.
-    return onContainer(true)([id, command, options], next);
+    return onContainer(true, undefined, 2)([id, command, options], next);
   };
 
-  const handlers: Partial<Record<DriverOperation, Handler>> = {
+  // Every operation, so one added to the contract fails to compile until it is scoped here: an
+  // operation passed through unseen would reach other tenants' containers.
+  const handlers: Record<DriverOperation, Handler> = {
+    healthCheck: (_args, next) => next(),
+    capabilities: (_args, next) => next(),
+    signalContainer: onContainer(true, undefined, 2),
+    pauseContainer: onContainer(true),
+    resumeContainer: onContainer(true),
     createContainer: (args) => create(args[0], args[1]),
     startContainer: revive(onContainer(true)),
     restartContainer: revive(onContainer(true)),
@@ -310,7 +319,6 @@ export function forTenant<D extends ContainerDriver>(
 
   const middleware: DriverMiddleware = (call, next) => {
     const handler = handlers[call.operation];
-    if (handler === undefined) return next();
     return handler(call.args as unknown[], next as never) as never;
   };
   return wrapDriver(driver, middleware);

@@ -64,6 +64,9 @@ describe('forTenant scoping', () => {
         ['exec', () => b.exec(id, ['true'])],
         ['stats', () => b.getContainerStats(id)],
         ['healthy', () => b.isContainerHealthy(id)],
+        ['signal', () => b.signalContainer(id, 'SIGKILL')],
+        ['pause', () => b.pauseContainer(id)],
+        ['resume', () => b.resumeContainer(id)],
         [
           'streamLogs',
           async () => {

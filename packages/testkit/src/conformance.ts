@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { capabilityGroup } from './groups/capabilities.js';
 import { cleanupGroup } from './groups/cleanup.js';
 import { concurrencyGroup } from './groups/concurrency.js';
+import { controlGroup } from './groups/control.js';
 import { errorsGroup } from './groups/errors.js';
 import { execGroup } from './groups/exec.js';
 import { healthGroup } from './groups/health.js';
@@ -40,6 +41,7 @@ const GROUPS: GroupDefinition[] = [
   logsGroup,
   execGroup,
   healthGroup,
+  controlGroup,
   volumesGroup,
   networksGroup,
   errorsGroup,

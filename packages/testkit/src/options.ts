@@ -7,6 +7,7 @@ export type ConformanceGroup =
   | 'logs'
   | 'exec'
   | 'health'
+  | 'control'
   | 'volumes'
   | 'networks'
   | 'errors'

@@ -29,6 +29,7 @@ export type {
   ParsedLogOptions,
   ParsedRemoveOptions,
   ParsedStopOptions,
+  PrimitiveCapabilities,
   PrimitiveContext,
   TimedOperation,
 } from './primitives.js';

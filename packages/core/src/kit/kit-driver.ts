@@ -15,6 +15,7 @@ import {
   type ContainerConfigInput,
   type ContainerFilter,
   ContainerFilterSchema,
+  type ContainerSignal,
   type NetworkConfigInput,
   NetworkConfigSchema,
   type VolumeConfigInput,
@@ -44,6 +45,7 @@ import type {
 import { fail, parseContainerConfig, parseInput, parseLogOptions } from '../validation.js';
 import { parseCleanupFilter, parseRemoveOptions, parseStopOptions } from './call-options.js';
 import { CallSignal } from './call-signal.js';
+import { fullCapabilities, parseSignal, requireFeature } from './container-control.js';
 import { derivedCleanup, derivedHealthCheck, derivedIsHealthy, derivedLogs } from './derived.js';
 import { type ParsedPolicy, parseDriverPolicy } from './driver-policy.js';
 import { berthLabels } from './labels.js';
@@ -123,9 +125,13 @@ export class KitDriver implements ContainerDriver {
   }
 
   capabilities(options?: OperationOptions): Promise<DriverCapabilities> {
-    return this.#call('capabilities', options, 'capabilities options', async (ctx) => ({
-      ...(await this.primitives.capabilities(ctx)),
-    }));
+    return this.#call('capabilities', options, 'capabilities options', (ctx) =>
+      this.#capabilities(ctx),
+    );
+  }
+
+  async #capabilities(ctx: PrimitiveContext): Promise<DriverCapabilities> {
+    return fullCapabilities(this.primitives, await this.primitives.capabilities(ctx));
   }
 
   createContainer(
@@ -136,17 +142,10 @@ export class KitDriver implements ContainerDriver {
       const config = parseContainerConfig(input, this.#policy);
       const issues = (await this.primitives.checkContainer?.(config, ctx)) ?? [];
       if (issues.length > 0) fail(`container configuration (driver '${this.name}')`, issues);
-      const caps = await this.primitives.capabilities(ctx);
+      const caps = await this.#capabilities(ctx);
       const unenforced = checkEnforcement(config, caps, this.enforcement, this.name);
       const token = randomUUID();
-      const labels = berthLabels(this.#policy.labels, config.labels, {
-        driver: this.name,
-        driverVersion: this.version,
-        sessionId: config.sessionId,
-        tenantId: config.tenantId,
-        unenforced,
-        token,
-      });
+      const labels = this.#labelsFor(config, unenforced, token);
       call.check();
       const instance = await this.primitives.createContainer(config, {
         ...ctx,
@@ -250,6 +249,31 @@ export class KitDriver implements ContainerDriver {
     });
   }
 
+  signalContainer(id: string, signal: ContainerSignal, options?: OperationOptions): Promise<void> {
+    return this.#call('signalContainer', options, 'signal options', async (ctx) => {
+      const target = this.#target(id, 'container');
+      const parsed = parseSignal(signal);
+      requireFeature(await this.#capabilities(ctx), 'signals', this.name);
+      return this.primitives.signalContainer?.(target, parsed, ctx);
+    });
+  }
+
+  pauseContainer(id: string, options?: OperationOptions): Promise<void> {
+    return this.#call('pauseContainer', options, 'pause options', async (ctx) => {
+      const target = this.#target(id, 'container');
+      requireFeature(await this.#capabilities(ctx), 'pause', this.name);
+      return this.primitives.pauseContainer?.(target, ctx);
+    });
+  }
+
+  resumeContainer(id: string, options?: OperationOptions): Promise<void> {
+    return this.#call('resumeContainer', options, 'resume options', async (ctx) => {
+      const target = this.#target(id, 'container');
+      requireFeature(await this.#capabilities(ctx), 'pause', this.name);
+      return this.primitives.resumeContainer?.(target, ctx);
+    });
+  }
+
   getContainerStats(id: string, options?: OperationOptions): Promise<ContainerStats> {
     return this.#call('getContainerStats', options, 'stats options', (ctx) =>
       this.primitives.getContainerStats(this.#lookup(id, 'container'), ctx),
@@ -278,7 +302,7 @@ export class KitDriver implements ContainerDriver {
       const config = parseInput(VolumeConfigSchema, input, 'volume configuration');
       requireObjectId(config.name, 'volume');
       await checkVolumeChoice(config, this.primitives, ctx);
-      const caps = await this.primitives.capabilities(ctx);
+      const caps = await this.#capabilities(ctx);
       const unenforced = volumeEnforcement(config, caps, this.enforcement, this.name, (f) =>
         this.primitives.unenforcedReason?.(f),
       );
@@ -305,7 +329,7 @@ export class KitDriver implements ContainerDriver {
       const config = parseInput(NetworkConfigSchema, input, 'network configuration');
       requireObjectId(config.name, 'network');
       await checkNetworkChoice(config, this.primitives, ctx);
-      const caps = await this.primitives.capabilities(ctx);
+      const caps = await this.#capabilities(ctx);
       const unenforced = networkEnforcement(config, caps, this.enforcement, this.name, (f) =>
         this.primitives.unenforcedReason?.(f),
       );

@@ -2,6 +2,7 @@ import type { UnsupportedFeature, ValidationIssue } from '../errors/index.js';
 import type {
   ContainerConfig,
   ContainerFilter,
+  ContainerSignal,
   ExecOptions,
   LogOptions,
   NetworkConfig,
@@ -74,6 +75,9 @@ export type TimedOperation =
   | 'listContainers'
   | 'waitContainer'
   | 'exec'
+  | 'signalContainer'
+  | 'pauseContainer'
+  | 'resumeContainer'
   | 'getContainerStats'
   | 'createVolume'
   | 'removeVolume'
@@ -93,7 +97,7 @@ export interface DriverPrimitives {
   readonly name: string;
   readonly version: string;
 
-  capabilities(ctx: PrimitiveContext): Promise<DriverCapabilities>;
+  capabilities(ctx: PrimitiveContext): Promise<PrimitiveCapabilities>;
   /** Why a capability is missing here, in the driver's words (shown in UnsupportedFeatureError). */
   unenforcedReason?(feature: string): string | undefined;
   /**
@@ -152,4 +156,20 @@ export interface DriverPrimitives {
   healthCheck?(ctx: PrimitiveContext): Promise<DriverHealth>;
   cleanup?(filter: CleanupFilter, ctx: PrimitiveContext): Promise<CleanupResult>;
   close?(): Promise<void>;
+
+  // Optional features: without them the kit reports the capability false and refuses the call.
+  /** Sends a signal to the main process of a running container (the kit checks both). */
+  signalContainer?(id: string, signal: ContainerSignal, ctx: PrimitiveContext): Promise<void>;
+  /** Freezes a running container; a paused one is left as it is. */
+  pauseContainer?(id: string, ctx: PrimitiveContext): Promise<void>;
+  /** Thaws a paused container; a running one is left as it is. */
+  resumeContainer?(id: string, ctx: PrimitiveContext): Promise<void>;
 }
+
+/**
+ * What a driver's primitives report. The optional features (`pause`, `signals`) may be left
+ * out: the kit sets them from the primitives the driver has, and a driver may set one false
+ * where its host cannot do it after all.
+ */
+export type PrimitiveCapabilities = Omit<DriverCapabilities, 'pause' | 'signals'> &
+  Partial<Pick<DriverCapabilities, 'pause' | 'signals'>>;

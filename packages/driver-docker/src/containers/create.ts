@@ -1,10 +1,5 @@
-import {
-  ConfigurationError,
-  type ContainerConfig,
-  type ContainerInstance,
-  type DriverCapabilities,
-} from '@berth/core';
-import type { CreateContext } from '@berth/core/kit';
+import { ConfigurationError, type ContainerConfig, type ContainerInstance } from '@berth/core';
+import type { CreateContext, PrimitiveCapabilities } from '@berth/core/kit';
 import { removeMadeBy } from '../cleanup/create-rollback.js';
 import type { EngineSession } from '../engine/session.js';
 import { toCreateOptions } from '../mapping/create-options.js';
@@ -17,7 +12,7 @@ export async function createContainer(
   session: EngineSession,
   config: ContainerConfig,
   ctx: CreateContext,
-  caps: DriverCapabilities,
+  caps: PrimitiveCapabilities,
 ): Promise<ContainerInstance> {
   const { signal, token } = ctx;
   const ownership = { sessionId: config.sessionId, tenantId: config.tenantId };

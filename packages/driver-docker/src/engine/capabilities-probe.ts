@@ -1,5 +1,4 @@
-import type { DriverCapabilities } from '@berth/core';
-import type { PrimitiveContext } from '@berth/core/kit';
+import type { PrimitiveCapabilities, PrimitiveContext } from '@berth/core/kit';
 import { raceAbort } from './abort.js';
 import { capabilitiesFromInfo, type EngineInfo } from './capabilities.js';
 import { isolationOf } from './network-isolation.js';
@@ -8,7 +7,7 @@ import type { EngineSession } from './session.js';
 /** What the engine can enforce, read from /info and the isolation probe once per driver. */
 export class CapabilitiesProbe {
   readonly #session: EngineSession;
-  #capabilities: Promise<DriverCapabilities> | undefined;
+  #capabilities: Promise<PrimitiveCapabilities> | undefined;
   /** Volume drivers the engine reported in /info (read with the capabilities). */
   #volumeDrivers: string[] = ['local'];
   /** What the internal-network probe found (see network-isolation.ts). */
@@ -18,7 +17,7 @@ export class CapabilitiesProbe {
     this.#session = session;
   }
 
-  async capabilities(options: PrimitiveContext): Promise<DriverCapabilities> {
+  async capabilities(options: PrimitiveContext): Promise<PrimitiveCapabilities> {
     // Probed once per instance and shared; a failed probe is not kept, so it is retried.
     this.#capabilities ??= this.#session
       .call<EngineInfo>({ method: 'GET', path: '/info' }, { kind: 'engine' })

@@ -1,4 +1,4 @@
-import type { DriverCapabilities } from '@berth/core';
+import type { PrimitiveCapabilities } from '@berth/core/kit';
 
 /** The parts of the engine's `/info` reply the capability probe reads. */
 export interface EngineInfo {
@@ -30,7 +30,7 @@ export function storageSupportsSize(info: EngineInfo): boolean {
 }
 
 /** What this engine enforces, from its own report of its kernel features and storage driver. */
-export function capabilitiesFromInfo(info: EngineInfo): DriverCapabilities {
+export function capabilitiesFromInfo(info: EngineInfo): PrimitiveCapabilities {
   const linux = (info.OSType ?? 'linux') === 'linux';
   return {
     cpu: info.CpuCfsQuota === true,

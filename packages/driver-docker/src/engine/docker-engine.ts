@@ -5,7 +5,6 @@ import type {
   ContainerFilter,
   ContainerInstance,
   ContainerStats,
-  DriverCapabilities,
   DriverHealth,
   ExecResult,
   LogLine,
@@ -24,6 +23,7 @@ import type {
   ParsedLogOptions,
   ParsedRemoveOptions,
   ParsedStopOptions,
+  PrimitiveCapabilities,
   PrimitiveContext,
 } from '@berth/core/kit';
 import { cleanup } from '../cleanup/session-cleanup.js';
@@ -73,7 +73,7 @@ export class DockerEngine implements DriverPrimitives {
     this.#probe = new CapabilitiesProbe(this.#session);
   }
 
-  capabilities(ctx: PrimitiveContext): Promise<DriverCapabilities> {
+  capabilities(ctx: PrimitiveContext): Promise<PrimitiveCapabilities> {
     return this.#probe.capabilities(ctx);
   }
 

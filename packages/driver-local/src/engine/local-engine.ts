@@ -5,7 +5,6 @@ import {
   type ContainerInstance,
   ContainerNotFoundError,
   type ContainerStats,
-  type DriverCapabilities,
   type DriverHealth,
   type ExecResult,
   type LogLine,
@@ -26,6 +25,7 @@ import {
   type ParsedLogOptions,
   type ParsedRemoveOptions,
   type ParsedStopOptions,
+  type PrimitiveCapabilities,
   type PrimitiveContext,
 } from '@berth/core/kit';
 import { createContainer } from '../containers/container-create.js';
@@ -67,7 +67,7 @@ export class LocalEngine implements DriverPrimitives {
     return (await this.#ctx.init()).host;
   }
 
-  async capabilities(): Promise<DriverCapabilities> {
+  async capabilities(): Promise<PrimitiveCapabilities> {
     return capabilitiesOf((await this.#ctx.init()).host);
   }
 

@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { arch, platform, release } from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { DriverCapabilities } from '@berth/core';
+import type { PrimitiveCapabilities } from '@berth/core/kit';
 import type { execa as Execa } from 'execa';
 import { type CgroupLayout, detectCgroupLayout } from '../isolation/cgroups.js';
 import { makeNamespace, runIp } from '../isolation/network-namespaces.js';
@@ -303,7 +303,7 @@ async function probeWarmStart(execa: typeof Execa, tools: SandboxTools): Promise
   );
 }
 
-export function capabilitiesOf(host: HostFingerprint): DriverCapabilities {
+export function capabilitiesOf(host: HostFingerprint): PrimitiveCapabilities {
   return {
     cpu: host.cgroups.enforced.cpu,
     memory: host.cgroups.enforced.memory,

@@ -1,4 +1,5 @@
 import {
+  ConflictError,
   ContainerNotFoundError,
   ContainerRemoveError,
   ContainerStartError,
@@ -10,11 +11,12 @@ import {
 import type { MockContainer, MockState } from '../engine/mock-state.js';
 import { appendLog } from '../logs/container-logs.js';
 import { changed, notify } from './changes.js';
+import { whileUnpaused } from './control.js';
 import { probeHealth } from './health.js';
 
 const MB = 1024 * 1024;
 
-function finish(
+export function finish(
   state: MockState,
   container: MockContainer,
   exitCode: number,
@@ -46,6 +48,12 @@ async function execute(
   }
   for (const step of container.plan.steps) {
     if (run.signal.aborted) return;
+    // A paused program does nothing; a step that fell due while paused happens on resume.
+    try {
+      await whileUnpaused(container, run.signal);
+    } catch {
+      return;
+    }
     if (step.kind === 'out') appendLog(state, container, step.stream, step.text);
     else if (step.kind === 'sleep') {
       try {
@@ -87,6 +95,11 @@ async function halt(
   options: StopOptions = {},
 ): Promise<void> {
   const { instance } = container;
+  // A paused container is stopped too, as the engines do: thawed, then signalled.
+  if (instance.status === 'paused') {
+    instance.status = 'running';
+    notify(container);
+  }
   if (instance.status !== 'running') return;
   if (options.force) {
     finish(state, container, 137, 'stopped');
@@ -108,6 +121,11 @@ async function halt(
 export function startContainer(state: MockState, id: string): void {
   const container = state.container(id, true);
   if (container.instance.status === 'running') return;
+  if (container.instance.status === 'paused') {
+    throw new ConflictError(
+      `Container ${container.instance.id} is paused: resume it (resumeContainer) instead of starting it`,
+    );
+  }
   if (container.plan.notFound !== undefined) {
     throw new ContainerStartError(
       container.instance.id,
@@ -134,7 +152,7 @@ export async function restartContainer(
 
 export function removeContainer(state: MockState, id: string, options: RemoveOptions): void {
   const container = state.container(id, true);
-  if (container.instance.status === 'running') {
+  if (container.instance.status === 'running' || container.instance.status === 'paused') {
     if (!options.force) {
       throw new ContainerRemoveError(
         container.instance.id,
@@ -154,7 +172,8 @@ export async function waitContainer(
   signal: AbortSignal | undefined,
 ): Promise<WaitResult> {
   const container = state.container(id);
-  while (container.instance.status === 'running' || container.instance.status === 'created') {
+  const live = ['running', 'paused', 'created'];
+  while (live.includes(container.instance.status)) {
     await changed(container, signal);
     if (!state.containers.has(container.instance.id) && container.instance.exitCode === undefined) {
       throw new ContainerNotFoundError(id);
@@ -167,11 +186,13 @@ export async function waitContainer(
 export function containerStats(state: MockState, id: string): ContainerStats {
   const { instance, plan } = state.container(id);
   const limitBytes = instance.resources.memory * MB;
-  if (instance.status !== 'running') {
+  if (instance.status !== 'running' && instance.status !== 'paused') {
     return { cpuPercent: 0, memoryBytes: 0, memoryLimitBytes: limitBytes, pids: 0 };
   }
+  // Paused: its memory and processes are all still there, and it uses no CPU.
+  const cpu = instance.status === 'paused' ? 0 : (plan.program.cpuPercent ?? 0);
   return {
-    cpuPercent: Math.min(plan.program.cpuPercent ?? 0, instance.resources.cpu * 100),
+    cpuPercent: Math.min(cpu, instance.resources.cpu * 100),
     memoryBytes: Math.min((plan.program.memoryMb ?? 4) * MB, limitBytes),
     memoryLimitBytes: limitBytes,
     pids: Math.min(plan.program.pids ?? 1, instance.resources.pids),

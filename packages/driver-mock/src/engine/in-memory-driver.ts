@@ -2,6 +2,7 @@ import type {
   ContainerConfig,
   ContainerFilter,
   ContainerInstance,
+  ContainerSignal,
   ContainerStats,
   DriverCapabilities,
   DriverHealth,
@@ -24,6 +25,7 @@ import {
   type ParsedStopOptions,
   type PrimitiveContext,
 } from '@berth/core/kit';
+import { pauseContainer, resumeContainer, signalContainer } from '../containers/control.js';
 import { createContainer } from '../containers/create.js';
 import { isHealthy } from '../containers/health.js';
 import {
@@ -105,6 +107,18 @@ class InMemoryEngine implements DriverPrimitives {
     ctx: PrimitiveContext,
   ): Promise<ExecResult> {
     return execInContainer(this.state, id, command, { ...options, signal: ctx.signal });
+  }
+
+  async signalContainer(id: string, signal: ContainerSignal): Promise<void> {
+    signalContainer(this.state, id, signal);
+  }
+
+  async pauseContainer(id: string): Promise<void> {
+    pauseContainer(this.state, id);
+  }
+
+  async resumeContainer(id: string): Promise<void> {
+    resumeContainer(this.state, id);
   }
 
   async getContainerStats(id: string): Promise<ContainerStats> {

@@ -35,6 +35,8 @@ const enforcesEverything = {
   stats: true,
   logsFollow: true,
   healthchecks: true,
+  pause: true,
+  signals: true,
 } as const;
 
 export const dockerProfile: MockProfile = {

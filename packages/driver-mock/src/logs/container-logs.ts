@@ -78,7 +78,7 @@ export async function* streamContainerLogs(
     }
     if (seen < container.logBase) continue;
     const { status } = container.instance;
-    if (status !== 'running' && status !== 'created') return;
+    if (status !== 'running' && status !== 'created' && status !== 'paused') return;
     try {
       await changed(container, options.signal);
     } catch {

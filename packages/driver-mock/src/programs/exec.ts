@@ -6,6 +6,7 @@ import {
   parseExecOptions,
   TimeoutError,
 } from '@berth/core';
+import { requireExecutable } from '../containers/control.js';
 import type { MockState } from '../engine/mock-state.js';
 import { CommandNotFound, interpretCommand } from './program.js';
 
@@ -20,6 +21,7 @@ export async function execInContainer(
   const argv = parseExecCommand(command);
   const checked = parseExecOptions(options, { allowRoot });
   const container = state.container(id, true);
+  requireExecutable(container);
   if (container.instance.status !== 'running') {
     throw new ConflictError(profile.notRunningMessage(container.instance.id));
   }

@@ -1,4 +1,4 @@
-import type { ContainerConfig, ExecResult } from '@berth/core';
+import type { ContainerConfig, ContainerSignal, ExecResult } from '@berth/core';
 
 /**
  * What a mock container does, declared instead of run. Give it per image or per command in the
@@ -25,6 +25,11 @@ export interface MockProgram {
   diskMb?: number;
   /** Processes it tries to run; capped at the pids limit. */
   pids?: number;
+  /**
+   * Signals it handles, with the lines it prints on each (to stdout) instead of ending. Any
+   * other signal but SIGWINCH ends it with 128 + the signal's number.
+   */
+  traps?: Partial<Record<ContainerSignal, string[]>>;
   /** How long it takes to exit after SIGTERM. */
   stopGraceMs?: number;
 }
@@ -105,6 +110,17 @@ interface ScriptContext {
   steps: Step[];
   status: number;
   exited: boolean;
+  /** `trap 'echo …' SIG` statements: the lines each signal prints instead of ending it. */
+  traps: Partial<Record<ContainerSignal, string[]>>;
+}
+
+/** The lines a trap action prints: its `echo`s, the only commands a trap may run here. */
+function trapLines(action: string, env: Record<string, string>): string[] {
+  return action
+    .split(/[;\n]/)
+    .map((part) => tokenize(part.trim(), env))
+    .filter((argv) => argv[0] === 'echo')
+    .map((argv) => argv.slice(argv[1] === '-n' ? 2 : 1).join(' '));
 }
 
 /**
@@ -153,6 +169,20 @@ function runCommand(argv: string[], ctx: ScriptContext, inShell: boolean): boole
       ctx.status = Number(rest[0] ?? ctx.status) & 0xff;
       ctx.exited = true;
       return true;
+    case 'trap': {
+      const [action = '', ...names] = rest;
+      for (const name of names) {
+        const signal = (name.startsWith('SIG') ? name : `SIG${name}`) as ContainerSignal;
+        ctx.traps[signal] = trapLines(action, ctx.env);
+      }
+      ctx.status = 0;
+      return true;
+    }
+    // Background jobs run in line and `wait` has nothing left to wait for: `sleep 600 & wait`
+    // behaves as a real shell's does, a wait a trapped signal interrupts.
+    case 'wait':
+      ctx.status = 0;
+      return true;
     default:
       return false;
   }
@@ -161,12 +191,17 @@ function runCommand(argv: string[], ctx: ScriptContext, inShell: boolean): boole
 /**
  * A tiny POSIX-shell subset, enough for test scripts: statements joined by `;`, newlines or
  * `&&`; `echo` (with `-n`, quotes, `$VAR` and `>&2`), `sleep N`, `exit N`, `true`, `false`,
- * `pwd`. Any other command in a script prints `sh: X: not found` and sets status 127.
+ * `pwd`, `trap 'echo …' SIG…` and `wait` (a trailing `&` runs the command in line). Any other command in a script prints `sh: X: not found` and sets status 127.
  */
-function interpretScript(script: string, env: Record<string, string>, cwd: string): Step[] {
-  const ctx: ScriptContext = { env, cwd, steps: [], status: 0, exited: false };
+function interpretScript(
+  script: string,
+  env: Record<string, string>,
+  cwd: string,
+  traps: ScriptContext['traps'] = {},
+): Step[] {
+  const ctx: ScriptContext = { env, cwd, steps: [], status: 0, exited: false, traps };
   for (const line of script.split(/[;\n]/)) {
-    const parts = line.split('&&');
+    const parts = line.replace(/&\s*$/, '').split('&&');
     for (const part of parts) {
       const argv = tokenize(part.trim(), env);
       if (argv.length === 0) continue;
@@ -183,12 +218,17 @@ function interpretScript(script: string, env: Record<string, string>, cwd: strin
 }
 
 /** Steps for an argv: a shell `-c` script, or a single command of the vocabulary. */
-export function interpretCommand(argv: string[], env: Record<string, string>, cwd: string): Step[] {
+export function interpretCommand(
+  argv: string[],
+  env: Record<string, string>,
+  cwd: string,
+  traps: ScriptContext['traps'] = {},
+): Step[] {
   const [first, second, script] = argv;
   if (first !== undefined && SHELLS.has(basename(first)) && second === '-c') {
-    return interpretScript(script ?? '', env, cwd);
+    return interpretScript(script ?? '', env, cwd, traps);
   }
-  const ctx: ScriptContext = { env, cwd, steps: [], status: 0, exited: false };
+  const ctx: ScriptContext = { env, cwd, steps: [], status: 0, exited: false, traps };
   if (!runCommand(argv, ctx, false)) throw new CommandNotFound(first ?? '');
   ctx.steps.push({ kind: 'exit', code: ctx.status });
   return ctx.steps;
@@ -225,7 +265,9 @@ export function planFor(config: ContainerConfig, source: ProgramSource | undefin
   // No declared program: runs until stopped, prints nothing, healthy.
   if (argv.length === 0) return { steps: [], program: {} };
   try {
-    return { steps: interpretCommand(argv, config.env, config.workingDir ?? '/'), program: {} };
+    const traps: ScriptContext['traps'] = {};
+    const steps = interpretCommand(argv, config.env, config.workingDir ?? '/', traps);
+    return { steps, program: Object.keys(traps).length > 0 ? { traps } : {} };
   } catch (error) {
     if (error instanceof CommandNotFound)
       return { steps: [], program: {}, notFound: error.command };

@@ -29,6 +29,8 @@ const CAPABILITY_NAMES: Record<keyof DriverCapabilities, true> = {
   logsFollow: true,
   healthchecks: true,
   volumeSize: true,
+  pause: true,
+  signals: true,
 };
 
 const KNOWN = Object.keys(CAPABILITY_NAMES) as (keyof DriverCapabilities)[];

@@ -1,9 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  ConfigurationError,
-  ConflictError,
-  type ContainerDriver,
-} from '@berth/core';
+import { ConfigurationError, ConflictError, type ContainerDriver } from '@berth/core';
 import { realClock, type SessionClock } from '../clock.js';
 import type { SessionEvents } from '../events/session-events.js';
 import { EXPIRES_LABEL, SERVICE_LABEL } from '../labels.js';
