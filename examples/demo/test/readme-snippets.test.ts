@@ -63,6 +63,19 @@ describe('package README snippets run', () => {
     'metrics',
     ...(needsEngine ? [] : ['driver-docker']),
   ];
+  it("@berth/core's readiness snippet", async () => {
+    const readme = readFileSync(`${here}../../../packages/core/README.md`, 'utf8');
+    const section = readme.slice(readme.indexOf('## Waiting until ready'));
+    const snippet = section.match(/```ts\n([\s\S]*?)```/)?.[1];
+    expect(snippet).toBeDefined();
+    const file = `${here}.snippet-core-readiness.ts`;
+    writeFileSync(file, snippet as string);
+    written.push(file);
+    const { stdout } = await promisify(execFile)(process.execPath, [file]);
+    expect(stdout).toMatch(/ready after \d+ ms/);
+    expect(stdout).toContain("exited 3 [ 'fatal: no config' ]");
+  }, 20_000);
+
   for (const pkg of packages) {
     it(`@berth/${pkg}`, async () => {
       const file = `${here}.snippet-${pkg}.ts`;

@@ -5,6 +5,7 @@ export {
   matchesContainerFilter,
   selectLogLines,
 } from './container-filter.js';
+export { containerUrl, hostAddress, publishedPort } from './container-url.js';
 export { CONTRACT_VERSION, type ContractVersion } from './contract-version.js';
 export {
   DEFAULT_CPU,
@@ -29,6 +30,7 @@ export {
   ConflictError,
   ContainerCreationError,
   ContainerNotFoundError,
+  ContainerNotReadyError,
   ContainerRemoveError,
   ContainerStartError,
   ContainerStopError,
@@ -48,6 +50,7 @@ export {
   NetworkError,
   NetworkNotFoundError,
   NetworkRemoveError,
+  type NotReadyReason,
   ResourceLimitError,
   TimeoutError,
   toDriverError,
@@ -97,6 +100,23 @@ export {
   withSignal,
 } from './operations.js';
 export { callSignal, plainData } from './plain-data.js';
+export {
+  type AllCondition,
+  type AnyCondition,
+  type CommandCondition,
+  type ExitCondition,
+  type HealthyCondition,
+  type HttpCondition,
+  type LogCondition,
+  type PortCondition,
+  type ReadyCondition,
+  waitFor,
+} from './readiness/conditions.js';
+export {
+  type ReadyResult,
+  type WaitUntilReadyOptions,
+  waitUntilReady,
+} from './readiness/wait-until-ready.js';
 export {
   BUILTIN_DRIVERS,
   type BuiltinDriverName,

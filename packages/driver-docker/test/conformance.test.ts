@@ -17,6 +17,13 @@ describeEngine('Docker driver against the Berth contract', () => {
     // weak driver the capability-honesty group needs; no stub is involved.
     createWeakDriver: (enforcement) => new DockerDriver({ enforcement }),
     timeoutMs: 60_000,
+    // busybox httpd answers 404 for a missing file; the root is writable so the page can be made.
+    httpServer: {
+      script:
+        'mkdir -p /tmp/www && echo berth-ready > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www',
+      port: 8080,
+      config: { security: { readOnly: false } },
+    },
     security: {
       bindRoot,
       // busybox nc has no -z; with stdin at its end it exits once connected.

@@ -14,6 +14,7 @@ import { lifecycleGroup } from './groups/lifecycle.js';
 import { logsGroup } from './groups/logs.js';
 import { networksGroup } from './groups/networks.js';
 import { queriesGroup } from './groups/queries.js';
+import { readinessGroup } from './groups/readiness.js';
 import { securityGroup } from './groups/security.js';
 import { volumesGroup } from './groups/volumes.js';
 import type { ConformanceGroup, ConformanceOptions, DriverFactory } from './options.js';
@@ -42,6 +43,7 @@ const GROUPS: GroupDefinition[] = [
   execGroup,
   healthGroup,
   controlGroup,
+  readinessGroup,
   volumesGroup,
   networksGroup,
   errorsGroup,

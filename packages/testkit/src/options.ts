@@ -8,6 +8,7 @@ export type ConformanceGroup =
   | 'exec'
   | 'health'
   | 'control'
+  | 'readiness'
   | 'volumes'
   | 'networks'
   | 'errors'
@@ -46,6 +47,12 @@ export interface ConformanceOptions {
   skipTests?: Record<string, string>;
   /** What the security group needs to know about the driver and its host. */
   security?: SecurityConformanceOptions;
+  /**
+   * For the readiness group's port and HTTP waits: a shell script that serves HTTP on `port`
+   * inside the container, answering `GET /` with a body containing `berth-ready` and 404 for
+   * other paths, and config it needs (e.g. a writable root). Without it those waits are skipped.
+   */
+  httpServer?: { script: string; port: number; config?: Partial<ContainerConfigInput> };
   /** Per-test timeout in ms (default 30 000). */
   timeoutMs?: number;
   /** Called after the suite with the driver, e.g. to close connections. */

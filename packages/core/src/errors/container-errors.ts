@@ -107,3 +107,47 @@ export class LogLinesLostError extends DriverError {
     );
   }
 }
+
+/** Why a readiness wait gave up. */
+export type NotReadyReason = 'timeout' | 'exited' | 'gone' | 'failed';
+
+/**
+ * A container did not become ready: the wait timed out, the container ended or vanished
+ * first, or a condition failed for good (a one-shot run that exited non-zero). Carries the
+ * last log lines, so the caller sees why without another call.
+ */
+export class ContainerNotReadyError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/ContainerNotReadyError';
+
+  constructor(
+    readonly containerId: string,
+    /** What was waited for, in words. */
+    readonly condition: string,
+    readonly reason: NotReadyReason,
+    /** What the wait last saw of each condition not met (e.g. `HTTP 503`). */
+    readonly lastSeen: string[],
+    /** The container's last log lines, oldest first. */
+    readonly lastLogLines: string[],
+    readonly waitedMs: number,
+    readonly exitCode?: number,
+    options?: DriverErrorOptions,
+  ) {
+    const why = {
+      timeout: `it was not ready after ${waitedMs} ms`,
+      exited: `it exited${exitCode === undefined ? '' : ` with code ${exitCode}`} before it was ready`,
+      gone: 'it was removed before it was ready',
+      failed: 'the condition failed',
+    }[reason];
+    const seen = lastSeen.length > 0 ? ` Last seen: ${lastSeen.join('; ')}.` : '';
+    const logs =
+      lastLogLines.length > 0
+        ? ` Last log lines:\n${lastLogLines.map((l) => `  ${l}`).join('\n')}`
+        : ' It logged nothing.';
+    super(
+      `Container ${shown(containerId)} waiting for ${condition}: ${why}.${seen}${logs}`,
+      'CONTAINER_NOT_READY',
+      reason === 'timeout',
+      options,
+    );
+  }
+}

@@ -16,10 +16,12 @@ export {
 export {
   ContainerCreationError,
   ContainerNotFoundError,
+  ContainerNotReadyError,
   ContainerRemoveError,
   ContainerStartError,
   ContainerStopError,
   LogLinesLostError,
+  type NotReadyReason,
 } from './container-errors.js';
 export {
   ConfigurationError,
