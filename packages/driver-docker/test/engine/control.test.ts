@@ -90,7 +90,7 @@ describeEngine('Docker driver: signals, pause and resume on a real engine', () =
     await driver.removeContainer(id, { force: true });
   });
 
-  it('stops a paused container, and force-removes one (cleanup too), leaving nothing', async () => {
+  it('stops a paused container, and restarts and force-removes one (cleanup too), leaving nothing', async () => {
     const stopSession = `${session}-stop`;
     const stopped = await driver.createContainer(shell(stopSession, COUNTER));
     const killed = await driver.createContainer(shell(stopSession, COUNTER));
@@ -124,6 +124,10 @@ describeEngine('Docker driver: signals, pause and resume on a real engine', () =
       statusCode: 404,
     });
 
+    // A restart thaws it too, into a fresh run.
+    await driver.restartContainer(leftPaused.id, { timeout: 1 });
+    expect((await driver.getContainer(leftPaused.id))?.status).toBe('running');
+    await driver.pauseContainer(leftPaused.id);
     // A session's cleanup takes its paused containers too.
     expect(await driver.cleanup({ sessionId: stopSession })).toMatchObject({ containers: 3 });
     await expect(docker.getContainer(leftPaused.id).inspect()).rejects.toMatchObject({
