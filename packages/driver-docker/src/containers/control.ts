@@ -102,8 +102,9 @@ export async function signalContainer(
   const refused = stateConflict(id, 'signal', info.State);
   if (refused) throw refused;
   try {
+    // Sent to the engine's full id of what was checked, not the caller's name or id prefix.
     await session.call(
-      { method: 'POST', path: session.path(id, '/kill'), query: { signal: sent }, signal },
+      { method: 'POST', path: session.path(info.Id, '/kill'), query: { signal: sent }, signal },
       { kind: 'container', op: 'other', id },
     );
   } catch (error) {

@@ -169,11 +169,14 @@ describeEngine('Docker driver: signals, pause and resume on a real engine', () =
     await driver.removeContainer(id, { force: true });
   });
 
-  it('SIGKILL ends a container at once, whatever it traps', async () => {
-    const { id } = await driver.createContainer(shell(session, `trap '' TERM INT HUP; ${TRAPS}`));
+  it('SIGKILL ends a container at once, whatever it traps; a name works as its id', async () => {
+    const name = `${session}-killed`;
+    const { id } = await driver.createContainer(
+      shell(session, `trap '' TERM INT HUP; ${TRAPS}`, { name }),
+    );
     await driver.startContainer(id);
     expect(await until(async () => (await lines(driver, id)).includes('ready'))).toBe(true);
-    await driver.signalContainer(id, 'SIGKILL');
+    await driver.signalContainer(name, 'SIGKILL');
     expect(await driver.waitContainer(id)).toEqual({ exitCode: 137, oomKilled: false });
     await driver.removeContainer(id);
   });
