@@ -1,5 +1,5 @@
 import { ConflictError, ContainerNotFoundError, ContainerRemoveError } from '@berth/core';
-import { expect, it } from 'vitest';
+import { expect, it, onTestFinished } from 'vitest';
 import type { DockerDriver } from '../../src/index.js';
 import { describeEngine, docker, IMAGE, shell, useSession } from '../support/engine.js';
 
@@ -92,6 +92,10 @@ describeEngine('Docker driver: signals, pause and resume on a real engine', () =
 
   it('stops a paused container, and restarts and force-removes one (cleanup too), leaving nothing', async () => {
     const stopSession = `${session}-stop`;
+    // A session of its own (to count what is left), so the file's cleanup does not cover it.
+    onTestFinished(async () => {
+      await driver.cleanup({ sessionId: stopSession });
+    });
     const stopped = await driver.createContainer(shell(stopSession, COUNTER));
     const killed = await driver.createContainer(shell(stopSession, COUNTER));
     const removed = await driver.createContainer(shell(stopSession, COUNTER));
