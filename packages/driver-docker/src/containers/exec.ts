@@ -3,6 +3,7 @@ import type { ParsedExecOptions, PrimitiveContext } from '@berth/core/kit';
 import { type EngineOperation, mapEngineError } from '../engine/error-mapping.js';
 import type { EngineSession } from '../engine/session.js';
 import { collectStreams } from '../logs/demux.js';
+import { explainRefusal } from './control.js';
 
 export async function exec(
   session: EngineSession,
@@ -30,10 +31,12 @@ export async function exec(
     if (checked.env) body.Env = Object.entries(checked.env).map(([k, v]) => `${k}=${v}`);
     if (checked.cwd) body.WorkingDir = checked.cwd;
     if (checked.user) body.User = checked.user;
-    const created = await session.call<{ Id: string }>(
-      { method: 'POST', path: session.path(id, '/exec'), body, signal },
-      what,
-    );
+    const created = await session
+      .call<{ Id: string }>({ method: 'POST', path: session.path(id, '/exec'), body, signal }, what)
+      .catch(async (error: unknown) => {
+        // A paused or stopped container: say which, and what to do about it.
+        throw await explainRefusal(session, id, 'exec', error, signal);
+      });
     const response = await session.stream(
       {
         method: 'POST',

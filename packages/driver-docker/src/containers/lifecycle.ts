@@ -2,6 +2,7 @@ import { ContainerNotFoundError, ContainerRemoveError, type WaitResult } from '@
 import type { ParsedRemoveOptions, ParsedStopOptions, PrimitiveContext } from '@berth/core/kit';
 import { statusOf } from '../engine/error-mapping.js';
 import type { EngineSession } from '../engine/session.js';
+import { explainRefusal } from './control.js';
 
 /** The engine's answer to a remove while another remove of the same container runs. */
 function removalInProgress(error: unknown): boolean {
@@ -19,10 +20,15 @@ export async function startContainer(
 ): Promise<void> {
   await session.requireManaged(id, options.signal);
   // 304: already running, which the contract makes a no-op.
-  await session.call(
-    { method: 'POST', path: session.path(id, '/start'), ok: [204, 304], signal: options.signal },
-    { kind: 'container', op: 'start', id },
-  );
+  await session
+    .call(
+      { method: 'POST', path: session.path(id, '/start'), ok: [204, 304], signal: options.signal },
+      { kind: 'container', op: 'start', id },
+    )
+    .catch(async (error: unknown) => {
+      // A paused container is no start failure (retrying cannot help): it is to be resumed.
+      throw await explainRefusal(session, id, 'start', error, options.signal);
+    });
 }
 
 export async function stopContainer(

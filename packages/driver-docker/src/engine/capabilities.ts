@@ -48,5 +48,9 @@ export function capabilitiesFromInfo(info: EngineInfo): PrimitiveCapabilities {
     stats: true,
     logsFollow: true,
     healthchecks: true,
+    // Windows containers take only SIGTERM and SIGKILL, and process-isolated ones (the server
+    // default) cannot be paused: both are claimed for Linux containers alone.
+    pause: linux,
+    signals: linux,
   };
 }

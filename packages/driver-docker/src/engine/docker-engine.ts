@@ -4,6 +4,7 @@ import type {
   ContainerConfig,
   ContainerFilter,
   ContainerInstance,
+  ContainerSignal,
   ContainerStats,
   DriverHealth,
   ExecResult,
@@ -27,6 +28,7 @@ import type {
   PrimitiveContext,
 } from '@berth/core/kit';
 import { cleanup } from '../cleanup/session-cleanup.js';
+import { pauseContainer, resumeContainer, signalContainer } from '../containers/control.js';
 import { createContainer } from '../containers/create.js';
 import { exec } from '../containers/exec.js';
 import {
@@ -164,6 +166,18 @@ export class DockerEngine implements DriverPrimitives {
     ctx: PrimitiveContext,
   ): Promise<ExecResult> {
     return exec(this.#session, id, command, options, ctx);
+  }
+
+  signalContainer(id: string, signal: ContainerSignal, ctx: PrimitiveContext): Promise<void> {
+    return signalContainer(this.#session, id, signal, ctx);
+  }
+
+  pauseContainer(id: string, ctx: PrimitiveContext): Promise<void> {
+    return pauseContainer(this.#session, id, ctx);
+  }
+
+  resumeContainer(id: string, ctx: PrimitiveContext): Promise<void> {
+    return resumeContainer(this.#session, id, ctx);
   }
 
   getContainerStats(id: string, ctx: PrimitiveContext): Promise<ContainerStats> {

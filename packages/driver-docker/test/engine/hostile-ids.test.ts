@@ -80,6 +80,9 @@ describeEngine('Docker driver and hostile ids', () => {
         () => driver.restartContainer(id),
         () => driver.removeContainer(id, { force: true }),
         () => driver.exec(id, ['true']),
+        () => driver.signalContainer(id, 'SIGKILL'),
+        () => driver.pauseContainer(id),
+        () => driver.resumeContainer(id),
         () => driver.removeVolume(id),
         () => driver.removeNetwork(id),
       ]) {

@@ -105,6 +105,14 @@ describe('capabilities from /info', () => {
       networks: 'isolated',
     });
   });
+
+  it('claims pause and signals for Linux containers only', () => {
+    expect(capabilitiesFromInfo({ OSType: 'linux' })).toMatchObject({ pause: true, signals: true });
+    expect(capabilitiesFromInfo({ OSType: 'windows' })).toMatchObject({
+      pause: false,
+      signals: false,
+    });
+  });
 });
 
 describe('engine → contract mapping', () => {
