@@ -95,7 +95,9 @@ export class EngineSession {
         { kind: 'container', op: 'other', id },
       );
       if (!isManaged(info.Config.Labels)) return null;
-      this.managed.add(id);
+      // Only the full id is remembered: a name or prefix can come to mean another container
+      // (removed outside Berth, a foreign one made under the same name), so it is looked up
+      // every time.
       this.managed.add(info.Id);
       return info;
     } catch (error) {

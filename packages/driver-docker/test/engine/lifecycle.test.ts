@@ -123,6 +123,29 @@ describeEngine('DockerDriver lifecycle on a real engine', () => {
     }
   });
 
+  it('never acts on a foreign container that took the name of one it knew', async () => {
+    const name = `berth-test-renamed-${Date.now()}`;
+    const mine = await driver.createContainer(shell(session, 'sleep 300', { name }));
+    await driver.startContainer(name);
+    await driver.getContainer(name);
+    // Removed behind Berth's back, and a container of someone else's made under its name.
+    await docker.getContainer(mine.id).remove({ force: true });
+    const foreign = await docker.createContainer({ name, Image: IMAGE, Cmd: ['sleep', '300'] });
+    await foreign.start();
+    try {
+      for (const call of [
+        () => driver.stopContainer(name, { force: true }),
+        () => driver.pauseContainer(name),
+        () => driver.removeContainer(name, { force: true }),
+      ]) {
+        await expect(call()).rejects.toBeInstanceOf(ContainerNotFoundError);
+      }
+      expect((await foreign.inspect()).State.Status).toBe('running');
+    } finally {
+      await foreign.remove({ force: true });
+    }
+  });
+
   it('maps a name conflict to ConflictError', async () => {
     const name = `${session}-named`;
     const first = await driver.createContainer(shell(session, 'true', { name }));
