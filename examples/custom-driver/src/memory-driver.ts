@@ -49,6 +49,8 @@ const CAPABILITIES: DriverCapabilities = {
   healthchecks: true,
   pause: false,
   signals: false,
+  processes: false,
+  processAttach: false,
 };
 
 /** An in-memory driver: the full contract, everything kept in this process. */

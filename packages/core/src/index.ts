@@ -100,6 +100,14 @@ export {
   withSignal,
 } from './operations.js';
 export { callSignal, plainData } from './plain-data.js';
+export type {
+  ContainerProcess,
+  ProcessExit,
+  ProcessInfo,
+  ProcessOutput,
+  SpawnOptions,
+} from './process/process-types.js';
+export { DEFAULT_MAX_OUTPUT_BYTES, parseSpawnOptions } from './process/spawn-options.js';
 export {
   type AllCondition,
   type AnyCondition,

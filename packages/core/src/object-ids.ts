@@ -17,7 +17,10 @@ export function isObjectId(value: unknown): value is string {
  * The id of an object a call is about to change: anything that cannot be one is a
  * ConfigurationError, before any request is made.
  */
-export function requireObjectId(value: unknown, what: 'container' | 'volume' | 'network'): string {
+export function requireObjectId(
+  value: unknown,
+  what: 'container' | 'volume' | 'network' | 'process',
+): string {
   if (isObjectId(value)) return value;
   const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : typeof value;
   throw new ConfigurationError(

@@ -1,5 +1,6 @@
 import type { ContractVersion } from './contract-version.js';
 import type { UnsupportedFeature } from './errors/index.js';
+import type { ContainerProcess, ProcessInfo, SpawnOptions } from './process/process-types.js';
 import type {
   ContainerConfigInput,
   ContainerFilter,
@@ -164,6 +165,10 @@ export interface DriverCapabilities {
   pause: boolean;
   /** signalContainer delivers a signal to the main process. */
   signals: boolean;
+  /** spawn streams a process's output and takes its stdin. */
+  processes: boolean;
+  /** listProcesses and attach find a spawned process again, from another driver instance too. */
+  processAttach: boolean;
 }
 
 export type EnforcementMode = 'strict' | 'best-effort';
@@ -265,6 +270,17 @@ export interface ContainerDriver {
   pauseContainer(id: string, options?: OperationOptions): Promise<void>;
   /** Thaws a paused container; one that is running already is left as it is. */
   resumeContainer(id: string, options?: OperationOptions): Promise<void>;
+  /**
+   * Starts `command` in a running container and returns at once with its handle: output
+   * streams as it is produced, stdin can be written and closed, and it can be waited for or
+   * killed. `exec` is the buffered form. UnsupportedFeatureError where
+   * `capabilities().processes` is false.
+   */
+  spawn(id: string, command: string[], options?: SpawnOptions): Promise<ContainerProcess>;
+  /** Processes spawned in the container that the driver can find again. */
+  listProcesses(id: string, options?: OperationOptions): Promise<ProcessInfo[]>;
+  /** A spawned process found again by its id (`ContainerProcess.id`). */
+  attach(id: string, processId: string, options?: OperationOptions): Promise<ContainerProcess>;
   /** Current cpu, memory and pids. `ContainerNotFoundError`. */
   getContainerStats(id: string, options?: OperationOptions): Promise<ContainerStats>;
   /** The driver's own health; an unreachable backend is `unhealthy`, not an error. */

@@ -24,6 +24,8 @@ const everything: DriverCapabilities = {
   healthchecks: true,
   pause: false,
   signals: false,
+  processes: false,
+  processAttach: false,
 };
 
 describe('checkEnforcement', () => {
@@ -77,6 +79,8 @@ describe('checkEnforcement', () => {
       healthchecks: false,
       pause: false,
       signals: false,
+      processes: false,
+      processAttach: false,
     };
     expect(checkEnforcement(plain, weak, 'strict')).toEqual([]);
     const networked = parseContainerConfig({ sessionId: 's', image: 'i', network: 'n' });

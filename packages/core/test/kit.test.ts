@@ -30,6 +30,8 @@ const FULL: DriverCapabilities = {
   healthchecks: true,
   pause: false,
   signals: false,
+  processes: false,
+  processAttach: false,
 };
 
 /** Primitives over a map, recording each call, with knobs for the cases under test. */

@@ -146,6 +146,15 @@ export class MockDriver implements ContainerDriver {
   resumeContainer(...args: OperationArgs<'resumeContainer'>) {
     return this.#layers.resumeContainer(...args);
   }
+  spawn(...args: OperationArgs<'spawn'>) {
+    return this.#layers.spawn(...args);
+  }
+  listProcesses(...args: OperationArgs<'listProcesses'>) {
+    return this.#layers.listProcesses(...args);
+  }
+  attach(...args: OperationArgs<'attach'>) {
+    return this.#layers.attach(...args);
+  }
   getContainerStats(...args: OperationArgs<'getContainerStats'>) {
     return this.#layers.getContainerStats(...args);
   }

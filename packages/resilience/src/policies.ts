@@ -34,6 +34,10 @@ export const DEFAULT_POLICIES: Record<DriverOperation, OperationPolicy> = {
   signalContainer: NEVER,
   pauseContainer: READ,
   resumeContainer: READ,
+  // A spawn starts user code, like exec; finding processes again only reads.
+  spawn: NEVER,
+  listProcesses: READ,
+  attach: READ,
   getContainerStats: READ,
   healthCheck: READ,
   isContainerHealthy: READ,

@@ -232,12 +232,18 @@ export function forTenant<D extends ContainerDriver>(
 
   // Every operation, so one added to the contract fails to compile until it is scoped here: an
   // operation passed through unseen would reach other tenants' containers.
+  // Spawn takes exec's options (and the same user policy), plus stdin and an output budget.
+  const spawnChecked: Handler = (args, next) => execChecked(args, next);
+
   const handlers: Record<DriverOperation, Handler> = {
     healthCheck: (_args, next) => next(),
     capabilities: (_args, next) => next(),
     signalContainer: onContainer(true, undefined, 2),
     pauseContainer: onContainer(true),
     resumeContainer: onContainer(true),
+    spawn: spawnChecked,
+    listProcesses: onContainer(false),
+    attach: onContainer(false, undefined, 2),
     createContainer: (args) => create(args[0], args[1]),
     startContainer: revive(onContainer(true)),
     restartContainer: revive(onContainer(true)),

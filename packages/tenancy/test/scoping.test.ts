@@ -67,6 +67,9 @@ describe('forTenant scoping', () => {
         ['signal', () => b.signalContainer(id, 'SIGKILL')],
         ['pause', () => b.pauseContainer(id)],
         ['resume', () => b.resumeContainer(id)],
+        ['spawn', () => b.spawn(id, ['true'])],
+        ['listProcesses', () => b.listProcesses(id)],
+        ['attach', () => b.attach(id, 'proc-1')],
         [
           'streamLogs',
           async () => {

@@ -13,6 +13,7 @@ import { inputsGroup } from './groups/inputs.js';
 import { lifecycleGroup } from './groups/lifecycle.js';
 import { logsGroup } from './groups/logs.js';
 import { networksGroup } from './groups/networks.js';
+import { processesGroup } from './groups/processes.js';
 import { queriesGroup } from './groups/queries.js';
 import { readinessGroup } from './groups/readiness.js';
 import { securityGroup } from './groups/security.js';
@@ -44,6 +45,7 @@ const GROUPS: GroupDefinition[] = [
   healthGroup,
   controlGroup,
   readinessGroup,
+  processesGroup,
   volumesGroup,
   networksGroup,
   errorsGroup,

@@ -9,6 +9,7 @@ export type ConformanceGroup =
   | 'health'
   | 'control'
   | 'readiness'
+  | 'processes'
   | 'volumes'
   | 'networks'
   | 'errors'

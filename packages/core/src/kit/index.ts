@@ -5,13 +5,20 @@
 
 export { matchesContainerFilter, selectLogLines } from '../container-filter.js';
 export {
+  createProcessHandle,
+  type HandleOptions,
+  type ProcessSource,
+} from '../process/process-handle.js';
+export type { ParsedSpawnOptions } from '../process/spawn-options.js';
+export {
   cleanupMatches,
   parseCleanupFilter,
   parseRemoveOptions,
   parseStopOptions,
 } from './call-options.js';
 export { abortableSleep, CallSignal } from './call-signal.js';
-export { defineDriver, KitDriver } from './kit-driver.js';
+export { defineDriver } from './define-driver.js';
+export { KitDriver } from './kit-driver.js';
 export {
   BERTH_LABELS,
   berthLabels,

@@ -11,13 +11,17 @@ import {
 import { parseExecCommand, parseExecOptions } from '../exec-validation.js';
 import { isObjectId, requireObjectId } from '../object-ids.js';
 import { callSignal } from '../plain-data.js';
+import type { ContainerProcess, ProcessInfo, SpawnOptions } from '../process/process-types.js';
+import { parseSpawnOptions } from '../process/spawn-options.js';
 import {
   type ContainerConfigInput,
   type ContainerFilter,
   ContainerFilterSchema,
   type ContainerSignal,
+  type NetworkConfig,
   type NetworkConfigInput,
   NetworkConfigSchema,
+  type VolumeConfig,
   type VolumeConfigInput,
   VolumeConfigSchema,
 } from '../schemas.js';
@@ -45,14 +49,20 @@ import type {
 import { fail, parseContainerConfig, parseInput, parseLogOptions } from '../validation.js';
 import { parseCleanupFilter, parseRemoveOptions, parseStopOptions } from './call-options.js';
 import { CallSignal } from './call-signal.js';
-import { fullCapabilities, parseSignal, requireFeature } from './container-control.js';
+import {
+  fullCapabilities,
+  parseSignal,
+  processHandle,
+  requireFeature,
+} from './container-control.js';
 import { derivedCleanup, derivedHealthCheck, derivedIsHealthy, derivedLogs } from './derived.js';
 import { type ParsedPolicy, parseDriverPolicy } from './driver-policy.js';
-import { berthLabels } from './labels.js';
+import { ownedLabels } from './labels.js';
 import type {
   CreateContext,
   DriverPolicy,
   DriverPrimitives,
+  OptionalFeature,
   PrimitiveContext,
   TimedOperation,
 } from './primitives.js';
@@ -145,7 +155,7 @@ export class KitDriver implements ContainerDriver {
       const caps = await this.#capabilities(ctx);
       const unenforced = checkEnforcement(config, caps, this.enforcement, this.name);
       const token = randomUUID();
-      const labels = this.#labelsFor(config, unenforced, token);
+      const labels = ownedLabels(this.#policy.labels, this, config, unenforced, token);
       call.check();
       const instance = await this.primitives.createContainer(config, {
         ...ctx,
@@ -249,28 +259,59 @@ export class KitDriver implements ContainerDriver {
     });
   }
 
-  signalContainer(id: string, signal: ContainerSignal, options?: OperationOptions): Promise<void> {
-    return this.#call('signalContainer', options, 'signal options', async (ctx) => {
-      const target = this.#target(id, 'container');
-      const parsed = parseSignal(signal);
-      requireFeature(await this.#capabilities(ctx), 'signals', this.name);
-      return this.primitives.signalContainer?.(target, parsed, ctx);
+  /** An optional feature's call on one container: the id checked, the capability required. */
+  #feature<T>(
+    operation: TimedOperation,
+    options: unknown,
+    feature: OptionalFeature,
+    id: unknown,
+    run: (target: string, ctx: PrimitiveContext) => Promise<T> | undefined,
+    read = false,
+  ): Promise<T> {
+    return this.#call(operation, options, `${operation} options`, async (ctx) => {
+      const target = read ? this.#lookup(id, 'container') : this.#target(id, 'container');
+      requireFeature(await this.#capabilities(ctx), feature, this.name);
+      return run(target, ctx) as Promise<T>;
     });
+  }
+
+  signalContainer(id: string, signal: ContainerSignal, options?: OperationOptions): Promise<void> {
+    const parsed = () => parseSignal(signal);
+    return this.#feature('signalContainer', options, 'signals', id, (t, ctx) =>
+      this.primitives.signalContainer?.(t, parsed(), ctx),
+    );
   }
 
   pauseContainer(id: string, options?: OperationOptions): Promise<void> {
-    return this.#call('pauseContainer', options, 'pause options', async (ctx) => {
-      const target = this.#target(id, 'container');
-      requireFeature(await this.#capabilities(ctx), 'pause', this.name);
-      return this.primitives.pauseContainer?.(target, ctx);
-    });
+    return this.#feature('pauseContainer', options, 'pause', id, (t, ctx) =>
+      this.primitives.pauseContainer?.(t, ctx),
+    );
   }
 
   resumeContainer(id: string, options?: OperationOptions): Promise<void> {
-    return this.#call('resumeContainer', options, 'resume options', async (ctx) => {
-      const target = this.#target(id, 'container');
-      requireFeature(await this.#capabilities(ctx), 'pause', this.name);
-      return this.primitives.resumeContainer?.(target, ctx);
+    return this.#feature('resumeContainer', options, 'pause', id, (t, ctx) =>
+      this.primitives.resumeContainer?.(t, ctx),
+    );
+  }
+
+  spawn(id: string, command: string[], options?: SpawnOptions): Promise<ContainerProcess> {
+    return this.#feature('spawn', options, 'processes', id, async (t, ctx) => {
+      const argv = parseExecCommand(command);
+      const parsed = parseSpawnOptions(options, this.#policy);
+      const source = await this.primitives.spawn?.(t, argv, parsed, ctx);
+      return processHandle(source, parsed, options?.signal);
+    });
+  }
+
+  listProcesses(id: string, options?: OperationOptions): Promise<ProcessInfo[]> {
+    const run = (t: string, ctx: PrimitiveContext) => this.primitives.listProcesses?.(t, ctx);
+    return this.#feature('listProcesses', options, 'processAttach', id, run, true);
+  }
+
+  attach(id: string, processId: string, options?: OperationOptions): Promise<ContainerProcess> {
+    return this.#feature('listProcesses', options, 'processAttach', id, async (t, ctx) => {
+      const source = await this.primitives.attach?.(t, requireObjectId(processId, 'process'), ctx);
+      return processHandle(source, undefined, options?.signal);
     });
   }
 
@@ -298,18 +339,9 @@ export class KitDriver implements ContainerDriver {
   }
 
   createVolume(input: VolumeConfigInput, options?: OperationOptions): Promise<Volume> {
-    return this.#call('createVolume', options, 'volume options', async (ctx, call) => {
-      const config = parseInput(VolumeConfigSchema, input, 'volume configuration');
-      requireObjectId(config.name, 'volume');
-      await checkVolumeChoice(config, this.primitives, ctx);
-      const caps = await this.#capabilities(ctx);
-      const unenforced = volumeEnforcement(config, caps, this.enforcement, this.name, (f) =>
-        this.primitives.unenforcedReason?.(f),
-      );
-      return this.#createResource(config, unenforced, ctx, call, (c) =>
-        this.primitives.createVolume(config, c),
-      );
-    });
+    return this.#createOwned('createVolume', options, 'volume', input, (config, ctx) =>
+      this.primitives.createVolume(config as VolumeConfig, ctx),
+    );
   }
 
   removeVolume(id: string, options?: OperationOptions): Promise<void> {
@@ -325,17 +357,33 @@ export class KitDriver implements ContainerDriver {
   }
 
   createNetwork(input: NetworkConfigInput, options?: OperationOptions): Promise<Network> {
-    return this.#call('createNetwork', options, 'network options', async (ctx, call) => {
-      const config = parseInput(NetworkConfigSchema, input, 'network configuration');
-      requireObjectId(config.name, 'network');
-      await checkNetworkChoice(config, this.primitives, ctx);
+    return this.#createOwned('createNetwork', options, 'network', input, (config, ctx) =>
+      this.primitives.createNetwork(config as NetworkConfig, ctx),
+    );
+  }
+
+  /** A volume or network: parsed, its driver choice checked, enforcement decided, labelled. */
+  #createOwned<R extends { unenforced?: UnsupportedFeature[] }>(
+    operation: 'createVolume' | 'createNetwork',
+    options: unknown,
+    kind: 'volume' | 'network',
+    input: unknown,
+    create: (config: VolumeConfig | NetworkConfig, ctx: CreateContext) => Promise<R>,
+  ): Promise<R> {
+    return this.#call(operation, options, `${kind} options`, async (ctx, call) => {
+      const volume = kind === 'volume';
+      const config = volume
+        ? parseInput(VolumeConfigSchema, input, 'volume configuration')
+        : parseInput(NetworkConfigSchema, input, 'network configuration');
+      requireObjectId(config.name, kind);
+      if (volume) await checkVolumeChoice(config as VolumeConfig, this.primitives, ctx);
+      else await checkNetworkChoice(config as NetworkConfig, this.primitives, ctx);
       const caps = await this.#capabilities(ctx);
-      const unenforced = networkEnforcement(config, caps, this.enforcement, this.name, (f) =>
-        this.primitives.unenforcedReason?.(f),
-      );
-      return this.#createResource(config, unenforced, ctx, call, (c) =>
-        this.primitives.createNetwork(config, c),
-      );
+      const reason = (f: string) => this.primitives.unenforcedReason?.(f);
+      const unenforced = volume
+        ? volumeEnforcement(config as VolumeConfig, caps, this.enforcement, this.name, reason)
+        : networkEnforcement(config as NetworkConfig, caps, this.enforcement, this.name, reason);
+      return this.#createResource(config, unenforced, ctx, call, (c) => create(config, c));
     });
   }
 
@@ -348,7 +396,7 @@ export class KitDriver implements ContainerDriver {
     create: (ctx: CreateContext) => Promise<R>,
   ): Promise<R> {
     const token = randomUUID();
-    const labels = this.#labelsFor(config, unenforced, token);
+    const labels = ownedLabels(this.#policy.labels, this, config, unenforced, token);
     call.check();
     const made = await create({ ...ctx, labels, unenforced, token });
     return unenforced.length > 0 ? { ...made, unenforced: [...unenforced] } : made;
@@ -383,24 +431,4 @@ export class KitDriver implements ContainerDriver {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-
-  #labelsFor(
-    config: { labels: Record<string, string>; sessionId?: string; tenantId?: string },
-    unenforced: readonly { feature: string; path: string }[],
-    token: string,
-  ): Record<string, string> {
-    return berthLabels(this.#policy.labels, config.labels, {
-      driver: this.name,
-      driverVersion: this.version,
-      sessionId: config.sessionId,
-      tenantId: config.tenantId,
-      unenforced,
-      token,
-    });
-  }
-}
-
-/** A full driver from primitives written as a plain object. */
-export function defineDriver(primitives: DriverPrimitives, policy?: DriverPolicy): KitDriver {
-  return new KitDriver(primitives, policy);
 }

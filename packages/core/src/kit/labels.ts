@@ -75,3 +75,21 @@ export function readUnenforced(
     return undefined;
   }
 }
+
+/** Labels of an object a driver makes for `config`, owned by `driver`. */
+export function ownedLabels(
+  defaults: Readonly<Record<string, string>>,
+  driver: { name: string; version: string },
+  config: { labels: Record<string, string>; sessionId?: string; tenantId?: string },
+  unenforced: readonly { feature: string; path: string }[],
+  token: string,
+): Record<string, string> {
+  return berthLabels(defaults, config.labels, {
+    driver: driver.name,
+    driverVersion: driver.version,
+    sessionId: config.sessionId,
+    tenantId: config.tenantId,
+    unenforced,
+    token,
+  });
+}

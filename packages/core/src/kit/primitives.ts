@@ -1,4 +1,7 @@
 import type { UnsupportedFeature, ValidationIssue } from '../errors/index.js';
+import type { ProcessSource } from '../process/process-handle.js';
+import type { ProcessInfo } from '../process/process-types.js';
+import type { ParsedSpawnOptions } from '../process/spawn-options.js';
 import type {
   ContainerConfig,
   ContainerFilter,
@@ -78,6 +81,8 @@ export type TimedOperation =
   | 'signalContainer'
   | 'pauseContainer'
   | 'resumeContainer'
+  | 'spawn'
+  | 'listProcesses'
   | 'getContainerStats'
   | 'createVolume'
   | 'removeVolume'
@@ -164,6 +169,20 @@ export interface DriverPrimitives {
   pauseContainer?(id: string, ctx: PrimitiveContext): Promise<void>;
   /** Thaws a paused container; a running one is left as it is. */
   resumeContainer?(id: string, ctx: PrimitiveContext): Promise<void>;
+  /**
+   * Starts a process in a running container and hands over its streams; the kit makes the
+   * ContainerProcess (budgets, timeout, abort). `ctx.signal` covers the start only.
+   */
+  spawn?(
+    id: string,
+    command: string[],
+    options: ParsedSpawnOptions,
+    ctx: PrimitiveContext,
+  ): Promise<ProcessSource>;
+  /** Processes spawned in the container (by any instance of the driver, where it can tell). */
+  listProcesses?(id: string, ctx: PrimitiveContext): Promise<ProcessInfo[]>;
+  /** A process found again by its id, from any instance of the driver. */
+  attach?(id: string, processId: string, ctx: PrimitiveContext): Promise<ProcessSource>;
 }
 
 /**
@@ -171,5 +190,7 @@ export interface DriverPrimitives {
  * out: the kit sets them from the primitives the driver has, and a driver may set one false
  * where its host cannot do it after all.
  */
-export type PrimitiveCapabilities = Omit<DriverCapabilities, 'pause' | 'signals'> &
-  Partial<Pick<DriverCapabilities, 'pause' | 'signals'>>;
+export type OptionalFeature = 'pause' | 'signals' | 'processes' | 'processAttach';
+
+export type PrimitiveCapabilities = Omit<DriverCapabilities, OptionalFeature> &
+  Partial<Pick<DriverCapabilities, OptionalFeature>>;

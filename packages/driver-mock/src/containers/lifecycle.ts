@@ -10,6 +10,7 @@ import {
 } from '@berth/core';
 import type { MockContainer, MockState } from '../engine/mock-state.js';
 import { appendLog } from '../logs/container-logs.js';
+import { endProcesses } from '../programs/spawn.js';
 import { changed, notify } from './changes.js';
 import { whileUnpaused } from './control.js';
 import { probeHealth } from './health.js';
@@ -24,6 +25,7 @@ export function finish(
 ): void {
   container.run?.abort();
   container.run = undefined;
+  endProcesses(state, container.instance.id);
   const { instance } = container;
   instance.status = how === 'stopped' ? state.settings.profile.stoppedStatus : 'exited';
   instance.state = 'terminated';
@@ -55,6 +57,8 @@ async function execute(
       return;
     }
     if (step.kind === 'out') appendLog(state, container, step.stream, step.text);
+    else if (step.kind === 'cat')
+      continue; // a container's stdin is always at its end
     else if (step.kind === 'sleep') {
       try {
         await state.settings.clock.sleep(step.ms, run.signal);

@@ -11,6 +11,7 @@ import type {
   LogOptions,
   Network,
   NetworkConfig,
+  ProcessInfo,
   Volume,
   VolumeConfig,
   WaitResult,
@@ -22,8 +23,10 @@ import {
   type ParsedExecOptions,
   type ParsedLogOptions,
   type ParsedRemoveOptions,
+  type ParsedSpawnOptions,
   type ParsedStopOptions,
   type PrimitiveContext,
+  type ProcessSource,
 } from '@berth/core/kit';
 import { pauseContainer, resumeContainer, signalContainer } from '../containers/control.js';
 import { createContainer } from '../containers/create.js';
@@ -39,6 +42,7 @@ import {
 import { driverHealth, getContainer, listContainers } from '../containers/queries.js';
 import { containerLogs, rotateLogs, streamContainerLogs } from '../logs/container-logs.js';
 import { execInContainer } from '../programs/exec.js';
+import { attachToProcess, listContainerProcesses, spawnInContainer } from '../programs/spawn.js';
 import { createNetwork, listNetworks, removeNetwork } from '../volumes-networks/networks.js';
 import { createVolume, listVolumes, removeVolume } from '../volumes-networks/volumes.js';
 import { MOCK_VERSION, type MockSettings, MockState } from './mock-state.js';
@@ -119,6 +123,18 @@ class InMemoryEngine implements DriverPrimitives {
 
   async resumeContainer(id: string): Promise<void> {
     resumeContainer(this.state, id);
+  }
+
+  async spawn(id: string, command: string[], options: ParsedSpawnOptions): Promise<ProcessSource> {
+    return spawnInContainer(this.state, id, command, options);
+  }
+
+  async listProcesses(id: string): Promise<ProcessInfo[]> {
+    return listContainerProcesses(this.state, id);
+  }
+
+  async attach(id: string, processId: string): Promise<ProcessSource> {
+    return attachToProcess(this.state, id, processId);
   }
 
   async getContainerStats(id: string): Promise<ContainerStats> {

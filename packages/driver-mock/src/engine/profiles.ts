@@ -37,6 +37,8 @@ const enforcesEverything = {
   healthchecks: true,
   pause: true,
   signals: true,
+  processes: true,
+  processAttach: true,
 } as const;
 
 export const dockerProfile: MockProfile = {

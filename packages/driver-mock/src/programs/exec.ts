@@ -41,6 +41,8 @@ export async function execInContainer(
   let elapsed = 0;
   for (const step of steps) {
     if (step.kind === 'out') out[step.stream] += `${step.text}\n`;
+    else if (step.kind === 'cat')
+      continue; // exec gives no stdin: end-of-file at once
     else if (step.kind === 'sleep') {
       if (checked.timeout !== undefined && elapsed + step.ms > checked.timeout) {
         await clock.sleep(checked.timeout - elapsed, options.signal);

@@ -44,7 +44,9 @@ export type ProgramSource = MockPrograms | ((config: ContainerConfig) => MockPro
 export type Step =
   | { kind: 'out'; stream: 'stdout' | 'stderr'; text: string }
   | { kind: 'sleep'; ms: number }
-  | { kind: 'exit'; code: number };
+  | { kind: 'exit'; code: number }
+  /** `cat` with no file: copies stdin to stdout until end-of-file (none without stdin). */
+  | { kind: 'cat' };
 
 /** A program reduced to steps; no final `exit` step means it runs until stopped. */
 export interface Plan {
@@ -149,6 +151,11 @@ function runCommand(argv: string[], ctx: ScriptContext, inShell: boolean): boole
       ctx.status = 0;
       return true;
     }
+    case 'cat':
+      if (rest.length > 0) return false;
+      ctx.steps.push({ kind: 'cat' });
+      ctx.status = 0;
+      return true;
     case 'pwd':
       ctx.steps.push({ kind: 'out', stream, text: ctx.cwd });
       ctx.status = 0;
@@ -191,7 +198,7 @@ function runCommand(argv: string[], ctx: ScriptContext, inShell: boolean): boole
 /**
  * A tiny POSIX-shell subset, enough for test scripts: statements joined by `;`, newlines or
  * `&&`; `echo` (with `-n`, quotes, `$VAR` and `>&2`), `sleep N`, `exit N`, `true`, `false`,
- * `pwd`, `trap 'echo …' SIG…` and `wait` (a trailing `&` runs the command in line). Any other command in a script prints `sh: X: not found` and sets status 127.
+ * `pwd`, `cat` (stdin to stdout), `trap 'echo …' SIG…` and `wait` (a trailing `&` runs the command in line). Any other command in a script prints `sh: X: not found` and sets status 127.
  */
 function interpretScript(
   script: string,

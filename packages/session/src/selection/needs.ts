@@ -31,6 +31,8 @@ const CAPABILITY_NAMES: Record<keyof DriverCapabilities, true> = {
   volumeSize: true,
   pause: true,
   signals: true,
+  processes: true,
+  processAttach: true,
 };
 
 const KNOWN = Object.keys(CAPABILITY_NAMES) as (keyof DriverCapabilities)[];
