@@ -51,6 +51,7 @@ const CAPABILITIES: DriverCapabilities = {
   signals: false,
   processes: false,
   processAttach: false,
+  files: false,
 };
 
 /** An in-memory driver: the full contract, everything kept in this process. */

@@ -38,6 +38,7 @@ export {
   type DriverErrorOptions,
   DriverHealthError,
   ERROR_BRAND,
+  FileNotFoundError,
   FileSystemError,
   getErrorCode,
   getErrorMessage,
@@ -76,6 +77,17 @@ export {
   parseExecCommand,
   parseExecOptions,
 } from './exec-validation.js';
+export { parseContainerPath } from './files/file-paths.js';
+export type {
+  FileData,
+  FileInfo,
+  FileType,
+  MakeDirOptions,
+  ReadFileOptions,
+  RemoveFileOptions,
+  WriteFileOptions,
+} from './files/file-types.js';
+export { packTar, readTar, type TarEntry, type TarMember } from './files/tar.js';
 export {
   DANGEROUS_CAPABILITIES,
   isLinuxCapability,

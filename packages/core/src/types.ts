@@ -1,5 +1,13 @@
 import type { ContractVersion } from './contract-version.js';
 import type { UnsupportedFeature } from './errors/index.js';
+import type {
+  FileData,
+  FileInfo,
+  MakeDirOptions,
+  ReadFileOptions,
+  RemoveFileOptions,
+  WriteFileOptions,
+} from './files/file-types.js';
 import type { ContainerProcess, ProcessInfo, SpawnOptions } from './process/process-types.js';
 import type {
   ContainerConfigInput,
@@ -169,6 +177,8 @@ export interface DriverCapabilities {
   processes: boolean;
   /** listProcesses and attach find a spawned process again, from another driver instance too. */
   processAttach: boolean;
+  /** writeFile, readFile, listFiles, removeFile, makeDir, upload and download. */
+  files: boolean;
 }
 
 export type EnforcementMode = 'strict' | 'best-effort';
@@ -281,6 +291,37 @@ export interface ContainerDriver {
   listProcesses(id: string, options?: OperationOptions): Promise<ProcessInfo[]>;
   /** A spawned process found again by its id (`ContainerProcess.id`). */
   attach(id: string, processId: string, options?: OperationOptions): Promise<ContainerProcess>;
+  /**
+   * Files inside the container, by absolute path (no `..`); a link inside the container never
+   * leads a read or write out of it. Where the engine allows, on stopped containers too.
+   * UnsupportedFeatureError where `capabilities().files` is false.
+   */
+  writeFile(id: string, path: string, data: FileData, options?: WriteFileOptions): Promise<void>;
+  /** A file's bytes, at most `maxBytes` (default 64 MiB): larger ones through readFileStream. */
+  readFile(id: string, path: string, options?: ReadFileOptions): Promise<Uint8Array>;
+  /** A file's bytes as a stream; resolves once the file was found. */
+  readFileStream(
+    id: string,
+    path: string,
+    options?: OperationOptions,
+  ): Promise<AsyncIterable<Uint8Array>>;
+  /** The entries of a directory (links not followed), or of one file. */
+  listFiles(id: string, path: string, options?: OperationOptions): Promise<FileInfo[]>;
+  removeFile(id: string, path: string, options?: RemoveFileOptions): Promise<void>;
+  makeDir(id: string, path: string, options?: MakeDirOptions): Promise<void>;
+  /** Unpacks a tar stream into the directory `path` (made when missing). */
+  upload(
+    id: string,
+    path: string,
+    tar: AsyncIterable<Uint8Array>,
+    options?: OperationOptions,
+  ): Promise<void>;
+  /** The directory (or file) `path` as a tar stream, its entries relative to it. */
+  download(
+    id: string,
+    path: string,
+    options?: OperationOptions,
+  ): Promise<AsyncIterable<Uint8Array>>;
   /** Current cpu, memory and pids. `ContainerNotFoundError`. */
   getContainerStats(id: string, options?: OperationOptions): Promise<ContainerStats>;
   /** The driver's own health; an unreachable backend is `unhealthy`, not an error. */

@@ -26,6 +26,7 @@ const everything: DriverCapabilities = {
   signals: false,
   processes: false,
   processAttach: false,
+  files: false,
 };
 
 describe('checkEnforcement', () => {
@@ -81,6 +82,7 @@ describe('checkEnforcement', () => {
       signals: false,
       processes: false,
       processAttach: false,
+      files: false,
     };
     expect(checkEnforcement(plain, weak, 'strict')).toEqual([]);
     const networked = parseContainerConfig({ sessionId: 's', image: 'i', network: 'n' });

@@ -32,6 +32,7 @@ const FULL: DriverCapabilities = {
   signals: false,
   processes: false,
   processAttach: false,
+  files: false,
 };
 
 /** Primitives over a map, recording each call, with knobs for the cases under test. */

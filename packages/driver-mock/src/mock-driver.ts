@@ -155,6 +155,30 @@ export class MockDriver implements ContainerDriver {
   attach(...args: OperationArgs<'attach'>) {
     return this.#layers.attach(...args);
   }
+  writeFile(...args: OperationArgs<'writeFile'>) {
+    return this.#layers.writeFile(...args);
+  }
+  readFile(...args: OperationArgs<'readFile'>) {
+    return this.#layers.readFile(...args);
+  }
+  readFileStream(...args: OperationArgs<'readFileStream'>) {
+    return this.#layers.readFileStream(...args);
+  }
+  listFiles(...args: OperationArgs<'listFiles'>) {
+    return this.#layers.listFiles(...args);
+  }
+  removeFile(...args: OperationArgs<'removeFile'>) {
+    return this.#layers.removeFile(...args);
+  }
+  makeDir(...args: OperationArgs<'makeDir'>) {
+    return this.#layers.makeDir(...args);
+  }
+  upload(...args: OperationArgs<'upload'>) {
+    return this.#layers.upload(...args);
+  }
+  download(...args: OperationArgs<'download'>) {
+    return this.#layers.download(...args);
+  }
   getContainerStats(...args: OperationArgs<'getContainerStats'>) {
     return this.#layers.getContainerStats(...args);
   }

@@ -70,6 +70,12 @@ describe('forTenant scoping', () => {
         ['spawn', () => b.spawn(id, ['true'])],
         ['listProcesses', () => b.listProcesses(id)],
         ['attach', () => b.attach(id, 'proc-1')],
+        ['writeFile', () => b.writeFile(id, '/tmp/x', 'x')],
+        ['readFile', () => b.readFile(id, '/etc/hostname')],
+        ['listFiles', () => b.listFiles(id, '/')],
+        ['removeFile', () => b.removeFile(id, '/tmp', { recursive: true })],
+        ['makeDir', () => b.makeDir(id, '/tmp/d')],
+        ['download', () => b.download(id, '/')],
         [
           'streamLogs',
           async () => {

@@ -7,6 +7,7 @@ import { concurrencyGroup } from './groups/concurrency.js';
 import { controlGroup } from './groups/control.js';
 import { errorsGroup } from './groups/errors.js';
 import { execGroup } from './groups/exec.js';
+import { filesGroup } from './groups/files.js';
 import { healthGroup } from './groups/health.js';
 import { idempotencyGroup } from './groups/idempotency.js';
 import { inputsGroup } from './groups/inputs.js';
@@ -46,6 +47,7 @@ const GROUPS: GroupDefinition[] = [
   controlGroup,
   readinessGroup,
   processesGroup,
+  filesGroup,
   volumesGroup,
   networksGroup,
   errorsGroup,

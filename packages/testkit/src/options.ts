@@ -10,6 +10,7 @@ export type ConformanceGroup =
   | 'control'
   | 'readiness'
   | 'processes'
+  | 'files'
   | 'volumes'
   | 'networks'
   | 'errors'
@@ -54,6 +55,12 @@ export interface ConformanceOptions {
    * other paths, and config it needs (e.g. a writable root). Without it those waits are skipped.
    */
   httpServer?: { script: string; port: number; config?: Partial<ContainerConfigInput> };
+  /**
+   * For the files group: a directory the container may write (default `/tmp`), config it
+   * needs for that (e.g. a writable root), and whether files work on a stopped container
+   * (default true).
+   */
+  files?: { dir?: string; config?: Partial<ContainerConfigInput>; whenStopped?: boolean };
   /** Per-test timeout in ms (default 30 000). */
   timeoutMs?: number;
   /** Called after the suite with the driver, e.g. to close connections. */

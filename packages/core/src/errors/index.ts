@@ -34,6 +34,7 @@ export {
   AuthorizationError,
   ConflictError,
   DriverHealthError,
+  FileNotFoundError,
   FileSystemError,
   NetworkError,
   ResourceLimitError,

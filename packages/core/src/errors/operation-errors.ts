@@ -71,8 +71,25 @@ export class NetworkError extends DriverError {
 export class FileSystemError extends DriverError {
   static readonly [ERROR_BRAND]: string = '@berth/core/FileSystemError';
 
-  constructor(message: string, options?: DriverErrorOptions) {
-    super(message, 'FILE_SYSTEM_ERROR', false, options);
+  constructor(message: string, options?: DriverErrorOptions, code = 'FILE_SYSTEM_ERROR') {
+    super(message, code, false, options);
+  }
+}
+
+/** A path inside a container that does not exist. */
+export class FileNotFoundError extends FileSystemError {
+  static override readonly [ERROR_BRAND]: string = '@berth/core/FileNotFoundError';
+
+  constructor(
+    readonly containerId: string,
+    readonly path: string,
+    options?: DriverErrorOptions,
+  ) {
+    super(
+      `No such file or directory in container ${containerId}: ${path}`,
+      options,
+      'FILE_NOT_FOUND',
+    );
   }
 }
 

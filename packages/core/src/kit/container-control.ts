@@ -22,6 +22,7 @@ export function fullCapabilities(
       'processAttach',
       primitives.spawn && primitives.listProcesses && primitives.attach,
     ),
+    files: has('files', primitives.upload && primitives.download && primitives.removeFile),
   };
 }
 
@@ -44,6 +45,7 @@ const FEATURES: Record<OptionalFeature, { call: string; does: string }> = {
   signals: { call: 'signalContainer', does: 'signal containers' },
   processes: { call: 'spawn', does: 'stream processes' },
   processAttach: { call: 'attach', does: 'find spawned processes again' },
+  files: { call: 'writeFile', does: 'read and write files in containers' },
 };
 
 export function requireFeature(

@@ -39,7 +39,7 @@ import { fail, parseContainerConfig, parseInput, parseLogOptions } from '../vali
 import { parseCleanupFilter, parseRemoveOptions, parseStopOptions } from './call-options.js';
 import { CallSignal } from './call-signal.js';
 import { derivedCleanup, derivedHealthCheck, derivedIsHealthy, derivedLogs } from './derived.js';
-import { KitFeatures } from './kit-features.js';
+import { KitFiles } from './kit-files.js';
 import { ownedLabels } from './labels.js';
 import type { CreateContext, PrimitiveContext } from './primitives.js';
 import { checkNetworkChoice, checkVolumeChoice } from './resource-drivers.js';
@@ -51,7 +51,7 @@ import { networkEnforcement, volumeEnforcement } from './resource-enforcement.js
  * vocabulary; the signal checked before and after each primitive; timeouts; and the derived
  * operations a driver does not provide. Drivers extend it (or use `defineDriver`).
  */
-export class KitDriver extends KitFeatures implements ContainerDriver {
+export class KitDriver extends KitFiles implements ContainerDriver {
   createContainer(
     input: ContainerConfigInput,
     options?: OperationOptions,

@@ -1,4 +1,5 @@
 import type { UnsupportedFeature, ValidationIssue } from '../errors/index.js';
+import type { FileInfo } from '../files/file-types.js';
 import type { ProcessSource } from '../process/process-handle.js';
 import type { ProcessInfo } from '../process/process-types.js';
 import type { ParsedSpawnOptions } from '../process/spawn-options.js';
@@ -83,6 +84,7 @@ export type TimedOperation =
   | 'resumeContainer'
   | 'spawn'
   | 'listProcesses'
+  | 'files'
   | 'getContainerStats'
   | 'createVolume'
   | 'removeVolume'
@@ -183,6 +185,51 @@ export interface DriverPrimitives {
   listProcesses?(id: string, ctx: PrimitiveContext): Promise<ProcessInfo[]>;
   /** A process found again by its id, from any instance of the driver. */
   attach?(id: string, processId: string, ctx: PrimitiveContext): Promise<ProcessSource>;
+
+  /*
+   * Files. `upload` and `download` (tar streams) are the ones a driver must have for
+   * `capabilities().files`; the kit derives the others from them where a driver has no
+   * better way (writeFile as a one-entry tar, listFiles from the archive's headers). Paths
+   * are checked absolute, without `..`; a missing path is a FileNotFoundError.
+   */
+  /**
+   * Unpacks `tar` into directory `path` (which the kit has made sure exists) inside the
+   * container, never outside it whatever the
+   * member names or links say. `ownership`: `'archive'` keeps the members' uid and gid,
+   * `'container'` gives them to the container's user (the kit's own one-entry writes).
+   */
+  upload?(
+    id: string,
+    path: string,
+    tar: AsyncIterable<Uint8Array>,
+    ownership: 'archive' | 'container',
+    ctx: PrimitiveContext,
+  ): Promise<void>;
+  download?(id: string, path: string, ctx: PrimitiveContext): Promise<AsyncIterable<Uint8Array>>;
+  /** One path's entry (a link not followed), null when there is none; cheap, unlike download. */
+  stat?(id: string, path: string, ctx: PrimitiveContext): Promise<FileInfo | null>;
+  writeFile?(
+    id: string,
+    path: string,
+    data: AsyncIterable<Uint8Array>,
+    options: { mode: number; owner?: { uid: number; gid: number } },
+    ctx: PrimitiveContext,
+  ): Promise<void>;
+  readFile?(id: string, path: string, ctx: PrimitiveContext): Promise<AsyncIterable<Uint8Array>>;
+  listFiles?(id: string, path: string, ctx: PrimitiveContext): Promise<FileInfo[]>;
+  /** Without it files can be written and read but not removed: `files` stays false. */
+  removeFile?(
+    id: string,
+    path: string,
+    options: { recursive: boolean; force: boolean },
+    ctx: PrimitiveContext,
+  ): Promise<void>;
+  makeDir?(
+    id: string,
+    path: string,
+    options: { mode: number; owner?: { uid: number; gid: number }; parents: boolean },
+    ctx: PrimitiveContext,
+  ): Promise<void>;
 }
 
 /**
@@ -190,7 +237,7 @@ export interface DriverPrimitives {
  * out: the kit sets them from the primitives the driver has, and a driver may set one false
  * where its host cannot do it after all.
  */
-export type OptionalFeature = 'pause' | 'signals' | 'processes' | 'processAttach';
+export type OptionalFeature = 'pause' | 'signals' | 'processes' | 'processAttach' | 'files';
 
 export type PrimitiveCapabilities = Omit<DriverCapabilities, OptionalFeature> &
   Partial<Pick<DriverCapabilities, OptionalFeature>>;

@@ -9,6 +9,7 @@ import {
   type WaitResult,
 } from '@berth/core';
 import type { MockContainer, MockState } from '../engine/mock-state.js';
+import { forgetFiles } from '../files/container-files.js';
 import { appendLog } from '../logs/container-logs.js';
 import { endProcesses } from '../programs/spawn.js';
 import { changed, notify } from './changes.js';
@@ -167,6 +168,7 @@ export function removeContainer(state: MockState, id: string, options: RemoveOpt
   }
   container.instance.status = 'removing';
   state.containers.delete(container.instance.id);
+  forgetFiles(state, container.instance.id);
   notify(container);
 }
 

@@ -7,6 +7,7 @@ import type {
   DriverCapabilities,
   DriverHealth,
   ExecResult,
+  FileInfo,
   LogLine,
   LogOptions,
   Network,
@@ -40,6 +41,7 @@ import {
   waitContainer,
 } from '../containers/lifecycle.js';
 import { driverHealth, getContainer, listContainers } from '../containers/queries.js';
+import { downloadFiles, removeFiles, statFile, uploadFiles } from '../files/container-files.js';
 import { containerLogs, rotateLogs, streamContainerLogs } from '../logs/container-logs.js';
 import { execInContainer } from '../programs/exec.js';
 import { attachToProcess, listContainerProcesses, spawnInContainer } from '../programs/spawn.js';
@@ -135,6 +137,31 @@ class InMemoryEngine implements DriverPrimitives {
 
   async attach(id: string, processId: string): Promise<ProcessSource> {
     return attachToProcess(this.state, id, processId);
+  }
+
+  upload(
+    id: string,
+    path: string,
+    tar: AsyncIterable<Uint8Array>,
+    ownership: 'archive' | 'container',
+  ): Promise<void> {
+    return uploadFiles(this.state, id, path, tar, ownership);
+  }
+
+  download(id: string, path: string): Promise<AsyncIterable<Uint8Array>> {
+    return downloadFiles(this.state, id, path);
+  }
+
+  async stat(id: string, path: string): Promise<FileInfo | null> {
+    return statFile(this.state, id, path);
+  }
+
+  async removeFile(
+    id: string,
+    path: string,
+    options: { recursive: boolean; force: boolean },
+  ): Promise<void> {
+    removeFiles(this.state, id, path, options);
   }
 
   async getContainerStats(id: string): Promise<ContainerStats> {

@@ -39,6 +39,7 @@ const enforcesEverything = {
   signals: true,
   processes: true,
   processAttach: true,
+  files: true,
 } as const;
 
 export const dockerProfile: MockProfile = {

@@ -33,6 +33,7 @@ const CAPABILITY_NAMES: Record<keyof DriverCapabilities, true> = {
   signals: true,
   processes: true,
   processAttach: true,
+  files: true,
 };
 
 const KNOWN = Object.keys(CAPABILITY_NAMES) as (keyof DriverCapabilities)[];
