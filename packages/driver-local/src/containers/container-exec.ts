@@ -1,15 +1,16 @@
 import { openSync } from 'node:fs';
-import { readlink, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { type ExecResult, TimeoutError } from '@berth/core';
 import type { execa as Execa } from 'execa';
 import type { HostFingerprint } from '../host/host-fingerprint.js';
-import { childrenOf, isSameLiveProcess, signalProcess } from '../host/process-identity.js';
+import { signalProcess } from '../host/process-identity.js';
 import { cgroupProcsFiles } from '../isolation/cgroups.js';
 import { shadowingStdio } from '../isolation/inherited-fds.js';
 import { buildSandboxCommand, spawnEnvironment } from '../isolation/sandbox-command.js';
 import type { ResolvedUser } from '../isolation/user-spec.js';
 import { planProcess, programExists } from './container-plan.js';
 import type { ContainerSnapshot } from './container-snapshot.js';
+import { sandboxInit } from './sandbox-processes.js';
 
 export interface InContainerOptions {
   env?: Record<string, string>;
@@ -29,8 +30,6 @@ export interface ExecContext {
   /** Keeps the driver's process alive while the exec runs. */
   hold: () => () => void;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let nullDescriptor: number | undefined;
 /** /dev/null, opened once (close-on-exec, like everything Node opens). */
@@ -56,7 +55,7 @@ export async function runInContainer(
   const run = snapshot.run;
   const inner =
     run?.sandboxed && host.tools.nsenter
-      ? await sandboxedProcess(run.pid, run.pidStartTime, host.tools.bwrap)
+      ? await sandboxInit(run.pid, run.pidStartTime, host.tools.bwrap)
       : undefined;
   const { plan, spawnCwd, env } = planProcess(
     record,
@@ -144,32 +143,4 @@ export async function runInContainer(
     options.signal?.removeEventListener('abort', onAbort);
     release();
   }
-}
-
-/**
- * The process whose namespaces an exec joins: bubblewrap's init, pid 1 of the container's pid
- * namespace, once the program runs under it (before, the namespaces are still being built and
- * joining them would see a half-made root). Never the program itself: it can make namespaces of
- * its own (a user namespace, then a mount namespace with an /etc/ld.so.preload of its choosing),
- * and the exec's root steps would then run inside them. The init runs as root, as bubblewrap
- * left it, and nothing in the container can change its namespaces.
- */
-async function sandboxedProcess(
-  monitor: number,
-  startTime: number,
-  bwrap: string | undefined,
-): Promise<number | undefined> {
-  const deadline = Date.now() + 5000;
-  const exeOf = (pid: number) => readlink(`/proc/${pid}/exe`).catch(() => undefined);
-  while (Date.now() < deadline && (await isSameLiveProcess(monitor, startTime))) {
-    for (const init of await childrenOf(monitor)) {
-      if ((await exeOf(init)) !== bwrap) continue;
-      for (const program of await childrenOf(init)) {
-        const exe = await exeOf(program);
-        if (exe !== undefined && exe !== bwrap) return init;
-      }
-    }
-    await sleep(10);
-  }
-  return undefined;
 }

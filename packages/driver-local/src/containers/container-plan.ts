@@ -192,10 +192,13 @@ export async function programExists(
   return false;
 }
 
-/** The cgroup limits this host enforces for the config; undefined when it gets no cgroup. */
+/**
+ * The cgroup limits this host enforces for the config; undefined when it gets no cgroup. A host
+ * that enforces none but can freeze still gives each container a group: pause needs it.
+ */
 export function limitsOf(host: HostFingerprint, config: ContainerConfig): CgroupLimits | undefined {
   const { cpu, memory, pids } = host.cgroups.enforced;
-  if (!cpu && !memory && !pids) return undefined;
+  if (!cpu && !memory && !pids) return host.cgroups.freezer ? {} : undefined;
   const { resources } = config;
   return {
     ...(cpu ? { cpu: resources.cpu } : {}),

@@ -8,6 +8,7 @@ import {
   removeContainerCgroup,
   runCgroupName,
 } from '../isolation/cgroups.js';
+import { isLive } from './container-snapshot.js';
 
 /**
  * Removes a container (stopping it first when forced): its cgroup, its directory, and the
@@ -20,11 +21,11 @@ export async function removeContainer(
 ): Promise<void> {
   const snapshot = await ctx.catalog.require(key);
   const cid = snapshot.record.id;
-  if (snapshot.status === 'running') {
+  if (isLive(snapshot.status)) {
     if (!options.force) {
       throw new ContainerRemoveError(
         cid,
-        'it is running; stop it first or remove with { force: true }',
+        `it is ${snapshot.status}; stop it first or remove with { force: true }`,
       );
     }
     await ctx.stopper.halt(cid, { force: true });

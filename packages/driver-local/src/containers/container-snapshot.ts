@@ -1,5 +1,6 @@
 import type { ContainerInstance, ContainerState, ContainerStatus } from '@berth/core';
 import { isSameLiveProcess } from '../host/process-identity.js';
+import { freezerState } from '../isolation/cgroup-freezer.js';
 import { type ContainerRecord, isContainerRecord } from '../state/container-record.js';
 import { readRecordSync } from '../state/json-files.js';
 import {
@@ -54,12 +55,22 @@ export async function loadSnapshot(
   if (stop?.run === run.run) snapshot.stop = stop;
   snapshot.supervised = await isSameLiveProcess(run.supervisorPid, run.supervisorStartTime);
   if (snapshot.supervised || (await isSameLiveProcess(run.pid, run.pidStartTime))) {
-    snapshot.status = 'running';
+    // Paused is the freezer's to say, not a record's: every driver on this stateDir (another
+    // process, say) reads the same state from the kernel, and it cannot fall behind. A freeze
+    // counts from the moment it is asked for.
+    const group = run.meta.cgroup;
+    const freezer = group ? freezerState(group) : undefined;
+    snapshot.status = freezer === 'frozen' || freezer === 'freezing' ? 'paused' : 'running';
   } else {
     // Neither the process nor its supervisor is left, and nobody recorded how it ended.
     snapshot.status = 'dead';
   }
   return snapshot;
+}
+
+/** A run that has not ended: running, or paused (frozen, and still all there). */
+export function isLive(status: ContainerStatus): boolean {
+  return status === 'running' || status === 'paused';
 }
 
 const STATE_OF: Record<ContainerStatus, ContainerState> = {

@@ -1,7 +1,8 @@
 import { totalmem } from 'node:os';
 import type { ContainerStats } from '@berth/core';
 import { processGroupMembers, readProcStat } from '../host/process-identity.js';
-import { type ContainerCgroup, readCgroupUsage } from '../isolation/cgroups.js';
+import { readCgroupUsage } from '../isolation/cgroup-usage.js';
+import type { ContainerCgroup } from '../isolation/cgroups.js';
 
 // USER_HZ is 100 on every Linux architecture Node runs on.
 const TICK_NS = 10_000_000;

@@ -1,11 +1,12 @@
 import { ContainerStopError, type StopOptions } from '@berth/core';
 import { isSameLiveProcess, processGroupMembers, signalProcess } from '../host/process-identity.js';
+import { thawIfFrozen } from '../isolation/cgroup-freezer.js';
 import { cgroupMembers, killCgroup, removeContainerCgroup } from '../isolation/cgroups.js';
 import { writeJsonAtomic } from '../state/json-files.js';
 import type { ExitRecord, StopRecord } from '../state/run-records.js';
 import type { StateLayout } from '../state/state-layout.js';
 import type { SupervisorPool } from '../supervisor/supervisor-pool.js';
-import { type ContainerSnapshot, loadSnapshot } from './container-snapshot.js';
+import { type ContainerSnapshot, isLive, loadSnapshot } from './container-snapshot.js';
 
 const POLL_MS = 50;
 
@@ -40,10 +41,10 @@ export interface StopContext {
 export class ContainerStopper {
   constructor(private readonly ctx: StopContext) {}
 
-  /** Stops the current run: SIGTERM, then SIGKILL once the grace runs out. */
+  /** Stops the current run, paused or not: SIGTERM, then SIGKILL once the grace runs out. */
   async halt(id: string, options: StopOptions): Promise<void> {
     const snapshot = await this.ctx.require(id);
-    if (snapshot.status !== 'running' || !snapshot.run) return;
+    if (!isLive(snapshot.status) || !snapshot.run) return;
     const run = snapshot.run;
     const graceMs = options.force
       ? 0
@@ -90,12 +91,16 @@ export class ContainerStopper {
         if (run.sandboxed && pid === run.pid && pids.length > 1) continue;
         signalProcess(pid, 'SIGTERM');
       }
+      // A paused container is thawed once its processes have SIGTERM pending: frozen, they
+      // could not handle it, and this way handling it is the first thing they do.
+      if (group) thawIfFrozen(group);
       if (await this.waitForExit(id, Date.now() + graceMs, options.signal)) {
         return finished('SIGTERM');
       }
     }
     if (mainAlive) signalProcess(-run.pid, 'SIGKILL');
     for (const pid of await targets()) signalProcess(pid, 'SIGKILL');
+    // Thaws a paused one too, now that SIGKILL is pending for all of it.
     if (group) await killCgroup(group);
     if (await this.waitForExit(id, Date.now() + 5000, options.signal)) return finished('SIGKILL');
     throw new ContainerStopError(id, 'its processes survived SIGKILL');
@@ -122,7 +127,7 @@ export class ContainerStopper {
       for (;;) {
         const snapshot = current ?? (await loadSnapshot(this.ctx.layout, id));
         current = undefined;
-        if (snapshot?.status !== 'running') return snapshot ? { snapshot } : {};
+        if (!snapshot || !isLive(snapshot.status)) return snapshot ? { snapshot } : {};
         const left = deadline - Date.now();
         if (left <= 0) return undefined;
         signal?.throwIfAborted();

@@ -30,9 +30,12 @@ export function isHealthRecord(value: unknown): value is HealthRecord {
   );
 }
 
+/** A check's outcome: passed or not, or skipped (it says nothing, as of a paused container). */
+export type CheckResult = { ok: boolean; exitCode?: number } | { skipped: true };
+
 export interface HealthProbe {
-  /** True when the check passed within its timeout. */
-  check(timeoutMs: number): Promise<{ ok: boolean; exitCode?: number }>;
+  /** ok when the check passed within its timeout. */
+  check(timeoutMs: number): Promise<CheckResult>;
   isRunning(): Promise<boolean>;
   save(record: HealthRecord): Promise<void>;
 }
@@ -84,22 +87,26 @@ export class HealthMonitor {
       }
       const result = await this.probe
         .check(this.healthcheck.timeoutMs)
-        .catch(() => ({ ok: false, exitCode: undefined }));
+        .catch((): CheckResult => ({ ok: false }));
       if (this.stopped) return;
-      const next: HealthRecord = { ...this.record, lastCheckAt: new Date().toISOString() };
-      if (result.exitCode !== undefined) next.lastExitCode = result.exitCode;
-      if (result.ok) {
-        next.status = 'healthy';
-        next.failingStreak = 0;
-      } else if (Date.now() - this.startedAt >= this.healthcheck.startPeriodMs) {
-        next.failingStreak += 1;
-        if (next.failingStreak >= Math.max(1, this.healthcheck.retries)) next.status = 'unhealthy';
-      }
-      this.record = next;
-      await this.probe.save(next);
+      if (!('skipped' in result)) await this.count(result);
     } catch {
       // A check that cannot even run counts as nothing; the next tick tries again.
     }
     this.schedule();
+  }
+
+  private async count(result: { ok: boolean; exitCode?: number }): Promise<void> {
+    const next: HealthRecord = { ...this.record, lastCheckAt: new Date().toISOString() };
+    if (result.exitCode !== undefined) next.lastExitCode = result.exitCode;
+    if (result.ok) {
+      next.status = 'healthy';
+      next.failingStreak = 0;
+    } else if (Date.now() - this.startedAt >= this.healthcheck.startPeriodMs) {
+      next.failingStreak += 1;
+      if (next.failingStreak >= Math.max(1, this.healthcheck.retries)) next.status = 'unhealthy';
+    }
+    this.record = next;
+    await this.probe.save(next);
   }
 }

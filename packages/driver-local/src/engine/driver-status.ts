@@ -1,4 +1,5 @@
 import type { DriverHealth } from '@berth/core';
+import { isLive } from '../containers/container-snapshot.js';
 import { capabilitiesOf, type HostFingerprint } from '../host/host-fingerprint.js';
 import { PACKAGE_VERSION } from '../package-version.js';
 import type { EngineContext } from './engine-context.js';
@@ -24,7 +25,8 @@ export async function driverHealth(ctx: EngineContext): Promise<DriverHealth> {
   try {
     const { host } = await ctx.init();
     const containers = await ctx.catalog.all();
-    const running = containers.filter((c) => c.status === 'running').length;
+    // Paused ones count as running: they have not ended (their state is 'running').
+    const running = containers.filter((c) => isLive(c.status)).length;
     const caps = capabilitiesOf(host);
     const missing = (
       [

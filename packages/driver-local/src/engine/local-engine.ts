@@ -4,6 +4,7 @@ import {
   type ContainerFilter,
   type ContainerInstance,
   ContainerNotFoundError,
+  type ContainerSignal,
   type ContainerStats,
   type DriverHealth,
   type ExecResult,
@@ -28,9 +29,15 @@ import {
   type PrimitiveCapabilities,
   type PrimitiveContext,
 } from '@berth/core/kit';
+import {
+  pauseContainer,
+  pausedError,
+  resumeContainer,
+  signalContainer,
+} from '../containers/container-control.js';
 import { createContainer } from '../containers/container-create.js';
 import { removeContainer } from '../containers/container-remove.js';
-import { type ContainerSnapshot, toInstance } from '../containers/container-snapshot.js';
+import { type ContainerSnapshot, isLive, toInstance } from '../containers/container-snapshot.js';
 import { treeBytes } from '../containers/disk-usage.js';
 import { execUser } from '../containers/exec-user.js';
 import { checkContainer, refuseProgramName } from '../containers/local-policy.js';
@@ -91,6 +98,9 @@ export class LocalEngine implements DriverPrimitives {
     await this.#ctx.locks.run(key, async () => {
       const snapshot = await this.#ctx.catalog.require(key);
       if (snapshot.status === 'running') return;
+      if (snapshot.status === 'paused') {
+        throw pausedError(snapshot.record.id, 'instead of starting it');
+      }
       await this.#launch(snapshot);
     });
   }
@@ -161,6 +171,8 @@ export class LocalEngine implements DriverPrimitives {
     const { signal } = ctx;
     refuseProgramName(argv[0] as string, ['command', 0]);
     const snapshot = await this.#ctx.catalog.require(id);
+    // An exec would join the frozen cgroup and freeze with it: refused rather than left hanging.
+    if (snapshot.status === 'paused') throw pausedError(snapshot.record.id, 'before exec');
     if (snapshot.status !== 'running' || !snapshot.run) {
       throw new ConflictError(`Container ${snapshot.record.id} is not running`);
     }
@@ -174,6 +186,21 @@ export class LocalEngine implements DriverPrimitives {
     });
   }
 
+  signalContainer(id: string, signal: ContainerSignal, ctx: PrimitiveContext): Promise<void> {
+    return signalContainer(this.#ctx, id, signal, ctx.signal);
+  }
+
+  // Under the container's lock: a pause never races its start, stop or removal.
+  async pauseContainer(id: string, ctx: PrimitiveContext): Promise<void> {
+    const key = await this.#ctx.catalog.lockKey(id);
+    await this.#ctx.locks.run(key, () => pauseContainer(this.#ctx, key, ctx.signal));
+  }
+
+  async resumeContainer(id: string): Promise<void> {
+    const key = await this.#ctx.catalog.lockKey(id);
+    await this.#ctx.locks.run(key, () => resumeContainer(this.#ctx, key));
+  }
+
   async getContainerStats(id: string, options?: OperationOptions): Promise<ContainerStats> {
     options?.signal?.throwIfAborted();
     const { host } = await this.#ctx.init();
@@ -181,7 +208,8 @@ export class LocalEngine implements DriverPrimitives {
     const memoryLimit = host.cgroups.enforced.memory
       ? snapshot.record.config.resources.memory
       : undefined;
-    if (snapshot.status !== 'running' || !snapshot.run) {
+    // A paused container's memory and processes are all still there: its stats are read as usual.
+    if (!isLive(snapshot.status) || !snapshot.run) {
       return {
         cpuPercent: 0,
         memoryBytes: 0,

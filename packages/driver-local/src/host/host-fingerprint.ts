@@ -108,6 +108,8 @@ export async function fingerprintHost(
           parent: 'berth',
           enforced: { cpu: false, memory: false, pids: false },
           reason: 'cgroups disabled by the isolation option',
+          freezer: false,
+          freezerReason: 'cgroups disabled by the isolation option',
         }
       : await detectCgroupLayout();
 
@@ -321,5 +323,9 @@ export function capabilitiesOf(host: HostFingerprint): PrimitiveCapabilities {
     stats: true,
     logsFollow: true,
     healthchecks: true,
+    // Only the freezer pauses a container so that it can neither tell nor undo it: without a
+    // group that freezes (no cgroups here, or disabled) there is no pause at all.
+    pause: host.cgroups.freezer,
+    signals: true,
   };
 }

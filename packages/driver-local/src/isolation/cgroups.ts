@@ -2,6 +2,7 @@ import { accessSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { signalProcess } from '../host/process-identity.js';
+import { probeFreezer, thawIfFrozen } from './cgroup-freezer.js';
 
 /*
  * cgroup files are kernel interfaces, not disk: creating a group and writing its limits takes
@@ -17,18 +18,29 @@ export type LimitController = 'cpu' | 'memory' | 'pids';
 export interface CgroupLayout {
   version: 1 | 2 | null;
   /** v2: the unified mount; v1: the mount of each controller (cpuacct only for statistics). */
-  mounts: { unified?: string; cpu?: string; cpuacct?: string; memory?: string; pids?: string };
+  mounts: {
+    unified?: string;
+    cpu?: string;
+    cpuacct?: string;
+    memory?: string;
+    pids?: string;
+    freezer?: string;
+  };
   /** Name of the parent group every container's group is made under. */
   parent: string;
   enforced: Record<LimitController, boolean>;
   /** Why a controller is not enforced, for capabilities() and error hints. */
   reason?: string;
+  /** Containers' groups can be frozen (pauseContainer): a probe group froze and thawed. */
+  freezer: boolean;
+  freezerReason?: string;
 }
 
 /** A container's cgroup, as plain data: it is stored in state and handed to the supervisor. */
 export interface ContainerCgroup {
   version: 1 | 2;
-  dirs: { cpu?: string; cpuacct?: string; memory?: string; pids?: string };
+  /** v2: the one group's directory under every name; freezer only where the host can freeze. */
+  dirs: { cpu?: string; cpuacct?: string; memory?: string; pids?: string; freezer?: string };
 }
 
 export interface CgroupLimits {
@@ -111,6 +123,8 @@ export async function detectCgroupLayout(parent = 'berth'): Promise<CgroupLayout
     parent,
     enforced: { cpu: false, memory: false, pids: false },
     reason,
+    freezer: false,
+    freezerReason: reason,
   });
   if (process.platform !== 'linux') return none('cgroups exist only on Linux');
   const mounts = await readMounts();
@@ -134,7 +148,7 @@ export async function detectCgroupLayout(parent = 'berth'): Promise<CgroupLayout
   if (!layout) {
     const v1: CgroupLayout['mounts'] = {};
     for (const mount of mounts.filter((m) => m.type === 'cgroup')) {
-      for (const controller of ['cpu', 'cpuacct', 'memory', 'pids'] as const) {
+      for (const controller of ['cpu', 'cpuacct', 'memory', 'pids', 'freezer'] as const) {
         if (mount.superOptions.includes(controller) && !v1[controller])
           v1[controller] = mount.point;
       }
@@ -143,8 +157,14 @@ export async function detectCgroupLayout(parent = 'berth'): Promise<CgroupLayout
     layout = { ...none(''), version: 1, mounts: v1 };
   }
   delete layout.reason;
+  delete layout.freezerReason;
 
   const probeId = `.probe-${process.pid}-${Date.now()}`;
+  // First, on a group of its own: containers' groups get a freezer only where it works, so a
+  // freezer the host mounts but refuses cannot make every start fail.
+  const freezer = await probeFreezer(layout, `${probeId}-freezer`);
+  layout.freezer = freezer.works;
+  if (freezer.reason !== undefined) layout.freezerReason = freezer.reason;
   let probe: ContainerCgroup | undefined;
   const failures: string[] = [];
   try {
@@ -208,13 +228,16 @@ export async function createContainerCgroup(
 export function containerCgroupOf(layout: CgroupLayout, name: string): ContainerCgroup | undefined {
   if (layout.version === 2) {
     const dir = join(layout.mounts.unified as string, layout.parent, name);
-    return { version: 2, dirs: { cpu: dir, cpuacct: dir, memory: dir, pids: dir } };
+    const dirs = { cpu: dir, cpuacct: dir, memory: dir, pids: dir };
+    return { version: 2, dirs: layout.freezer ? { ...dirs, freezer: dir } : dirs };
   }
   if (layout.version === 1) {
     const dirs: ContainerCgroup['dirs'] = {};
-    for (const controller of ['cpu', 'cpuacct', 'memory', 'pids'] as const) {
+    for (const controller of ['cpu', 'cpuacct', 'memory', 'pids', 'freezer'] as const) {
       const mount = layout.mounts[controller];
-      if (mount) dirs[controller] = join(mount, layout.parent, name);
+      if (mount && (controller !== 'freezer' || layout.freezer)) {
+        dirs[controller] = join(mount, layout.parent, name);
+      }
     }
     return { version: 1, dirs };
   }
@@ -286,19 +309,6 @@ export function oomCounter(group: ContainerCgroup): { file: string; key: string 
     : { file: join(dir, 'memory.oom_control'), key: 'oom_kill' };
 }
 
-export async function readKeyedValue(file: string, key: string): Promise<number | undefined> {
-  try {
-    const text = await readFile(file, 'utf8');
-    for (const line of text.split('\n')) {
-      const [name, value] = line.trim().split(/\s+/);
-      if (name === key) return Number(value);
-    }
-  } catch {
-    // A removed group has no counters: nothing to report.
-  }
-  return undefined;
-}
-
 export async function cgroupMembers(group: ContainerCgroup): Promise<number[]> {
   const file = memberListFile(group);
   if (!file) return [];
@@ -312,11 +322,16 @@ export async function cgroupMembers(group: ContainerCgroup): Promise<number[]> {
   }
 }
 
-/** Kills every process in the group, including ones that left the process group with setsid. */
+/**
+ * Kills every process in the group, including ones that left the process group with setsid.
+ * A paused group is thawed once its members have SIGKILL pending: frozen, they would not act
+ * on it, and thawed first, they would run meanwhile.
+ */
 export async function killCgroup(group: ContainerCgroup): Promise<void> {
   if (group.version === 2 && group.dirs.pids) {
     try {
       writeValue(group.dirs.pids, 'cgroup.kill', '1');
+      thawIfFrozen(group);
       return;
     } catch {
       // Kernels before 5.14 have no cgroup.kill: fall back to signalling each member.
@@ -325,8 +340,9 @@ export async function killCgroup(group: ContainerCgroup): Promise<void> {
   // A fork loop may add members while we kill: repeat until the group is empty.
   for (let round = 0; round < 50; round++) {
     const members = await cgroupMembers(group);
-    if (members.length === 0) return;
+    if (members.length === 0) break;
     for (const pid of members) signalProcess(pid, 'SIGKILL');
+    thawIfFrozen(group);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -347,49 +363,4 @@ export async function removeContainerCgroup(group: ContainerCgroup): Promise<voi
       }
     }
   }
-}
-
-export interface CgroupUsage {
-  cpuUsageNs?: number;
-  memoryBytes?: number;
-  pids?: number;
-}
-
-export async function readCgroupUsage(group: ContainerCgroup): Promise<CgroupUsage> {
-  const usage: CgroupUsage = {};
-  const read = async (dir: string | undefined, file: string) => {
-    if (!dir) return undefined;
-    try {
-      return (await readFile(join(dir, file), 'utf8')).trim();
-    } catch {
-      return undefined;
-    }
-  };
-  if (group.version === 2) {
-    const usec = await readKeyedValue(join(group.dirs.cpu ?? '', 'cpu.stat'), 'usage_usec');
-    if (usec !== undefined) usage.cpuUsageNs = usec * 1000;
-    const current = await read(group.dirs.memory, 'memory.current');
-    if (current !== undefined) {
-      const inactive = await readKeyedValue(
-        join(group.dirs.memory ?? '', 'memory.stat'),
-        'inactive_file',
-      );
-      usage.memoryBytes = Math.max(0, Number(current) - (inactive ?? 0));
-    }
-  } else {
-    const ns = await read(group.dirs.cpuacct, 'cpuacct.usage');
-    if (ns !== undefined) usage.cpuUsageNs = Number(ns);
-    const current = await read(group.dirs.memory, 'memory.usage_in_bytes');
-    if (current !== undefined) {
-      // Page cache the kernel can drop at once is not the container's footprint.
-      const inactive = await readKeyedValue(
-        join(group.dirs.memory ?? '', 'memory.stat'),
-        'total_inactive_file',
-      );
-      usage.memoryBytes = Math.max(0, Number(current) - (inactive ?? 0));
-    }
-  }
-  const pids = await read(group.dirs.pids, 'pids.current');
-  if (pids !== undefined) usage.pids = Number(pids);
-  return usage;
 }

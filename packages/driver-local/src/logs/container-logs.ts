@@ -1,6 +1,6 @@
 import type { LogLine, LogOptions } from '@berth/core';
 import type { ParsedLogOptions } from '@berth/core/kit';
-import { loadSnapshot } from '../containers/container-snapshot.js';
+import { isLive, loadSnapshot } from '../containers/container-snapshot.js';
 import type { EngineContext } from '../engine/engine-context.js';
 import type { StateLayout } from '../state/state-layout.js';
 import { followLogs, formatLogLines, readLogLines, readLogs } from './log-files.js';
@@ -20,7 +20,7 @@ export async function containerLogs(
   return formatLogLines(lines, parsed.timestamps === true);
 }
 
-/** A container's log lines; when following, new ones too until it is no longer running. */
+/** A container's log lines; when following, new ones too until it has ended (paused is not). */
 export async function* streamContainerLogs(
   ctx: EngineContext,
   id: string,
@@ -34,7 +34,10 @@ export async function* streamContainerLogs(
   }
   yield* followLogs(logPaths(ctx.layout, cid), parsed, {
     containerId: cid,
-    isRunning: async () => (await loadSnapshot(ctx.layout, cid))?.status === 'running',
+    isRunning: async () => {
+      const snapshot = await loadSnapshot(ctx.layout, cid);
+      return snapshot !== undefined && isLive(snapshot.status);
+    },
     hold: () => ctx.pool.hold(),
     ...(signal ? { signal } : {}),
   });

@@ -56,7 +56,7 @@ export interface StopRecord {
 function isCgroupDirs(value: unknown): value is ContainerCgroup['dirs'] {
   return (
     isObject(value) &&
-    ['cpu', 'cpuacct', 'memory', 'pids'].every((controller) =>
+    ['cpu', 'cpuacct', 'memory', 'pids', 'freezer'].every((controller) =>
       isOptional(value[controller], isString),
     )
   );

@@ -5,15 +5,15 @@ import {
   VolumeNotFoundError,
   VolumeRemoveError,
 } from '@berth/core';
-import type { ContainerSnapshot } from '../containers/container-snapshot.js';
+import { type ContainerSnapshot, isLive } from '../containers/container-snapshot.js';
 import type { EngineContext } from '../engine/engine-context.js';
 
-/** Running containers matching `uses`: what a volume or network cannot be removed under. */
+/** Running (or paused) containers matching `uses`: what a volume or network cannot be removed under. */
 async function runningUsers(
   ctx: EngineContext,
   uses: (snapshot: ContainerSnapshot) => boolean,
 ): Promise<ContainerSnapshot[]> {
-  return (await ctx.catalog.all()).filter((s) => s.status === 'running' && uses(s));
+  return (await ctx.catalog.all()).filter((s) => isLive(s.status) && uses(s));
 }
 
 const named = (users: ContainerSnapshot[]) => users.map((s) => s.record.name).join(', ');
