@@ -76,6 +76,19 @@ describe('package README snippets run', () => {
     expect(stdout).toContain("exited 3 [ 'fatal: no config' ]");
   }, 20_000);
 
+  it("@berth/core's processes snippet", async () => {
+    const readme = readFileSync(`${here}../../../packages/core/README.md`, 'utf8');
+    const section = readme.slice(readme.indexOf('## Processes'));
+    const snippet = section.match(/```ts\n([\s\S]*?)```/)?.[1];
+    expect(snippet).toBeDefined();
+    const file = `${here}.snippet-core-processes.ts`;
+    writeFileSync(file, snippet as string);
+    written.push(file);
+    const { stdout } = await promisify(execFile)(process.execPath, [file]);
+    expect(stdout).toMatch(/^hello\n/);
+    expect(stdout).toContain('exitCode: 0');
+  }, 20_000);
+
   for (const pkg of packages) {
     it(`@berth/${pkg}`, async () => {
       const file = `${here}.snippet-${pkg}.ts`;
