@@ -1,10 +1,13 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ContainerNotFoundError, isObjectId, requireObjectId } from '@berth/core';
 import type Dockerode from 'dockerode';
 import type { DockerDriverOptions } from '../docker-driver.js';
 import { parseLogDriverOptions } from '../mapping/create-options.js';
 import { isManaged } from '../mapping/labels.js';
 import type { CreatePolicy } from '../policy/create-policy.js';
+import { SpawnRegistry } from '../processes/registry.js';
 import { EngineClient, type EngineRequest } from './client.js';
 import { CONNECTION_KEYS } from './connection.js';
 import { type EngineOperation, mapEngineError } from './error-mapping.js';
@@ -24,6 +27,8 @@ export class EngineSession {
   // Ids already seen carrying berth.managed. Labels never change after create, so a positive
   // answer stays true; it saves one inspect per call on the hot path.
   readonly managed = new Set<string>();
+  /** The processes this instance spawned or found: the engine forgets an exec's id once it ends. */
+  readonly processes = new SpawnRegistry();
 
   readonly #options: DockerDriverOptions;
   #client: Promise<EngineClient> | undefined;
@@ -80,6 +85,24 @@ export class EngineSession {
     } catch (error) {
       throw mapEngineError(error, what);
     }
+  }
+
+  /** An upgraded connection (see EngineClient.hijack), with no idle timeout of its own. */
+  async hijack(request: EngineRequest, what: EngineOperation): Promise<Duplex> {
+    const engine = await this.#engine();
+    try {
+      const socket = await engine.hijack(request);
+      // The connection `timeout` option is meant for requests: a process may be quiet for long.
+      (socket as Partial<Socket>).setTimeout?.(0);
+      return socket;
+    } catch (error) {
+      throw mapEngineError(error, what);
+    }
+  }
+
+  /** Whether the engine may run on this host, so its processes may be seen here. */
+  async onThisHost(): Promise<boolean> {
+    return (await this.#engine()).onThisHost();
   }
 
   /** A managed container's inspect; null when there is none by that id (or it is not ours). */
