@@ -1,6 +1,7 @@
 import type { ContainerSignal } from '@berth/core';
 import type { EngineSession } from '../engine/session.js';
 import { inspectExec } from './engine-exec.js';
+import { type OomBaseline, readOomKills } from './oom.js';
 
 /*
  * The Engine API tells an exec's end only when asked (`/exec/{id}/json`), so the end is polled
@@ -12,6 +13,7 @@ import { inspectExec } from './engine-exec.js';
 export interface EngineExit {
   exitCode: number;
   signal?: string;
+  oomKilled?: boolean;
 }
 
 const SIGNAL_NUMBERS: Record<ContainerSignal, number> = {
@@ -42,6 +44,8 @@ export class ExitWatch {
     private readonly session: EngineSession,
     private readonly execId: string,
     private readonly containerId: string,
+    /** The container's OOM-kill counter (see oom.ts) and its count before the process. */
+    private readonly oom: OomBaseline | undefined,
   ) {
     this.exit = this.#watch();
     // Rejections reach whoever waits; nobody waiting must not make them unhandled.
@@ -94,6 +98,10 @@ export class ExitWatch {
   #exitOf(exitCode: number): EngineExit {
     for (const signal of this.sent) {
       if (exitCode === 128 + SIGNAL_NUMBERS[signal]) return { exitCode, signal };
+    }
+    const after = this.oom && readOomKills(this.oom.counter);
+    if (exitCode === 137 && this.oom && after !== undefined && after > this.oom.before) {
+      return { exitCode, signal: 'SIGKILL', oomKilled: true };
     }
     return { exitCode };
   }

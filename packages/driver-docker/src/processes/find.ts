@@ -6,6 +6,7 @@ import { commandOf, type ExecInspect, inspectExec, isSpawn } from './engine-exec
 import { ExitWatch } from './exit-watch.js';
 import { readHostProcess } from './host-process.js';
 import { killProcess } from './kill.js';
+import { oomBaseline } from './oom.js';
 
 /*
  * Finding spawns again. The engine lists a container's running execs, Berth's among its health
@@ -70,7 +71,11 @@ export async function attach(
   }
   session.processes.remember(containerId, processId);
   const seen = exec.Running ? (readHostProcess(exec.Pid, containerId) ?? undefined) : undefined;
-  const watch = new ExitWatch(session, processId, containerId);
+  // Counted from now: an OOM kill before the attach is not seen.
+  const oom = readHostProcess(info.State.Pid, containerId)
+    ? oomBaseline(info.State.Pid)
+    : undefined;
+  const watch = new ExitWatch(session, processId, containerId, oom);
   return {
     id: processId,
     containerId,

@@ -15,6 +15,11 @@ export interface HostProcess {
   startTime: string;
   /** Its pid in the container's namespace (the last NSpid entry). */
   nsPid: number | undefined;
+  /**
+   * It leads its own session and process group, as runc starts an exec: the group is then
+   * made inside the container, and nothing outside it can join it.
+   */
+  leadsGroup: boolean;
 }
 
 const FULL_ID = /^[0-9a-f]{64}$/;
@@ -27,10 +32,10 @@ function read(path: string): string | undefined {
   }
 }
 
-function startTimeOf(stat: string | undefined): string | undefined {
+/** Fields 3 on of /proc/<pid>/stat (the state first). */
+function statFields(stat: string | undefined): string[] | undefined {
   // The command name in parentheses may hold spaces and parentheses: fields follow the last ')'.
-  const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields?.[19];
+  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /** Whether a /proc/<pid>/cgroup names the container (cgroupfs: `/docker/<id>`, systemd: `docker-<id>.scope`). */
@@ -49,11 +54,12 @@ export function inContainerCgroup(cgroup: string, containerId: string): boolean 
  */
 export function readHostProcess(hostPid: number, containerId: string): HostProcess | null {
   if (!Number.isSafeInteger(hostPid) || hostPid <= 1) return null;
-  const before = startTimeOf(read(`/proc/${hostPid}/stat`));
+  const stat = statFields(read(`/proc/${hostPid}/stat`));
   const cgroup = read(`/proc/${hostPid}/cgroup`);
   const status = read(`/proc/${hostPid}/status`);
   // Read again last: every file above was the same process's only if it did not change.
-  const after = startTimeOf(read(`/proc/${hostPid}/stat`));
+  const before = stat?.[19];
+  const after = statFields(read(`/proc/${hostPid}/stat`))?.[19];
   if (!before || before !== after || !cgroup || !inContainerCgroup(cgroup, containerId)) {
     return null;
   }
@@ -62,7 +68,12 @@ export function readHostProcess(hostPid: number, containerId: string): HostProce
     ?.trim()
     .split(/\s+/);
   const nsPid = Number(nsPids?.at(-1));
-  return { hostPid, startTime: before, nsPid: Number.isSafeInteger(nsPid) ? nsPid : undefined };
+  return {
+    hostPid,
+    startTime: before,
+    nsPid: Number.isSafeInteger(nsPid) ? nsPid : undefined,
+    leadsGroup: Number(stat?.[2]) === hostPid && Number(stat?.[3]) === hostPid,
+  };
 }
 
 export type HostSignalResult = 'sent' | 'gone' | 'refused';
@@ -70,6 +81,10 @@ export type HostSignalResult = 'sent' | 'gone' | 'refused';
 /**
  * Signals the process if it is still the one seen before: 'gone' when it has ended (or its pid
  * now names another process), 'refused' when this host does not let the driver signal it.
+ *
+ * A process leading its group is signalled with its group, as a terminal's Ctrl-C is: a shell's
+ * children go with it, so a kill or a timeout ends what the command started and its output
+ * closes. A group's id is not reused while any member lives.
  */
 export function signalHostProcess(
   seen: HostProcess,
@@ -79,7 +94,7 @@ export function signalHostProcess(
   const now = readHostProcess(seen.hostPid, containerId);
   if (!now || now.startTime !== seen.startTime) return 'gone';
   try {
-    process.kill(seen.hostPid, signal);
+    process.kill(now.leadsGroup ? -now.hostPid : now.hostPid, signal);
     return 'sent';
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

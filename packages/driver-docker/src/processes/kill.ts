@@ -51,13 +51,16 @@ async function killInside(
   // Checked again just before: a pid seen ended or reused is not sent anything.
   const now = readHostProcess(seen.hostPid, containerId);
   if (!now || now.startTime !== seen.startTime || now.nsPid === undefined) return;
-  const result = await exec(
-    session,
-    containerId,
-    ['kill', '-s', signal.replace(/^SIG/, ''), String(now.nsPid)],
-    user ? { user } : {},
-    { signal: undefined },
-  );
+  const name = signal.replace(/^SIG/, '');
+  const run = (argv: string[]) =>
+    exec(session, containerId, ['kill', '-s', name, ...argv], user ? { user } : {}, {
+      signal: undefined,
+    });
+  let result = await run(now.leadsGroup ? ['--', `-${now.nsPid}`] : [String(now.nsPid)]);
+  // A group is a negative pid, after `--` for POSIX kill; busybox's takes no `--`.
+  if (now.leadsGroup && /invalid number '--'/.test(result.stderr)) {
+    result = await run([`-${now.nsPid}`]);
+  }
   if (result.exitCode === 0) return;
   // It ended between the check and the kill.
   if (/no such process/i.test(result.stderr)) return;

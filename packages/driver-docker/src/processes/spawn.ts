@@ -10,6 +10,7 @@ import { type ExecStreams, execStreams } from './exec-streams.js';
 import { ExitWatch } from './exit-watch.js';
 import { readHostProcess, signalHostProcess } from './host-process.js';
 import { killProcess, noProcessView } from './kill.js';
+import { oomBaseline } from './oom.js';
 
 /*
  * A spawn is an exec started on a hijacked connection: `POST /containers/{id}/exec`, then
@@ -31,6 +32,7 @@ export async function spawn(
   if (refused) throw refused;
   // A process that could not be killed (nor timed out) is not started at all.
   if (!readHostProcess(info.State.Pid, info.Id)) throw noProcessView(id);
+  const oom = oomBaseline(info.State.Pid);
   const containerId = info.Id;
   const what: EngineOperation = { kind: 'container', op: 'other', id };
   const body: Record<string, unknown> = {
@@ -71,7 +73,7 @@ export async function spawn(
   const seen = started.Running
     ? (readHostProcess(started.Pid, containerId) ?? undefined)
     : undefined;
-  const watch = new ExitWatch(session, execId, containerId);
+  const watch = new ExitWatch(session, execId, containerId, oom);
   void streams.closed.then(() => watch.poke());
   return {
     id: execId,

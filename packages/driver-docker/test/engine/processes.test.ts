@@ -164,8 +164,37 @@ describeEngine('streaming processes (spawn) on a real engine', () => {
     expect((await trapped.wait()).exitCode).toBe(42);
     await trapped.kill('SIGKILL'); // ended: nothing to do, no error
 
+    // A shell's children go with it, so its output ends too (they held it open).
+    const shell = await driver.spawn(id, ['sh', '-c', 'sleep 616 & sleep 617; echo never']);
+    const out = text(shell.stdout);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await commandsIn(id)).toEqual(expect.arrayContaining(['sleep 616', 'sleep 617']));
+    await shell.kill('SIGKILL');
+    expect((await shell.wait()).exitCode).toBe(137);
+    expect(await out).toBe('');
+    const left = await commandsIn(id);
+    expect(
+      left.filter((c) => c.startsWith('sleep 61')),
+      `left: ${left.join(', ')}`,
+    ).toEqual([]);
+
     // The container's own process was never touched.
     expect((await driver.getContainer(id))?.status).toBe('running');
+  });
+
+  it('says when the kernel killed a process for want of memory', async () => {
+    const id = await running({ resources: { memory: 32 } });
+    // tail holds what it reads (no newline in it): far more than the container may have.
+    const hog = await driver.spawn(id, [
+      'sh',
+      '-c',
+      'head -c 200000000 /dev/zero | tail -c 150000000 >/dev/null',
+    ]);
+    expect(await hog.wait()).toMatchObject({ exitCode: 137, oomKilled: true });
+    // Killed by its caller, after that: not the memory.
+    const sleeper = await driver.spawn(id, ['sleep', '618']);
+    await sleeper.kill('SIGKILL');
+    expect(await sleeper.wait()).toMatchObject({ exitCode: 137, oomKilled: false });
   });
 
   it('refuses a paused container, saying to resume it, and a stopped one', async () => {
