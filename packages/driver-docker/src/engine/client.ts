@@ -69,39 +69,10 @@ export class EngineClient {
   /**
    * The raw connection of an upgraded request (an exec's start): the engine's output comes in
    * on it and what is written goes to the program's stdin. The request's signal covers the
-   * upgrade only: once the socket is handed over, it is the caller's to end.
+   * upgrade only: aborting it once the socket is handed over leaves the socket alone.
    */
-  async hijack(request: EngineRequest): Promise<Duplex> {
-    const { signal, ...rest } = request;
-    signal?.throwIfAborted();
-    const upgrade = this.#dial<Duplex>(
-      { ...rest, ok: [...(request.ok ?? []), 101, 200] },
-      true,
-      true,
-    );
-    if (!signal) return upgrade;
-    // Not handed to the modem, whose abort would be tied to the socket's life: an abort while
-    // upgrading gives up on it, and a socket arriving after that is closed.
-    return new Promise<Duplex>((resolve, reject) => {
-      const onAbort = () => {
-        reject(signal.reason);
-        void upgrade.then(
-          (socket) => socket.destroy(),
-          () => undefined,
-        );
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      upgrade.then(
-        (socket) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(socket);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      );
-    });
+  hijack(request: EngineRequest): Promise<Duplex> {
+    return this.#dial<Duplex>({ ...request, ok: [...(request.ok ?? []), 101, 200] }, true, true);
   }
 
   /**

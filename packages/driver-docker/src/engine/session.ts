@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ContainerNotFoundError, isObjectId, requireObjectId } from '@berth/core';
 import type Dockerode from 'dockerode';
@@ -87,14 +86,11 @@ export class EngineSession {
     }
   }
 
-  /** An upgraded connection (see EngineClient.hijack), with no idle timeout of its own. */
+  /** An upgraded connection: see EngineClient.hijack. */
   async hijack(request: EngineRequest, what: EngineOperation): Promise<Duplex> {
     const engine = await this.#engine();
     try {
-      const socket = await engine.hijack(request);
-      // The connection `timeout` option is meant for requests: a process may be quiet for long.
-      (socket as Partial<Socket>).setTimeout?.(0);
-      return socket;
+      return await engine.hijack(request);
     } catch (error) {
       throw mapEngineError(error, what);
     }

@@ -38,7 +38,6 @@ export class ExitWatch {
   readonly sent = new Set<ContainerSignal>();
   #delay = FIRST_MS;
   #wake: (() => void) | undefined;
-  #done = false;
 
   constructor(
     private readonly session: EngineSession,
@@ -52,10 +51,6 @@ export class ExitWatch {
     this.exit.catch(() => undefined);
   }
 
-  get ended(): boolean {
-    return this.#done;
-  }
-
   /** Something may have ended it: look now, and soon again. */
   poke(): void {
     this.#delay = FIRST_MS;
@@ -64,34 +59,30 @@ export class ExitWatch {
 
   async #watch(): Promise<EngineExit> {
     let failures = 0;
-    try {
-      for (;;) {
-        try {
-          const exec = await inspectExec(this.session, this.execId, undefined);
-          failures = 0;
-          if (exec === null) {
-            // Gone with its container: a stop or removal kills what runs in it with SIGKILL,
-            // which is what the engine reports for an exec of a stopped container.
-            this.session.processes.forget(this.containerId, this.execId);
-            return { exitCode: 137, signal: 'SIGKILL' };
-          }
-          if (!exec.Running && exec.ExitCode !== null) return this.#exitOf(exec.ExitCode);
-        } catch (error) {
-          failures += 1;
-          if (failures >= MAX_FAILURES) throw error;
+    for (;;) {
+      try {
+        const exec = await inspectExec(this.session, this.execId, undefined);
+        failures = 0;
+        if (exec === null) {
+          // Gone with its container: a stop or removal kills what runs in it with SIGKILL,
+          // which is what the engine reports for an exec of a stopped container.
+          this.session.processes.forget(this.containerId, this.execId);
+          return { exitCode: 137, signal: 'SIGKILL' };
         }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.#delay);
-          this.#wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.#wake = undefined;
-        this.#delay = Math.min(MAX_MS, this.#delay * 2);
+        if (!exec.Running && exec.ExitCode !== null) return this.#exitOf(exec.ExitCode);
+      } catch (error) {
+        failures += 1;
+        if (failures >= MAX_FAILURES) throw error;
       }
-    } finally {
-      this.#done = true;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.#delay);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+      this.#delay = Math.min(MAX_MS, this.#delay * 2);
     }
   }
 
@@ -105,8 +96,4 @@ export class ExitWatch {
     }
     return { exitCode };
   }
-}
-
-export function signalNumber(signal: ContainerSignal): number {
-  return SIGNAL_NUMBERS[signal];
 }

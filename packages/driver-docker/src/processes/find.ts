@@ -32,6 +32,8 @@ export async function listProcesses(
       continue;
     }
     if (!isSpawn(exec) || exec.ContainerID !== containerId) continue;
+    // Not started (yet, or ever: a start given up on): no process to list.
+    if (!exec.Running && exec.ExitCode === null) continue;
     // Remembered, so it is still listed here once the engine lists it no more.
     session.processes.remember(containerId, execId);
     found.push(processInfo(exec));

@@ -8,7 +8,7 @@ import { type HostProcess, readHostProcess, signalHostProcess } from './host-pro
 /*
  * The Engine API cannot signal an exec. The driver signals it on the host, by the pid the
  * engine reports, once /proc shows it is still that process and in the container (see
- * host-process.ts). Where the host refuses (the driver is neither root nor the process's user),
+ * host-process.ts). Where the host refuses (the driver may not signal another user's process),
  * the signal is sent from inside the container instead: `kill` run by another exec, as the
  * process's own user, to its pid in the container's namespace, so it cannot reach anything
  * outside the container. Where the engine's processes are not visible here, there is no way.
@@ -71,7 +71,7 @@ async function killInside(
   ) {
     throw new UnsupportedFeatureError(
       { feature: 'processes', path: 'kill' },
-      `This host refused the driver the signal (it is neither root nor the process's user), and the image of container ${containerId} has no \`kill\` program to send it from inside`,
+      `This host refused the driver the signal (it may not signal another user's process), and the image of container ${containerId} has no \`kill\` program to send it from inside`,
     );
   }
   throw new DriverError(

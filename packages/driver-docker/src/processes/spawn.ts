@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DriverError } from '@berth/core';
+import { ContainerNotFoundError, DriverError } from '@berth/core';
 import type { ParsedSpawnOptions, PrimitiveContext, ProcessSource } from '@berth/core/kit';
 import { explainRefusal, stateConflict } from '../containers/control.js';
 import type { EngineOperation } from '../engine/error-mapping.js';
@@ -55,10 +55,19 @@ export async function spawn(
       throw await explainRefusal(session, id, 'spawn', error, signal);
     });
   const execId = created.Id;
-  const socket = await session.hijack(
-    { method: 'POST', path: `/exec/${execId}/start`, body: { Detach: false, Tty: false }, signal },
-    what,
-  );
+  const socket = await session
+    .hijack(
+      {
+        method: 'POST',
+        path: `/exec/${execId}/start`,
+        body: { Detach: false, Tty: false },
+        signal,
+      },
+      what,
+    )
+    .catch(async (error: unknown) => {
+      throw await startFailure(session, id, execId, error);
+    });
   session.processes.remember(containerId, execId);
   const streams = execStreams(socket, containerId, options.stdin);
   let started: ExecInspect;
@@ -98,12 +107,13 @@ async function startFailure(
   execId: string,
   error: unknown,
 ): Promise<unknown> {
-  const exec = await inspectExec(session, execId, undefined).catch(() => null);
+  const exec = await inspectExec(session, execId, undefined).catch(() => undefined);
   const containerId = exec?.ContainerID ?? '';
   const seen = exec?.Running ? readHostProcess(exec.Pid, containerId) : null;
   if (seen) signalHostProcess(seen, containerId, 'SIGKILL');
-  if (exec && exec.Pid === 0) {
-    const info = await session.inspect(id, undefined).catch(() => null);
+  if (!seen) {
+    const info = await session.inspect(id, undefined).catch(() => undefined);
+    if (info === null) return new ContainerNotFoundError(id, { cause: error });
     const conflict = info && stateConflict(id, 'spawn', info.State);
     if (conflict) return conflict;
   }
@@ -143,7 +153,8 @@ async function waitForStart(
 
 /** What the engine wrote on the connection of a process it could not start (on stdout). */
 async function engineMessage(streams: ExecStreams): Promise<string> {
-  await Promise.race([streams.closed, sleep(2000)]);
+  // Unreferenced: a message that came at once must not hold the event loop for the rest.
+  await Promise.race([streams.closed, sleep(2000, undefined, { ref: false })]);
   const parts: Buffer[] = [];
   for (const stream of [streams.stdout, streams.stderr]) {
     for (let chunk = stream.read(); chunk !== null; chunk = stream.read()) parts.push(chunk);
