@@ -12,11 +12,12 @@ import type { EngineSession } from '../engine/session.js';
 type EngineState = Dockerode.ContainerInspectInfo['State'];
 
 /** What was asked of a container whose state may forbid it. */
-export type ControlAction = 'signal' | 'pause' | 'resume' | 'exec' | 'start';
+export type ControlAction = 'signal' | 'pause' | 'resume' | 'exec' | 'spawn' | 'start';
 
 const PAUSED: Record<Exclude<ControlAction, 'pause' | 'resume'>, string> = {
   signal: 'before signalling it',
   exec: 'before exec',
+  spawn: 'before spawning in it',
   start: 'instead of starting it',
 };
 
@@ -25,6 +26,7 @@ const VERB: Record<Exclude<ControlAction, 'start'>, string> = {
   pause: 'pause',
   resume: 'resume',
   exec: 'exec in',
+  spawn: 'spawn in',
 };
 
 /**

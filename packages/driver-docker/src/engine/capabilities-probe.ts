@@ -27,7 +27,15 @@ export class CapabilitiesProbe {
           this.#volumeDrivers = [...(info.Plugins?.Volume ?? ['local'])];
           // Isolation is claimed only where an internal network was seen to keep the host off.
           this.#isolation = await isolationOf(this.#session);
-          return { ...caps, networks: this.#isolation.isolated ? 'isolated' : 'logical' } as const;
+          // Spawned processes are killed on the engine's host: an engine that names another
+          // host cannot have them killed (one on this host is checked per container).
+          const processes = caps.signals && (await this.#session.onThisHost());
+          return {
+            ...caps,
+            networks: this.#isolation.isolated ? 'isolated' : 'logical',
+            processes,
+            processAttach: processes,
+          } as const;
         },
         (error: unknown) => {
           this.#capabilities = undefined;

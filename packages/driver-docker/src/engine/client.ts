@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
+import type { Duplex } from 'node:stream';
 import { ConfigurationError } from '@berth/core';
 import type { DockerClient } from './connection.js';
 
@@ -65,7 +66,27 @@ export class EngineClient {
     return this.#dial<IncomingMessage>(request, true);
   }
 
-  #dial<T>(request: EngineRequest, isStream: boolean): Promise<T> {
+  /**
+   * The raw connection of an upgraded request (an exec's start): the engine's output comes in
+   * on it and what is written goes to the program's stdin. The request's signal covers the
+   * upgrade only: aborting it once the socket is handed over leaves the socket alone.
+   */
+  hijack(request: EngineRequest): Promise<Duplex> {
+    return this.#dial<Duplex>({ ...request, ok: [...(request.ok ?? []), 101, 200] }, true, true);
+  }
+
+  /**
+   * Whether the engine may be on this host: a Unix socket, or TCP to a loopback address. False
+   * only for an address that names another host; a stub that says nothing counts as local.
+   */
+  onThisHost(): boolean {
+    const modem = this.#modem as { socketPath?: unknown; host?: unknown };
+    if (modem.socketPath) return true;
+    if (typeof modem.host !== 'string' || modem.host === '') return true;
+    return ['localhost', '127.0.0.1', '::1', '[::1]'].includes(modem.host);
+  }
+
+  #dial<T>(request: EngineRequest, isStream: boolean, hijack = false): Promise<T> {
     const signal = request.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const query: Record<string, unknown> = {};
@@ -82,6 +103,7 @@ export class EngineClient {
           // `_body: {}` makes the modem send no body at all, which endpoints like start need.
           options: { _query: query, _body: request.body ?? {} },
           isStream,
+          ...(hijack ? { hijack } : {}),
           statusCodes,
           abortSignal: signal,
         },

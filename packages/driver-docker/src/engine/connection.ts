@@ -42,6 +42,11 @@ export interface DockerDialRequest {
   method: string;
   options: { _query: Record<string, unknown>; _body: unknown };
   isStream: boolean;
+  /**
+   * Upgrade the connection (`Connection: Upgrade`, `Upgrade: tcp`) and hand over the raw
+   * socket, both ways (an exec's start with stdin).
+   */
+  hijack?: boolean;
   /** Which status codes count as success. */
   statusCodes: Record<number, boolean>;
   abortSignal?: AbortSignal | undefined;

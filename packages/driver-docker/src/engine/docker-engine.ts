@@ -12,6 +12,7 @@ import type {
   LogOptions,
   Network,
   NetworkConfig,
+  ProcessInfo,
   ValidationIssue,
   Volume,
   VolumeConfig,
@@ -23,9 +24,11 @@ import type {
   ParsedExecOptions,
   ParsedLogOptions,
   ParsedRemoveOptions,
+  ParsedSpawnOptions,
   ParsedStopOptions,
   PrimitiveCapabilities,
   PrimitiveContext,
+  ProcessSource,
 } from '@berth/core/kit';
 import { cleanup } from '../cleanup/session-cleanup.js';
 import { pauseContainer, resumeContainer, signalContainer } from '../containers/control.js';
@@ -48,6 +51,8 @@ import type { DockerDriverOptions, LogBuffers } from '../docker-driver.js';
 import { DRIVER_NAME, DRIVER_VERSION } from '../identity.js';
 import { getContainerLogBuffers, getContainerLogs, streamLogs } from '../logs/container-logs.js';
 import { containerIssues, networkIssues, volumeIssues } from '../policy/config-checks.js';
+import { attach, listProcesses } from '../processes/find.js';
+import { spawn } from '../processes/spawn.js';
 import { createNetwork, listNetworks, removeNetwork } from '../volumes-networks/networks.js';
 import { createVolume, listVolumes, removeVolume } from '../volumes-networks/volumes.js';
 import { CapabilitiesProbe } from './capabilities-probe.js';
@@ -178,6 +183,23 @@ export class DockerEngine implements DriverPrimitives {
 
   resumeContainer(id: string, ctx: PrimitiveContext): Promise<void> {
     return resumeContainer(this.#session, id, ctx);
+  }
+
+  spawn(
+    id: string,
+    command: string[],
+    options: ParsedSpawnOptions,
+    ctx: PrimitiveContext,
+  ): Promise<ProcessSource> {
+    return spawn(this.#session, id, command, options, ctx);
+  }
+
+  listProcesses(id: string, ctx: PrimitiveContext): Promise<ProcessInfo[]> {
+    return listProcesses(this.#session, id, ctx);
+  }
+
+  attach(id: string, processId: string, ctx: PrimitiveContext): Promise<ProcessSource> {
+    return attach(this.#session, id, processId, ctx);
   }
 
   getContainerStats(id: string, ctx: PrimitiveContext): Promise<ContainerStats> {

@@ -1,10 +1,12 @@
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { ContainerNotFoundError, isObjectId, requireObjectId } from '@berth/core';
 import type Dockerode from 'dockerode';
 import type { DockerDriverOptions } from '../docker-driver.js';
 import { parseLogDriverOptions } from '../mapping/create-options.js';
 import { isManaged } from '../mapping/labels.js';
 import type { CreatePolicy } from '../policy/create-policy.js';
+import { SpawnRegistry } from '../processes/registry.js';
 import { EngineClient, type EngineRequest } from './client.js';
 import { CONNECTION_KEYS } from './connection.js';
 import { type EngineOperation, mapEngineError } from './error-mapping.js';
@@ -24,6 +26,8 @@ export class EngineSession {
   // Ids already seen carrying berth.managed. Labels never change after create, so a positive
   // answer stays true; it saves one inspect per call on the hot path.
   readonly managed = new Set<string>();
+  /** The processes this instance spawned or found: the engine forgets an exec's id once it ends. */
+  readonly processes = new SpawnRegistry();
 
   readonly #options: DockerDriverOptions;
   #client: Promise<EngineClient> | undefined;
@@ -80,6 +84,21 @@ export class EngineSession {
     } catch (error) {
       throw mapEngineError(error, what);
     }
+  }
+
+  /** An upgraded connection: see EngineClient.hijack. */
+  async hijack(request: EngineRequest, what: EngineOperation): Promise<Duplex> {
+    const engine = await this.#engine();
+    try {
+      return await engine.hijack(request);
+    } catch (error) {
+      throw mapEngineError(error, what);
+    }
+  }
+
+  /** Whether the engine may run on this host, so its processes may be seen here. */
+  async onThisHost(): Promise<boolean> {
+    return (await this.#engine()).onThisHost();
   }
 
   /** A managed container's inspect; null when there is none by that id (or it is not ours). */
