@@ -52,6 +52,7 @@ export {
   NetworkNotFoundError,
   NetworkRemoveError,
   type NotReadyReason,
+  ProcessNotFoundError,
   ResourceLimitError,
   TimeoutError,
   toDriverError,

@@ -37,6 +37,7 @@ export {
   FileNotFoundError,
   FileSystemError,
   NetworkError,
+  ProcessNotFoundError,
   ResourceLimitError,
   TimeoutError,
   type UnsupportedFeature,

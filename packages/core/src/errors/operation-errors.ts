@@ -76,6 +76,24 @@ export class FileSystemError extends DriverError {
   }
 }
 
+/** A process id that names no process of the container (spawned, listed or attached). */
+export class ProcessNotFoundError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/ProcessNotFoundError';
+
+  constructor(
+    readonly containerId: string,
+    readonly processId: string,
+    options?: DriverErrorOptions,
+  ) {
+    super(
+      `No process ${JSON.stringify(processId)} in container ${containerId}: listProcesses(id) gives the ones there are`,
+      'PROCESS_NOT_FOUND',
+      false,
+      options,
+    );
+  }
+}
+
 /** A path inside a container that does not exist. */
 export class FileNotFoundError extends FileSystemError {
   static override readonly [ERROR_BRAND]: string = '@berth/core/FileNotFoundError';

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { ConflictError, type ProcessInfo } from '@berth/core';
+import { type ProcessInfo, ProcessNotFoundError } from '@berth/core';
 import type { PrimitiveContext, ProcessSource } from '@berth/core/kit';
 import type { EngineSession } from '../engine/session.js';
 import { commandOf, type ExecInspect, inspectExec, isSpawn } from './engine-exec.js';
@@ -69,7 +69,7 @@ export async function attach(
   const containerId = info.Id;
   const exec = await inspectExec(session, processId, signal);
   if (!exec || exec.ContainerID !== containerId || !isSpawn(exec)) {
-    throw new ConflictError(`No process ${processId} in container ${id}`);
+    throw new ProcessNotFoundError(id, processId);
   }
   session.processes.remember(containerId, processId);
   const seen = exec.Running ? (readHostProcess(exec.Pid, containerId) ?? undefined) : undefined;

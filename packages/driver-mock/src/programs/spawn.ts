@@ -1,5 +1,10 @@
 import { PassThrough, type Writable } from 'node:stream';
-import { ConflictError, type ContainerSignal, type ProcessInfo } from '@berth/core';
+import {
+  ConflictError,
+  type ContainerSignal,
+  type ProcessInfo,
+  ProcessNotFoundError,
+} from '@berth/core';
 import type { ParsedSpawnOptions, ProcessSource } from '@berth/core/kit';
 import { requireExecutable } from '../containers/control.js';
 import type { MockContainer, MockState } from '../engine/mock-state.js';
@@ -202,7 +207,7 @@ export function attachToProcess(state: MockState, id: string, processId: string)
   const container = state.container(id);
   const found = registry(state, container.instance.id).find((p) => p.id === processId);
   if (!found) {
-    throw new ConflictError(`No process ${processId} in container ${container.instance.id}`);
+    throw new ProcessNotFoundError(container.instance.id, processId);
   }
   return found.source(false);
 }

@@ -1,4 +1,4 @@
-import { ConflictError, type ContainerProcess } from '@berth/core';
+import { ConflictError, type ContainerProcess, ProcessNotFoundError } from '@berth/core';
 import { expect } from 'vitest';
 import { shown } from '../assertions.js';
 import type { GroupDefinition } from '../conformance.js';
@@ -144,6 +144,10 @@ export const processesGroup: GroupDefinition = {
           expect((await proc.wait()).exitCode, 'the attached handle killed it').toBe(137);
           const after = (await ctx.driver.listProcesses(id)).find((p) => p.id === proc.id);
           expect(after?.running, 'listed as ended').toBe(false);
+          const unknown = await ctx.driver.attach(id, 'no-such-process').catch((e: unknown) => e);
+          expect(unknown, `attach to an unknown id: ${shown(unknown)}`).toBeInstanceOf(
+            ProcessNotFoundError,
+          );
         });
       },
       (caps) => (caps.processAttach ? undefined : 'the driver reports processAttach: false'),
