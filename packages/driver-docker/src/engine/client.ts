@@ -6,7 +6,7 @@ import type { DockerClient } from './connection.js';
 type QueryValue = string | number | boolean | undefined | Record<string, unknown>;
 
 export interface EngineRequest {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'HEAD';
   /** API path without version prefix or query, e.g. `/containers/abc/start`. */
   path: string;
   query?: Record<string, QueryValue>;
@@ -14,6 +14,8 @@ export interface EngineRequest {
   /** Status codes that count as success; the rest reject with the engine's message. */
   ok?: number[];
   signal?: AbortSignal | undefined;
+  /** A body streamed as is (a tar), instead of `body` as JSON. */
+  file?: NodeJS.ReadableStream | undefined;
 }
 
 /** What docker-modem rejects with for a non-success status: the engine's reply is in `json`. */
@@ -84,6 +86,7 @@ export class EngineClient {
           isStream,
           statusCodes,
           abortSignal: signal,
+          ...(request.file ? { file: request.file } : {}),
         },
         (error, data) => {
           if (error) reject(error);
