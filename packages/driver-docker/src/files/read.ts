@@ -46,7 +46,11 @@ async function opened(
   }
 }
 
-/** One path's entry: the first header of its archive, the rest never read. */
+/**
+ * One path's entry: the first header of its archive, the rest never read (a HEAD would be
+ * cheaper, but tells no owner). Links on the way are not checked here: the kit asks this while
+ * it walks up a path to write, and the write that follows refuses them.
+ */
 export async function stat(
   session: EngineSession,
   id: string,
@@ -130,7 +134,25 @@ export async function listFiles(
   }
 }
 
-/** The engine's archive of the path as it sends it (a link in it as a link). */
+async function* relayed(
+  response: IncomingMessage,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array> {
+  try {
+    yield* response;
+  } catch (error) {
+    // An abort resets the socket: the caller hears its own reason, not ECONNRESET.
+    if (signal?.aborted) throw signal.reason;
+    throw error;
+  } finally {
+    response.destroy();
+  }
+}
+
+/**
+ * The engine's archive of the path as it sends it: a link in it as a link, member names from
+ * the path's base name (`/`-prefixed for the root itself).
+ */
 export async function download(
   session: EngineSession,
   id: string,
@@ -139,5 +161,5 @@ export async function download(
 ): Promise<AsyncIterable<Uint8Array>> {
   const t = await filesTarget(session, id, ctx);
   await walkExisting(t, path, 'download');
-  return getArchive(t, path);
+  return relayed(await getArchive(t, path), t.signal);
 }

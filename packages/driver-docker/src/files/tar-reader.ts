@@ -78,8 +78,17 @@ function parsePax(data: Uint8Array): Record<string, string> {
     const space = all.indexOf(0x20, at);
     if (space === -1) break;
     const length = Number.parseInt(all.toString('latin1', at, space), 10);
-    if (!Number.isInteger(length) || length <= space - at || at + length > all.length) {
-      throw new FileSystemError('tar stream: a PAX record is malformed');
+    // As Go's reader (the engine's): a record whose length does not land on its newline is
+    // refused, not read as some other name.
+    if (
+      !Number.isInteger(length) ||
+      length <= space - at ||
+      at + length > all.length ||
+      all[at + length - 1] !== 0x0a
+    ) {
+      throw new FileSystemError(
+        'tar stream: a PAX record is malformed (its length is not its size in bytes)',
+      );
     }
     // Lengths count bytes, not characters: records are cut from the bytes, then decoded.
     const record = all.toString('utf8', space + 1, at + length - 1);
