@@ -84,13 +84,15 @@ export async function readFile(
   ctx: PrimitiveContext,
 ): Promise<AsyncIterable<Uint8Array>> {
   const t = await filesTarget(session, id, ctx);
-  await walkExisting(t, path, 'readFile');
+  const found = await walkExisting(t, path, 'readFile');
+  const directory = () =>
+    new ConfigurationError(`readFile: ${path} is a directory (use listFiles or download)`);
+  // Said before the engine starts archiving a whole tree for nothing.
+  if (found.type === 'directory') throw directory();
   const { response, reader, root } = await opened(t, path);
   if (root.type !== 'file') {
     response.destroy();
-    if (root.type === 'directory') {
-      throw new ConfigurationError(`readFile: ${path} is a directory (use listFiles or download)`);
-    }
+    if (root.type === 'directory') throw directory();
     const what =
       root.type === 'symlink'
         ? `a symbolic link (to ${root.linkName}; links are never followed: read the target)`

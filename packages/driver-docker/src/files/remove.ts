@@ -62,7 +62,8 @@ export async function removeFile(
       },
     );
   let result = await run();
-  if (result.exitCode !== 0 && DENIED.test(result.stderr) && allowRoot) result = await run('0:0');
+  const retried = result.exitCode !== 0 && DENIED.test(result.stderr) && allowRoot;
+  if (retried) result = await run('0:0');
   if (result.exitCode === 0) return;
   const said = `${result.stderr}${result.stdout}`.trim();
   if (/No such file or directory/i.test(said)) {
@@ -76,9 +77,12 @@ export async function removeFile(
   }
   if (/Read-only file system/i.test(said)) throw readOnlyRoot(t, path);
   if (DENIED.test(said)) {
-    const user = t.info.Config?.User || 'root';
+    const user = retried ? 'root' : `the container's user (${t.info.Config?.User || 'root'})`;
+    // The engine writes as root wherever it is asked; rm needs the directory holding the path
+    // to be writable by whoever runs it.
+    const hint = allowRoot ? '' : ': a driver made with allowRoot retries as root';
     throw new FileSystemError(
-      `removeFile: the container's user (${user}) may not remove ${path} in container ${t.id}: ${said}. Remove it as its owner would: the engine's writes keep the owner they were given${allowRoot ? '' : ' (a driver made with allowRoot retries as root)'}.`,
+      `removeFile: ${user} may not remove ${path} in container ${t.id} (${said})${hint}`,
     );
   }
   if (result.exitCode === 126 || result.exitCode === 127) {

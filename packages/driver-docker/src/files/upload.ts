@@ -1,4 +1,4 @@
-import { ConfigurationError, FileSystemError } from '@berth/core';
+import { ConfigurationError, FileNotFoundError, FileSystemError } from '@berth/core';
 import type { PrimitiveContext } from '@berth/core/kit';
 import type { EngineSession } from '../engine/session.js';
 import { type FilesTarget, filesTarget, headPath, refusedWrite } from './archive.js';
@@ -66,6 +66,7 @@ class Unpacking {
    * finished first, and the rest goes in another.
    */
   async wayTo(name: string, relative: string): Promise<void> {
+    let missing = false;
     for (const dir of within(relative)) {
       const made = this.#made.get(dir);
       if (made === 'directory') continue;
@@ -73,6 +74,12 @@ class Unpacking {
         throw new FileSystemError(
           `upload: archive member ${JSON.stringify(name)} would be unpacked through ${dir}, a ${made} of the same archive`,
         );
+      }
+      // Below a directory that is not there, nothing is: no need to ask.
+      if (missing) {
+        this.#parents.push(dir);
+        this.#made.set(dir, 'directory');
+        continue;
       }
       await this.#writer?.finish();
       this.#writer = undefined;
@@ -83,7 +90,10 @@ class Unpacking {
           `upload: archive member ${JSON.stringify(name)} would be unpacked through ${joinPath(this.dir, dir)}, a ${found.type} in the container${to}: links are never followed`,
         );
       }
-      if (!found) this.#parents.push(dir);
+      if (!found) {
+        missing = true;
+        this.#parents.push(dir);
+      }
       this.#made.set(dir, 'directory');
     }
   }
@@ -137,11 +147,12 @@ export async function upload(
 ): Promise<void> {
   const t = await filesTarget(session, id, ctx);
   const chain = await walkPath(t, dir, 'upload');
-  if (chain.target?.type !== 'directory') {
+  if (!chain.target) throw new FileNotFoundError(t.id, dir);
+  if (chain.target.type !== 'directory') {
     throw new ConfigurationError(
-      chain.target?.type === 'symlink'
+      chain.target.type === 'symlink'
         ? `upload: ${dir} is a symbolic link (to ${chain.target.linkTarget} in the container): links are never followed, name the target`
-        : `upload: ${dir} is ${chain.target ? `a ${chain.target.type}` : 'missing'}, not a directory`,
+        : `upload: ${dir} is a ${chain.target.type}, not a directory`,
     );
   }
   const refused = refusedWrite(t, dir);
