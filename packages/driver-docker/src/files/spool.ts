@@ -31,6 +31,7 @@ export async function spool(
   const release = () => void source.return?.()?.catch(() => undefined);
   try {
     while (size <= IN_MEMORY) {
+      signal?.throwIfAborted();
       const next = await raceAbort(source.next(), signal);
       if (next.done) {
         return {
@@ -58,6 +59,7 @@ export async function spool(
         yield chunk;
       }
       for (;;) {
+        signal?.throwIfAborted();
         const next = await raceAbort(source.next(), signal);
         if (next.done) break;
         written += next.value.byteLength;

@@ -120,6 +120,8 @@ export class TarReader {
   async #fill(): Promise<boolean> {
     while (this.#at >= this.#chunk.byteLength) {
       if (this.#ended) return false;
+      // Checked first: a next() asked for after the abort would reject with no one to hear it.
+      this.#signal?.throwIfAborted();
       const next = await raceAbort(this.#source.next(), this.#signal);
       if (next.done) {
         this.#ended = true;
