@@ -24,6 +24,9 @@ describeEngine('Docker driver against the Berth contract', () => {
       port: 8080,
       config: { security: { readOnly: false } },
     },
+    // The archive API refuses every write to a read-only root ("container rootfs is marked
+    // read-only"), /tmp included: the files group runs with a writable one.
+    files: { dir: '/tmp', config: { security: { readOnly: false } } },
     security: {
       bindRoot,
       // busybox nc has no -z; with stdin at its end it exits once connected.

@@ -7,7 +7,7 @@ import type { DockerClient } from './connection.js';
 type QueryValue = string | number | boolean | undefined | Record<string, unknown>;
 
 export interface EngineRequest {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'HEAD';
   /** API path without version prefix or query, e.g. `/containers/abc/start`. */
   path: string;
   query?: Record<string, QueryValue>;
@@ -15,6 +15,8 @@ export interface EngineRequest {
   /** Status codes that count as success; the rest reject with the engine's message. */
   ok?: number[];
   signal?: AbortSignal | undefined;
+  /** A body streamed as is (a tar), instead of `body` as JSON. */
+  file?: NodeJS.ReadableStream | undefined;
 }
 
 /** What docker-modem rejects with for a non-success status: the engine's reply is in `json`. */
@@ -106,6 +108,7 @@ export class EngineClient {
           ...(hijack ? { hijack } : {}),
           statusCodes,
           abortSignal: signal,
+          ...(request.file ? { file: request.file } : {}),
         },
         (error, data) => {
           if (error) reject(error);

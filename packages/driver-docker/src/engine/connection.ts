@@ -50,6 +50,8 @@ export interface DockerDialRequest {
   /** Which status codes count as success. */
   statusCodes: Record<number, boolean>;
   abortSignal?: AbortSignal | undefined;
+  /** A request body piped as is; the modem sends it chunked, as `application/tar`. */
+  file?: NodeJS.ReadableStream;
 }
 
 /**

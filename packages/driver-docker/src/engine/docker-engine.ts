@@ -8,6 +8,7 @@ import type {
   ContainerStats,
   DriverHealth,
   ExecResult,
+  FileInfo,
   LogLine,
   LogOptions,
   Network,
@@ -48,6 +49,10 @@ import {
   listContainers,
 } from '../containers/queries.js';
 import type { DockerDriverOptions, LogBuffers } from '../docker-driver.js';
+import { download as downloadFiles, listFiles, readFile, stat } from '../files/read.js';
+import { removeFile } from '../files/remove.js';
+import { upload } from '../files/upload.js';
+import { makeDir, writeFile } from '../files/write.js';
 import { DRIVER_NAME, DRIVER_VERSION } from '../identity.js';
 import { getContainerLogBuffers, getContainerLogs, streamLogs } from '../logs/container-logs.js';
 import { containerIssues, networkIssues, volumeIssues } from '../policy/config-checks.js';
@@ -74,10 +79,12 @@ export class DockerEngine implements DriverPrimitives {
 
   readonly #session: EngineSession;
   readonly #probe: CapabilitiesProbe;
+  readonly #allowRoot: boolean;
 
   constructor(options: DockerDriverOptions = {}) {
     this.#session = new EngineSession(options);
     this.#probe = new CapabilitiesProbe(this.#session);
+    this.#allowRoot = options.allowRoot === true;
   }
 
   capabilities(ctx: PrimitiveContext): Promise<PrimitiveCapabilities> {
@@ -240,5 +247,60 @@ export class DockerEngine implements DriverPrimitives {
 
   cleanup(filter: CleanupFilter, ctx: PrimitiveContext): Promise<CleanupResult> {
     return cleanup(this.#session, filter, ctx);
+  }
+
+  // Files, through the engine's archive endpoint (files/).
+  upload(
+    id: string,
+    path: string,
+    tar: AsyncIterable<Uint8Array>,
+    ownership: 'archive' | 'container',
+    ctx: PrimitiveContext,
+  ): Promise<void> {
+    return upload(this.#session, id, path, tar, ownership, ctx);
+  }
+
+  download(id: string, path: string, ctx: PrimitiveContext): Promise<AsyncIterable<Uint8Array>> {
+    return downloadFiles(this.#session, id, path, ctx);
+  }
+
+  stat(id: string, path: string, ctx: PrimitiveContext): Promise<FileInfo | null> {
+    return stat(this.#session, id, path, ctx);
+  }
+
+  writeFile(
+    id: string,
+    path: string,
+    data: AsyncIterable<Uint8Array>,
+    options: { mode: number; owner?: { uid: number; gid: number } },
+    ctx: PrimitiveContext,
+  ): Promise<void> {
+    return writeFile(this.#session, id, path, data, options, ctx);
+  }
+
+  readFile(id: string, path: string, ctx: PrimitiveContext): Promise<AsyncIterable<Uint8Array>> {
+    return readFile(this.#session, id, path, ctx);
+  }
+
+  listFiles(id: string, path: string, ctx: PrimitiveContext): Promise<FileInfo[]> {
+    return listFiles(this.#session, id, path, ctx);
+  }
+
+  removeFile(
+    id: string,
+    path: string,
+    options: { recursive: boolean; force: boolean },
+    ctx: PrimitiveContext,
+  ): Promise<void> {
+    return removeFile(this.#session, id, path, options, this.#allowRoot, ctx);
+  }
+
+  makeDir(
+    id: string,
+    path: string,
+    options: { mode: number; owner?: { uid: number; gid: number }; parents: boolean },
+    ctx: PrimitiveContext,
+  ): Promise<void> {
+    return makeDir(this.#session, id, path, options, ctx);
   }
 }

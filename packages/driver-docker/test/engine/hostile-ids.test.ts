@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:net';
-import { ConfigurationError, ContainerNotFoundError } from '@berth/core';
+import { ConfigurationError, ContainerNotFoundError, packTar } from '@berth/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EngineClient } from '../../src/engine/client.js';
 import { DockerDriver } from '../../src/index.js';
-import { describeEngine, docker } from '../support/engine.js';
+import { describeEngine, docker, IMAGE } from '../support/engine.js';
 
 /*
  * Ids as a service might pass them on from its users. Each used to reach the Engine API path
@@ -62,6 +62,10 @@ describeEngine('Docker driver and hostile ids', () => {
         () => driver.waitContainer(id),
         () => driver.getContainerStats(id),
         () => driver.isContainerHealthy(id),
+        () => driver.readFile(id, '/etc/passwd'),
+        () => driver.readFileStream(id, '/etc/passwd'),
+        () => driver.listFiles(id, '/'),
+        () => driver.download(id, '/'),
       ]) {
         await expect(read()).rejects.toBeInstanceOf(ContainerNotFoundError);
       }
@@ -85,6 +89,10 @@ describeEngine('Docker driver and hostile ids', () => {
         () => driver.resumeContainer(id),
         () => driver.removeVolume(id),
         () => driver.removeNetwork(id),
+        () => driver.writeFile(id, '/tmp/x', 'x'),
+        () => driver.makeDir(id, '/tmp/x'),
+        () => driver.removeFile(id, '/tmp/x', { force: true }),
+        () => driver.upload(id, '/tmp', packTar([])),
       ]) {
         await expect(change()).rejects.toBeInstanceOf(ConfigurationError);
       }
@@ -92,6 +100,41 @@ describeEngine('Docker driver and hostile ids', () => {
     await settle();
     expect(hits).toBe(0);
     expect(uncaught).toEqual([]);
+  });
+
+  it('touches no file of a container Berth did not make, whatever its id', async () => {
+    const driver = new DockerDriver();
+    const foreign = await docker.createContainer({ Image: IMAGE, Cmd: ['sleep', '600'] });
+    try {
+      await foreign.start();
+      for (const id of [foreign.id, foreign.id.slice(0, 12)]) {
+        for (const call of [
+          () => driver.readFile(id, '/etc/passwd'),
+          () => driver.listFiles(id, '/'),
+          () => driver.download(id, '/etc'),
+          () => driver.writeFile(id, '/tmp/x', 'x'),
+          () => driver.makeDir(id, '/tmp/y'),
+          () => driver.removeFile(id, '/etc/hostname'),
+          () => driver.upload(id, '/tmp', packTar([])),
+        ]) {
+          await expect(call()).rejects.toBeInstanceOf(ContainerNotFoundError);
+        }
+      }
+      const left = await foreign.exec({ Cmd: ['ls', '/tmp'], AttachStdout: true });
+      const output = await new Promise<string>((resolve, reject) =>
+        left.start({}, (error, stream) => {
+          if (error || !stream) return reject(error);
+          let text = '';
+          stream.on('data', (chunk: Buffer) => {
+            text += chunk.toString('latin1');
+          });
+          stream.on('end', () => resolve(text));
+        }),
+      );
+      expect(output).not.toMatch(/\bx\b|\by\b/);
+    } finally {
+      await foreign.remove({ force: true });
+    }
   });
 
   it('never follows a redirect of the engine, wherever it points', async () => {
