@@ -26,6 +26,17 @@ export function pausedError(id: string, instead: string): ConflictError {
   return new ConflictError(`Container ${id} is paused: resume it (resumeContainer) ${instead}`);
 }
 
+/**
+ * Refuses to put a process (exec, spawn) into a container that is not running. A paused one is
+ * refused too: the process would join the frozen cgroup and freeze with it, left hanging.
+ */
+export function requireRunning(snapshot: ContainerSnapshot, instead: string): void {
+  if (snapshot.status === 'paused') throw pausedError(snapshot.record.id, instead);
+  if (snapshot.status !== 'running' || !snapshot.run) {
+    throw new ConflictError(`Container ${snapshot.record.id} is not running`);
+  }
+}
+
 function notRunning(snapshot: ContainerSnapshot, what: string): ConflictError {
   const { record, status } = snapshot;
   return new ConflictError(`Cannot ${what} container ${record.id}: it is ${status}, not running`);

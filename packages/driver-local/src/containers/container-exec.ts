@@ -6,7 +6,12 @@ import type { HostFingerprint } from '../host/host-fingerprint.js';
 import { signalProcess } from '../host/process-identity.js';
 import { cgroupProcsFiles } from '../isolation/cgroups.js';
 import { shadowingStdio } from '../isolation/inherited-fds.js';
-import { buildSandboxCommand, spawnEnvironment } from '../isolation/sandbox-command.js';
+import {
+  buildSandboxCommand,
+  type ChainShape,
+  chainShape,
+  spawnEnvironment,
+} from '../isolation/sandbox-command.js';
 import type { ResolvedUser } from '../isolation/user-spec.js';
 import { planProcess, programExists } from './container-plan.js';
 import type { ContainerSnapshot } from './container-snapshot.js';
@@ -21,15 +26,39 @@ export interface InContainerOptions {
   signal?: AbortSignal;
 }
 
-export interface ExecContext {
+/** What putting one process into a running container needs of the driver. */
+export interface InContainerContext {
   host: HostFingerprint;
   stateDir: string;
   /** The container's own work directory on the host. */
   workDir: string;
+}
+
+export interface ExecContext extends InContainerContext {
   execa: typeof Execa;
   /** Keeps the driver's process alive while the exec runs. */
   hold: () => () => void;
 }
+
+/** A process ready to be spawned into a container: the chain, and how it reaches the program. */
+export interface InContainerLaunch {
+  file: string;
+  args: string[];
+  /** Empty where a chain runs first: its last step sets the environment (see buildSandboxCommand). */
+  env: Record<string, string>;
+  cwd: string;
+  shape: ChainShape;
+}
+
+/** Why a process was not started at all, told as a shell would (127, 126). */
+export interface InContainerRefusal {
+  exitCode: number;
+  stderr: string;
+}
+
+export type PreparedProcess =
+  | { launch: InContainerLaunch; refused?: undefined }
+  | { refused: InContainerRefusal; launch?: undefined };
 
 let nullDescriptor: number | undefined;
 /** /dev/null, opened once (close-on-exec, like everything Node opens). */
@@ -39,15 +68,25 @@ function devNull(): number {
 }
 
 /**
- * Runs a command inside a running container (exec and health checks): in its cgroup, as its
- * user, with its environment and, where it is sandboxed, inside its very namespaces.
+ * The stdio of a process put into a container. Descriptors this process inherited (a host
+ * application's sockets, say) are not the container's: each is replaced by /dev/null in the
+ * child, as Node cannot close them there.
  */
-export async function runInContainer(
+export function inContainerStdio(stdin: 'ignore' | 'pipe'): ('ignore' | 'pipe' | number)[] {
+  return shadowingStdio<'ignore' | 'pipe'>([stdin, 'pipe', 'pipe'], devNull());
+}
+
+/**
+ * How a command is put into a running container (exec, spawn and health checks alike): in its
+ * cgroup, as its user, with its environment and, where it is sandboxed, inside its very
+ * namespaces. Or why it cannot run at all: a program or working directory that is not there.
+ */
+export async function prepareInContainer(
   snapshot: ContainerSnapshot,
   command: string[],
-  options: InContainerOptions,
-  context: ExecContext,
-): Promise<ExecResult> {
+  options: Pick<InContainerOptions, 'env' | 'cwd' | 'user'>,
+  context: InContainerContext,
+): Promise<PreparedProcess> {
   const { host } = context;
   const { record } = snapshot;
   const group = snapshot.run?.meta.cgroup;
@@ -78,35 +117,45 @@ export async function runInContainer(
     ...(plan.filesystem ? { sandbox: { view: host.tools.view, workDir: context.workDir } } : {}),
   };
   if (!(await programExists(command[0] as string, env, plan.cwd, lookup))) {
-    return { exitCode: 127, stdout: '', stderr: `executable '${command[0]}' was not found\n` };
+    return { refused: { exitCode: 127, stderr: `executable '${command[0]}' was not found\n` } };
   }
   if (!plan.filesystem) {
     try {
       if (!(await stat(spawnCwd)).isDirectory()) throw new Error('not a directory');
     } catch {
-      return {
-        exitCode: 126,
-        stdout: '',
-        stderr: `working directory '${spawnCwd}' is missing\n`,
-      };
+      return { refused: { exitCode: 126, stderr: `working directory '${spawnCwd}' is missing\n` } };
     }
   }
   const [file, ...args] = buildSandboxCommand(plan, host.tools);
+  return {
+    launch: {
+      file: file as string,
+      args,
+      env: spawnEnvironment(plan, host.tools),
+      cwd: spawnCwd,
+      shape: chainShape(plan, host.tools),
+    },
+  };
+}
+
+/** Runs a command inside a running container to its end (exec and health checks). */
+export async function runInContainer(
+  snapshot: ContainerSnapshot,
+  command: string[],
+  options: InContainerOptions,
+  context: ExecContext,
+): Promise<ExecResult> {
+  const prepared = await prepareInContainer(snapshot, command, options, context);
+  if (prepared.refused) return { ...prepared.refused, stdout: '' };
+  const { file, args, env, cwd } = prepared.launch;
   const release = context.hold();
-  const child = context.execa(file as string, args, {
-    // Empty where a chain runs first: its last step sets the environment (see buildSandboxCommand).
-    env: spawnEnvironment(plan, host.tools),
+  const child = context.execa(file, args, {
+    env,
     extendEnv: false,
-    cwd: spawnCwd,
+    cwd,
     reject: false,
-    // Descriptors this process inherited (a host application's sockets, say) are not the
-    // container's: each is replaced by /dev/null in the child, as Node cannot close them there.
     // execa hands entries past stderr to child_process as they are; its types only list three.
-    stdio: shadowingStdio(['ignore', 'pipe', 'pipe'], devNull()) as unknown as [
-      'ignore',
-      'pipe',
-      'pipe',
-    ],
+    stdio: inContainerStdio('ignore') as unknown as ['ignore', 'pipe', 'pipe'],
     stripFinalNewline: false,
     // Its own process group, so a timeout or abort kills everything it started.
     detached: true,

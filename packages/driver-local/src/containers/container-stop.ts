@@ -1,5 +1,10 @@
 import { ContainerStopError, type StopOptions } from '@berth/core';
-import { isSameLiveProcess, processGroupMembers, signalProcess } from '../host/process-identity.js';
+import {
+  isSameLiveProcess,
+  pidNamespaceOf,
+  processGroupMembers,
+  signalProcess,
+} from '../host/process-identity.js';
 import { thawIfFrozen } from '../isolation/cgroup-freezer.js';
 import { cgroupMembers, killCgroup, removeContainerCgroup } from '../isolation/cgroups.js';
 import { writeJsonAtomic } from '../state/json-files.js';
@@ -85,10 +90,14 @@ export class ContainerStopper {
 
     if (graceMs > 0) {
       // bubblewrap's monitor would die of SIGTERM at once and take the program's clean exit
-      // status with it; it ends by itself when the program does.
+      // status with it; it ends by itself when the program does. So do the driver's own
+      // wrappers of an exec or a spawn (nsenter's parent, waiting for its child): in a sandbox,
+      // whatever is in the driver's pid namespace rather than a container's is one of them.
       const pids = await targets();
+      const driverNamespace = run.sandboxed ? pidNamespaceOf(process.pid) : undefined;
       for (const pid of pids) {
         if (run.sandboxed && pid === run.pid && pids.length > 1) continue;
+        if (pid !== run.pid && driverNamespace && pidNamespaceOf(pid) === driverNamespace) continue;
         signalProcess(pid, 'SIGTERM');
       }
       // A paused container is thawed once its processes have SIGTERM pending: frozen, they

@@ -14,7 +14,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const exeOf = (pid: number) => readlink(`/proc/${pid}/exe`).catch(() => undefined);
 
 /** The pid a process has in its own (innermost) pid namespace. */
-function namespacePid(pid: number): number {
+export function namespacePid(pid: number): number {
   try {
     const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^NSpid:\s*(.*)$/m)?.[1];
     const inner = Number(line?.trim().split(/\s+/).at(-1));
@@ -61,9 +61,8 @@ export interface ProcessRef {
  * The run's main process: the program its config runs. Without a sandbox that is the recorded
  * process itself (every step of the chain execs the next). In one, the monitor and the init are
  * bubblewrap's and must not be mistaken for it: the monitor dies of SIGTERM at once, taking the
- * program's exit status with it, and the init, pid 1 inside, takes only what it has handlers for. Of the init's
- * children the program is the earliest started: any other is an orphan it left. Undefined once
- * the run has ended (or its program has not appeared within a few seconds).
+ * program's exit status with it, and the init, pid 1 inside, takes only what it has handlers for.
+ * Undefined once the run has ended (or its program has not appeared within a few seconds).
  */
 export async function mainProcess(
   run: RunRecord,
@@ -71,11 +70,25 @@ export async function mainProcess(
 ): Promise<ProcessRef | undefined> {
   if (!(await isSameLiveProcess(run.pid, run.pidStartTime))) return undefined;
   if (!run.sandboxed) return { pid: run.pid, startTime: run.pidStartTime };
-  const bwrap = await exeOf(run.pid);
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline && (await isSameLiveProcess(run.pid, run.pidStartTime))) {
+  const monitor = { pid: run.pid, startTime: run.pidStartTime };
+  return programUnderMonitor(monitor, await exeOf(run.pid), 5000, signal);
+}
+
+/**
+ * The program a bubblewrap monitor runs: of its init's children, the earliest started (any
+ * other is an orphan the program left). Waits up to `waitMs` for it to appear; undefined once
+ * the monitor has ended, or if it does not appear in time.
+ */
+export async function programUnderMonitor(
+  monitor: ProcessRef,
+  bwrap: string | undefined,
+  waitMs: number,
+  signal?: AbortSignal,
+): Promise<ProcessRef | undefined> {
+  const deadline = Date.now() + waitMs;
+  while (await isSameLiveProcess(monitor.pid, monitor.startTime)) {
     signal?.throwIfAborted();
-    for (const init of await childrenOf(run.pid)) {
+    for (const init of await childrenOf(monitor.pid)) {
       if (bwrap === undefined || (await exeOf(init)) !== bwrap) continue;
       let first: (ProcessRef & { nsPid: number }) | undefined;
       for (const child of await childrenOf(init)) {
@@ -94,6 +107,7 @@ export async function mainProcess(
       }
       if (first) return { pid: first.pid, startTime: first.startTime };
     }
+    if (Date.now() >= deadline) return undefined;
     await sleep(10);
   }
   return undefined;

@@ -3,7 +3,11 @@ import { join, resolve } from 'node:path';
 import { ConfigurationError, type EnforcementMode, type ExecResult } from '@berth/core';
 import { execa as defaultExeca } from 'execa';
 import { ContainerCatalog } from '../containers/container-catalog.js';
-import { type InContainerOptions, runInContainer } from '../containers/container-exec.js';
+import {
+  type InContainerContext,
+  type InContainerOptions,
+  runInContainer,
+} from '../containers/container-exec.js';
 import { HealthWatch } from '../containers/container-health.js';
 import { ContainerLauncher } from '../containers/container-launch.js';
 import type { ContainerSnapshot } from '../containers/container-snapshot.js';
@@ -17,6 +21,7 @@ import { checkIdentityRange, DEFAULT_IDENTITY_RANGE } from '../isolation/identit
 import { resolveAllowedRoots } from '../isolation/mounts.js';
 import { prepareSandboxEtc } from '../isolation/sandbox-etc.js';
 import type { LocalDriverOptions } from '../local-driver-options.js';
+import { ContainerProcesses } from '../processes/container-processes.js';
 import { SpareDirectories } from '../state/spare-dirs.js';
 import { StateLayout } from '../state/state-layout.js';
 import { Trash } from '../state/trash.js';
@@ -70,6 +75,7 @@ export class EngineContext {
   readonly health: HealthWatch;
   readonly launcher: ContainerLauncher;
   readonly stopper: ContainerStopper;
+  readonly processes: ContainerProcesses;
   #ready: Promise<HostReady> | undefined;
   #lastHost: HostFingerprint | undefined;
   #etcDir: string | undefined;
@@ -133,6 +139,11 @@ export class EngineContext {
       require: (id) => this.catalog.require(id),
       afterExit: (id) => this.health.stop(id),
     });
+    this.processes = new ContainerProcesses({
+      layout: this.layout,
+      ready: () => this.init(),
+      inContainer: (snapshot) => this.inContainer(snapshot),
+    });
     this.volumes = new VolumeStore(this.layout, DRIVER_NAME, async () =>
       (await this.init()).host.setpriv.user ? this.identities.volumeGroups : undefined,
     );
@@ -190,18 +201,20 @@ export class EngineContext {
     return root ? DEFAULT_HOST_STATE_DIR : join(this.layout.root, 'host');
   }
 
+  /** What putting a process into the container needs (exec, spawn, health checks). */
+  async inContainer(snapshot: ContainerSnapshot): Promise<InContainerContext> {
+    const { host } = await this.init();
+    return { host, stateDir: this.layout.root, workDir: this.layout.workDir(snapshot.record.id) };
+  }
+
   /** Runs a command inside a running container: an exec, or a health check. */
   async runIn(
     snapshot: ContainerSnapshot,
     command: string[],
     options: InContainerOptions,
   ): Promise<ExecResult> {
-    const { host } = await this.init();
     return runInContainer(snapshot, command, options, {
-      host,
-      stateDir: this.layout.root,
-      workDir: this.layout.workDir(snapshot.record.id),
-      ...(this.#etcDir !== undefined ? { etc: this.#etcDir } : {}),
+      ...(await this.inContainer(snapshot)),
       execa: this.execa,
       hold: () => this.pool.hold(),
     });

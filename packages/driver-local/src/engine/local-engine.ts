@@ -1,5 +1,4 @@
 import {
-  ConflictError,
   type ContainerConfig,
   type ContainerFilter,
   type ContainerInstance,
@@ -13,6 +12,7 @@ import {
   type Network,
   type NetworkConfig,
   type OperationOptions,
+  type ProcessInfo,
   type ValidationIssue,
   type Volume,
   type VolumeConfig,
@@ -25,13 +25,16 @@ import {
   type ParsedExecOptions,
   type ParsedLogOptions,
   type ParsedRemoveOptions,
+  type ParsedSpawnOptions,
   type ParsedStopOptions,
   type PrimitiveCapabilities,
   type PrimitiveContext,
+  type ProcessSource,
 } from '@berth/core/kit';
 import {
   pauseContainer,
   pausedError,
+  requireRunning,
   resumeContainer,
   signalContainer,
 } from '../containers/container-control.js';
@@ -171,11 +174,7 @@ export class LocalEngine implements DriverPrimitives {
     const { signal } = ctx;
     refuseProgramName(argv[0] as string, ['command', 0]);
     const snapshot = await this.#ctx.catalog.require(id);
-    // An exec would join the frozen cgroup and freeze with it: refused rather than left hanging.
-    if (snapshot.status === 'paused') throw pausedError(snapshot.record.id, 'before exec');
-    if (snapshot.status !== 'running' || !snapshot.run) {
-      throw new ConflictError(`Container ${snapshot.record.id} is not running`);
-    }
+    requireRunning(snapshot, 'before exec');
     const user = await execUser(this.#ctx, snapshot, options);
     return this.#ctx.runIn(snapshot, argv, {
       ...(options.env ? { env: options.env } : {}),
@@ -184,6 +183,40 @@ export class LocalEngine implements DriverPrimitives {
       ...(options.timeout ? { timeoutMs: options.timeout } : {}),
       ...(signal ? { signal } : {}),
     });
+  }
+
+  /** Put into the container as an exec is; its pipes handed over as they are (see processes/). */
+  async spawn(
+    id: string,
+    argv: string[],
+    options: ParsedSpawnOptions,
+    ctx: PrimitiveContext,
+  ): Promise<ProcessSource> {
+    refuseProgramName(argv[0] as string, ['command', 0]);
+    const snapshot = await this.#ctx.catalog.require(id);
+    requireRunning(snapshot, 'before spawning in it');
+    const user = await execUser(this.#ctx, snapshot, options);
+    return this.#ctx.processes.spawn(
+      snapshot,
+      argv,
+      {
+        ...(options.env ? { env: options.env } : {}),
+        ...(options.cwd ? { cwd: options.cwd } : {}),
+        ...(user ? { user } : {}),
+        stdin: options.stdin,
+      },
+      ctx.signal,
+    );
+  }
+
+  async listProcesses(id: string): Promise<ProcessInfo[]> {
+    const snapshot = await this.#ctx.catalog.require(id);
+    return this.#ctx.processes.list(snapshot.record.id);
+  }
+
+  async attach(id: string, processId: string): Promise<ProcessSource> {
+    const snapshot = await this.#ctx.catalog.require(id);
+    return this.#ctx.processes.attach(snapshot.record.id, processId);
   }
 
   signalContainer(id: string, signal: ContainerSignal, ctx: PrimitiveContext): Promise<void> {
@@ -324,6 +357,7 @@ export class LocalEngine implements DriverPrimitives {
   async close(): Promise<void> {
     const ctx = this.#ctx;
     ctx.health.stopAll();
+    ctx.processes.close();
     // Warm sandboxes die with the driver; a created container that held one starts cold.
     const claimed = [...ctx.claimed.values()];
     ctx.claimed.clear();

@@ -327,5 +327,9 @@ export function capabilitiesOf(host: HostFingerprint): PrimitiveCapabilities {
     // group that freezes (no cgroups here, or disabled) there is no pause at all.
     pause: host.cgroups.freezer,
     signals: true,
+    // A spawned program is found under its chain, and known again by pid and start time,
+    // through /proc.
+    processes: host.platform === 'linux',
+    processAttach: host.platform === 'linux',
   };
 }

@@ -277,6 +277,32 @@ export function buildSandboxCommand(plan: SandboxPlan, tools: SandboxTools): str
   return argv;
 }
 
+/**
+ * How the spawned chain reaches the program, which is what a signal meant for the program must
+ * find: `direct`, every step execs the next (the spawned process becomes the program);
+ * `joined`, nsenter forks into the container's pid namespace (the program is its child, the
+ * parent waits and passes its status on); `sandbox`, a bubblewrap of its own (the program is
+ * the first child of bubblewrap's init, itself the child of the spawned monitor).
+ */
+export type ChainShape = 'direct' | 'joined' | 'sandbox';
+
+export function chainShape(plan: SandboxPlan, tools: SandboxTools): ChainShape {
+  if (!plan.filesystem) return 'direct';
+  return plan.joinNamespacesOf !== undefined && tools.nsenter ? 'joined' : 'sandbox';
+}
+
+/**
+ * Whether a process's arguments are those of one of the chain's own steps, as built above: each
+ * names its tool by the absolute path the chain gave it, and the shell runs the join script.
+ * A program may look like one only by naming itself so; it is then taken for a step a while.
+ */
+export function isChainStep(argv: string[], tools: SandboxTools): boolean {
+  const [first] = argv;
+  if (first === undefined) return false;
+  if (first === tools.sh) return argv[1] === '-c' && argv[2] === JOIN_CGROUPS_SCRIPT;
+  return [tools.nsenter, tools.bwrap, tools.setpriv, tools.env].includes(first);
+}
+
 /** The environment to spawn the chain with: the program's own only when nothing runs before it. */
 export function spawnEnvironment(plan: SandboxPlan, tools: SandboxTools): Record<string, string> {
   return hasChain(plan, tools) ? {} : { ...(plan.env ?? {}) };

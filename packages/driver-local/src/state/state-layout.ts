@@ -62,6 +62,14 @@ export class StateLayout {
   healthFile(id: string): string {
     return join(this.containerDir(id), 'health.json');
   }
+  /** Records of the processes spawned in the container (see processes/process-records.ts). */
+  processesDir(id: string): string {
+    return join(this.containerDir(id), 'processes');
+  }
+  /** `processId` has been checked to be an object id: no separator, no leading dot. */
+  processFile(id: string, processId: string): string {
+    return join(this.processesDir(id), `${processId}.json`);
+  }
   logFile(id: string, stream: 'stdout' | 'stderr'): string {
     return join(this.containerDir(id), `${stream}.log`);
   }
