@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConflictError, type ContainerProcess } from '@berth/core';
+import { ConflictError, type ContainerProcess, ProcessNotFoundError } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import type { LocalDriver } from '../src/index.js';
 import {
@@ -183,7 +183,7 @@ describe('another driver, in another process', () => {
       const after = (await driver.listProcesses(container)).find((p) => p.id === ids.left);
       expect(after).toEqual(expect.objectContaining({ running: false }));
       expect(after?.exitCode).toBeUndefined();
-      await expect(driver.attach(container, '1-2')).rejects.toBeInstanceOf(ConflictError);
+      await expect(driver.attach(container, '1-2')).rejects.toBeInstanceOf(ProcessNotFoundError);
     } finally {
       child.kill('SIGKILL');
       await exited;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConflictError, type ProcessInfo } from '@berth/core';
+import { type ProcessInfo, ProcessNotFoundError } from '@berth/core';
 import type { ProcessSource } from '@berth/core/kit';
 import {
   type InContainerContext,
@@ -88,7 +88,7 @@ export class ContainerProcesses {
     if (own?.record.containerId === containerId) return own.attached();
     const record = readSpawnRecord(this.ctx.layout, containerId, processId);
     if (!record) {
-      throw new ConflictError(`No process ${processId} was spawned in container ${containerId}`);
+      throw new ProcessNotFoundError(containerId, processId);
     }
     const { host } = await this.ctx.ready();
     return attachedProcess(this.ctx.layout, record, host.tools, this.#closed.signal);
