@@ -106,3 +106,20 @@ describe('tar streams', () => {
     await expect(read()).rejects.toBeInstanceOf(FileSystemError);
   });
 });
+
+describe('PAX records', () => {
+  it('count bytes, so long non-ASCII names survive, and GNU tar reads them', async () => {
+    const name = `dir/${'ü'.repeat(80)}/файл.txt`;
+    const member: TarMember = {
+      entry: { path: name, type: 'file', mode: 0o644, uid: 1, gid: 2, size: 2, modifiedAt: at },
+      data: Buffer.from('ok'),
+    };
+    const archive = await bytes(packTar([member]));
+    const back: TarMember[] = [];
+    for await (const m of readTar(once(archive))) back.push(m);
+    expect(back[0]?.entry.path).toBe(name);
+    const file = join(dir, 'unicode.tar');
+    writeFileSync(file, archive);
+    expect(execFileSync('tar', ['-tf', file], { encoding: 'utf8' }).trim()).toBe(name);
+  });
+});

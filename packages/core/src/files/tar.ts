@@ -69,14 +69,18 @@ function padding(size: number): Uint8Array {
 
 /** A PAX record set for what ustar cannot hold (long paths and link targets). */
 function paxRecords(fields: Record<string, string>): Uint8Array {
-  let text = '';
+  const records: Uint8Array[] = [];
   for (const [key, value] of Object.entries(fields)) {
-    const body = ` ${key}=${value}\n`;
-    let length = body.length + 1;
-    while (`${length}${body}`.length !== length) length = `${length}${body}`.length;
-    text += `${length}${body}`;
+    // The length prefix counts bytes, itself included: grow it until it is stable.
+    const body = encoder.encode(` ${key}=${value}\n`).byteLength;
+    let length = body + 1;
+    while (String(length).length + body !== length) length = String(length).length + body;
+    records.push(encoder.encode(`${length} ${key}=${value}\n`));
   }
-  return encoder.encode(text);
+  return concat(
+    records,
+    records.reduce((n, r) => n + r.byteLength, 0),
+  );
 }
 
 /** A tar archive of `members`, as a stream of blocks (ustar, PAX for long names). */
@@ -162,15 +166,19 @@ function number(block: Uint8Array, offset: number, width: number): number {
 
 function parsePax(data: Uint8Array): Record<string, string> {
   const fields: Record<string, string> = {};
-  let text = decoder.decode(data);
-  while (text.length > 0) {
-    const space = text.indexOf(' ');
-    const length = Number.parseInt(text.slice(0, space), 10);
-    if (!Number.isFinite(length) || length <= 0) break;
-    const record = text.slice(space + 1, length - 1);
+  let at = 0;
+  // Record lengths are in bytes: walk the bytes, decoding one record at a time.
+  while (at < data.byteLength) {
+    const space = data.indexOf(0x20, at);
+    if (space === -1) break;
+    const length = Number.parseInt(decoder.decode(data.subarray(at, space)), 10);
+    if (!Number.isInteger(length) || length <= space - at || at + length > data.byteLength) {
+      throw new FileSystemError('tar stream: a malformed PAX record');
+    }
+    const record = decoder.decode(data.subarray(space + 1, at + length - 1));
     const eq = record.indexOf('=');
     if (eq > 0) fields[record.slice(0, eq)] = record.slice(eq + 1);
-    text = text.slice(length);
+    at += length;
   }
   return fields;
 }
@@ -203,7 +211,7 @@ export async function* readTar(
       for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : (block[i] as number);
       if (sum !== number(block, 148, 8))
         throw new FileSystemError('tar stream: a header checksum does not match');
-      const size = number(block, 124, 12);
+      const size = pending.size === undefined ? number(block, 124, 12) : Number(pending.size);
       if (size > max) throw new ResourceLimitError('tar entry bytes', max, size);
       const flag = field(block, 156, 1);
       const data = await reader.take(size);
@@ -226,16 +234,19 @@ export async function* readTar(
       const base = field(block, 0, 100);
       const path = (pending.path ?? (prefix ? `${prefix}/${base}` : base)).replace(/\/$/, '');
       const link = pending.linkpath ?? field(block, 157, 100);
+      const pax = pending;
       pending = {};
       yield {
         entry: {
           path,
           type,
           mode: number(block, 100, 8) & 0o7777,
-          uid: number(block, 108, 8),
-          gid: number(block, 116, 8),
+          uid: pax.uid === undefined ? number(block, 108, 8) : Number(pax.uid),
+          gid: pax.gid === undefined ? number(block, 116, 8) : Number(pax.gid),
           size: type === 'file' ? size : 0,
-          modifiedAt: new Date(number(block, 136, 12) * 1000),
+          modifiedAt: new Date(
+            pax.mtime === undefined ? number(block, 136, 12) * 1000 : Number(pax.mtime) * 1000,
+          ),
           ...(type === 'symlink' ? { linkTarget: link } : {}),
         },
         data: type === 'file' ? data : new Uint8Array(0),
