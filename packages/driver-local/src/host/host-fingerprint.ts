@@ -327,5 +327,7 @@ export function capabilitiesOf(host: HostFingerprint): PrimitiveCapabilities {
     // group that freezes (no cgroups here, or disabled) there is no pause at all.
     pause: host.cgroups.freezer,
     signals: true,
+    // Paths are confined to what a sandbox shows (see files/): without one there is no such view.
+    files: host.bubblewrap.works,
   };
 }
