@@ -9,6 +9,7 @@ import {
   packTar,
   readTar,
   type TarMember,
+  UnsupportedFeatureError,
 } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import { UnsafeFileError } from '../src/index.js';
@@ -42,6 +43,17 @@ function member(
 function recordOf(stateDir: string, id: string): { user: { uid: number; gid: number } } {
   return JSON.parse(readFileSync(join(stateDir, 'containers', id, 'container.json'), 'utf8'));
 }
+
+describe('files: where they are served', () => {
+  it('reports files only where containers get a sandbox, and refuses them elsewhere', async () => {
+    expect((await (await makeDriver()).capabilities()).files).toBe(true);
+    const weak = await makeDriver({ enforcement: 'best-effort', isolation: { bubblewrap: false } });
+    expect((await weak.capabilities()).files).toBe(false);
+    const { id } = await weak.createContainer(shell('true'));
+    const error = await errorOf(weak.writeFile(id, '/tmp/x', 'x'));
+    expect(error).toBeInstanceOf(UnsupportedFeatureError);
+  });
+});
 
 describe('files: content', () => {
   it('round-trips 20 MB written as a stream and read back as a stream, in the work dir and /tmp', async () => {
@@ -307,6 +319,23 @@ describe('files: a container that does not run', () => {
         expect(String(error), state).toMatch(/Read-only/);
       }
       expect(await driver.listFiles(id, '/ro'), state).toEqual([]);
+    }
+  });
+
+  it('never removes a mount point or what holds one, running or not', async () => {
+    const driver = await makeDriver();
+    const { id } = await running(driver, 'echo keep > /srv/vol/keep', {
+      volumes: [{ source: 'kept', target: '/srv/vol' }],
+    });
+    for (const state of ['running', 'stopped']) {
+      if (state === 'stopped') await driver.stopContainer(id, { timeout: 1 });
+      const paths = state === 'running' ? ['/srv', '/srv/vol', '/tmp'] : ['/srv/vol'];
+      for (const path of paths) {
+        const error = await errorOf(driver.removeFile(id, path, { recursive: true }));
+        expect(error, `${state} ${path}`).toBeInstanceOf(FileSystemError);
+        expect(String(error), `${state} ${path}`).toMatch(/file systems is mounted/);
+      }
+      expect(Buffer.from(await driver.readFile(id, '/srv/vol/keep')).toString()).toBe('keep\n');
     }
   });
 

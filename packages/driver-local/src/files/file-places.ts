@@ -26,6 +26,11 @@ export interface Place {
    * While it runs, the kernel refuses them itself, as it does for the container.
    */
   readOnly: boolean;
+  /**
+   * Where the container's other file systems are mounted in its view: removing one, or what
+   * holds one, would empty that file system too (its work directory, a volume), so it is refused.
+   */
+  mountPoints: string[];
 }
 
 export interface PlaceContext {
@@ -40,7 +45,7 @@ function segments(path: string): string[] {
   return path.split('/').filter(Boolean);
 }
 
-function inside(path: string, root: string): boolean {
+export function inside(path: string, root: string): boolean {
   return path === root || path.startsWith(root === '/' ? root : `${root}/`);
 }
 
@@ -71,7 +76,23 @@ export async function placeOf(
       );
     }
     const base = await sandboxRoot(run, ctx.bwrap, record.id);
-    if (base) return { containerId: record.id, path, base, names: segments(path), readOnly: false };
+    if (base) {
+      const mountPoints = [
+        ctx.workDir,
+        ...record.mounts.map((m) => m.target),
+        ...record.overlays.map((o) => o.dir),
+        '/tmp',
+        '/etc',
+      ];
+      return {
+        containerId: record.id,
+        path,
+        base,
+        names: segments(path),
+        readOnly: false,
+        mountPoints,
+      };
+    }
     throw new ConflictError(
       `Container ${record.id} is ending: its sandbox is gone, try again once it has stopped`,
     );
@@ -117,6 +138,7 @@ async function persistentPlace(
     base,
     names: segments(path.slice(place.target.length)),
     readOnly: place.readOnly,
+    mountPoints: places.map((p) => p.target),
   };
 }
 

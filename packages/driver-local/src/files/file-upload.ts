@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, lchown, lutimes, open, rename, symlink, unlink } from 'node:fs/promises';
+import {
+  type FileHandle,
+  lchown,
+  lutimes,
+  mkdir,
+  open,
+  rename,
+  rmdir,
+  symlink,
+  unlink,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileNotFoundError, readTar, type TarEntry } from '@berth/core';
 import { fileError, UnsafeFileError } from './file-errors.js';
@@ -11,7 +21,7 @@ import {
   settle,
 } from './file-owners.js';
 import type { Place } from './file-places.js';
-import { makeDirIn, parentMaker, refuseReadOnly, replaceFile } from './file-write.js';
+import { makeDirIn, parentMaker, refuseReadOnly, replaceFile, tempName } from './file-write.js';
 import { type HeldDir, walk } from './held-dir.js';
 
 const COPY_CHUNK = 1024 * 1024;
@@ -139,17 +149,37 @@ async function copyFromSpool(spool: FileHandle, to: FileHandle, offset: number, 
   }
 }
 
-/** A link made under a fresh name, given its owner, then renamed over whatever is at `name`. */
+/**
+ * A link made in a directory of the driver's own (0700, made in `dir` so that the rename stays
+ * on one file system), given its owner and time there, then renamed over whatever is at `name`.
+ * Node cannot chown a link by handle, only by path: so the path is one the container cannot
+ * reach, and a link of its own swapped in there could never be what gets chowned.
+ */
 async function placeLink(dir: HeldDir, name: string, entry: TarEntry, owner: Owner) {
-  const temp = `.berth-${randomBytes(8).toString('hex')}.tmp`;
+  const stagingName = tempName();
+  let staging: HeldDir | undefined;
   try {
-    await symlink(entry.linkTarget ?? '', dir.at(temp));
-    await lchown(dir.at(temp), owner.uid, owner.gid);
-    await lutimes(dir.at(temp), entry.modifiedAt, entry.modifiedAt);
-    await rename(dir.at(temp), dir.at(name));
+    await mkdir(dir.at(stagingName), { mode: 0o700 });
+    staging = await dir.openDir(stagingName);
+    const info = await staging.stat();
+    if (info.uid !== process.geteuid?.() || (info.mode & 0o077) !== 0) {
+      throw new UnsafeFileError(
+        'link',
+        `${dir.childPath(name)}: its staging directory was swapped`,
+      );
+    }
+    await symlink(entry.linkTarget ?? '', staging.at('link'));
+    await lchown(staging.at('link'), owner.uid, owner.gid);
+    await lutimes(staging.at('link'), entry.modifiedAt, entry.modifiedAt);
+    await rename(staging.at('link'), dir.at(name));
   } catch (error) {
-    await unlink(dir.at(temp)).catch(() => undefined);
     throw fileError(error, dir.containerId, dir.childPath(name));
+  } finally {
+    if (staging) {
+      await unlink(staging.at('link')).catch(() => undefined);
+      await staging.close();
+    }
+    await rmdir(dir.at(stagingName)).catch(() => undefined);
   }
 }
 

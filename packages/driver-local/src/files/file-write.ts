@@ -9,7 +9,7 @@ import {
   refuseForeignPrivilege,
   settle,
 } from './file-owners.js';
-import type { Place } from './file-places.js';
+import { inside, type Place } from './file-places.js';
 import { parentOf, typeOf } from './file-read.js';
 import { type DirMaker, type HeldDir, NEW_FILE, walk } from './held-dir.js';
 
@@ -54,7 +54,8 @@ export function parentMaker(owners: Owners): DirMaker {
   return (dir, name) => makeDirIn(dir, name, 0o755, undefined, owners);
 }
 
-function tempName(): string {
+/** A name nobody else has in a directory: random, and hidden from a plain `ls`. */
+export function tempName(): string {
   return `.berth-${randomBytes(8).toString('hex')}.tmp`;
 }
 
@@ -195,9 +196,16 @@ export async function removeAt(
   options: { recursive: boolean; force: boolean },
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  if (place.names.length === 0) {
+  const mount = place.mountPoints.find(
+    (m) => m === place.path || (options.recursive && inside(m, place.path)),
+  );
+  if (place.names.length === 0 || mount !== undefined) {
+    const which =
+      mount === undefined || mount === place.path
+        ? "is where one of the container's file systems is mounted"
+        : `holds ${mount}, where one of the container's file systems is mounted`;
     throw new FileSystemError(
-      `${place.path} is where one of the container's file systems is mounted: it cannot be removed (remove what it holds instead)`,
+      `${place.path} ${which}: it cannot be removed (remove what it holds instead)`,
     );
   }
   refuseReadOnly(place);
