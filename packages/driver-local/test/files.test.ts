@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import {
   ConfigurationError,
   ConflictError,
@@ -14,7 +17,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { UnsafeFileError } from '../src/index.js';
 import { errorOf, inside, running, workDirOf } from './files-support.js';
-import { containerUid, makeDriver, shell } from './helpers.js';
+import { containerUid, makeDriver, shell, tempDir } from './helpers.js';
 
 const sha = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 const unique = () => randomBytes(4).toString('hex');
@@ -53,6 +56,26 @@ describe('files: where they are served', () => {
     const error = await errorOf(weak.writeFile(id, '/tmp/x', 'x'));
     expect(error).toBeInstanceOf(UnsupportedFeatureError);
   });
+});
+
+describe('files: the README', () => {
+  it("runs the Files section's snippet as it is written", async () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const snippet = readme.slice(readme.indexOf('## Files')).match(/```ts\n([\s\S]*?)```/)?.[1];
+    expect(snippet).toBeDefined();
+    // In the package, so it imports @berth/driver-local (the build) as a user's code would; on a
+    // state directory of its own, as other tests use the README's.
+    const file = fileURLToPath(new URL(`../.snippet-files-${unique()}.ts`, import.meta.url));
+    const state = await tempDir('snippet-');
+    writeFileSync(file, (snippet as string).replace("'/tmp/berth-example'", `'${state}'`));
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, [file]);
+      expect(stdout).toMatch(/^ConflictError\nhello\nno \/tmp note\n/);
+      expect(stdout).toMatch(/name: 'greeting'[\s\S]*mode: 416/);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }, 30_000);
 });
 
 describe('files: content', () => {
