@@ -38,6 +38,7 @@ export class ContainerFiles {
           allowedRoots,
           privateDirs: this.ctx.privateDirs(),
         }),
+      reload: () => this.ctx.catalog.require(record.id),
     });
     try {
       return await body(place, this.#owners(snapshot, host.setpriv.user));

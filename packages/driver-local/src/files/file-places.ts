@@ -39,6 +39,8 @@ export interface PlaceContext {
   bwrap: string | undefined;
   /** Its bind sources checked again, as a start checks them. */
   recheckMounts: () => Promise<BindMount[]>;
+  /** The container as it is now, for one that stopped while its sandbox was looked for. */
+  reload: () => Promise<ContainerSnapshot>;
 }
 
 function segments(path: string): string[] {
@@ -93,8 +95,10 @@ export async function placeOf(
         mountPoints,
       };
     }
+    const now = await ctx.reload();
+    if (!isLive(now.status)) return persistentPlace(now, path, ctx);
     throw new ConflictError(
-      `Container ${record.id} is ending: its sandbox is gone, try again once it has stopped`,
+      `Container ${record.id} is ${now.status} but its sandbox cannot be found (is it ending?): try again`,
     );
   }
   return persistentPlace(snapshot, path, ctx);
