@@ -107,6 +107,19 @@ describe('files: content', () => {
     expect(existsSync(inTmp)).toBe(false);
   }, 120_000);
 
+  it('names the path asked about when it is missing', async () => {
+    const driver = await makeDriver();
+    const { id, work } = await running(driver);
+    const deep = `${work}/missing/deeper/file`;
+    for (const call of [() => driver.readFile(id, deep), () => driver.listFiles(id, deep)]) {
+      expect(await errorOf(call())).toMatchObject({ name: 'FileNotFoundError', path: deep });
+    }
+    expect(
+      await errorOf(driver.makeDir(id, `${work}/missing/deeper`, { parents: false })),
+    ).toMatchObject({ name: 'FileNotFoundError', path: `${work}/missing` });
+    await driver.removeFile(id, deep, { force: true });
+  });
+
   it('replaces a file whole: never written through a hard link the container made', async () => {
     const driver = await makeDriver();
     const { id, work } = await running(driver, 'echo original > $HOME/a && ln $HOME/a $HOME/b');

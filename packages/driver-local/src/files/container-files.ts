@@ -1,4 +1,4 @@
-import type { FileInfo } from '@berth/core';
+import { type FileInfo, FileNotFoundError } from '@berth/core';
 import type { PrimitiveContext } from '@berth/core/kit';
 import type { ContainerSnapshot } from '../containers/container-snapshot.js';
 import type { EngineContext } from '../engine/engine-context.js';
@@ -26,6 +26,7 @@ export class ContainerFiles {
     id: string,
     path: string,
     body: (place: Place, owners: Owners) => Promise<T>,
+    missing = path,
   ): Promise<T> {
     const { host, allowedRoots } = await this.ctx.init();
     const snapshot = await this.ctx.catalog.require(id);
@@ -42,6 +43,12 @@ export class ContainerFiles {
     });
     try {
       return await body(place, this.#owners(snapshot, host.setpriv.user));
+    } catch (error) {
+      // A walk stops at the first missing directory; the caller asked about `missing`.
+      if (FileNotFoundError.isInstance(error) && error.path !== missing) {
+        throw new FileNotFoundError(record.id, missing, { cause: error });
+      }
+      throw error;
     } finally {
       await place.base.close();
     }
@@ -87,7 +94,9 @@ export class ContainerFiles {
     path: string,
     options: { mode: number; owner?: Owner; parents: boolean },
   ): Promise<void> {
-    return this.#at(id, path, (place, owners) => makeDirAt(place, options, owners));
+    // Without parents, what is missing is the parent (with them, nothing can be).
+    const parent = path.slice(0, Math.max(path.lastIndexOf('/'), 1));
+    return this.#at(id, path, (place, owners) => makeDirAt(place, options, owners), parent);
   }
 
   removeFile(
