@@ -2,6 +2,7 @@ import type { DriverEntry, OptionKeys } from '@berth/core';
 import { LocalDriver } from './local-driver.js';
 import type { LocalDriverOptions } from './local-driver-options.js';
 
+export { UnsafeFileError, type UnsafeReason } from './files/file-errors.js';
 export type { HostFingerprint, IsolationSettings } from './host/host-fingerprint.js';
 export type { IdentityRange } from './isolation/identities.js';
 export { LocalDriver } from './local-driver.js';

@@ -10,7 +10,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeDriverConformance, type SecurityConformanceOptions } from '@berth/testkit';
+import {
+  type ConformanceGroup,
+  type ConformanceOptions,
+  describeDriverConformance,
+  type SecurityConformanceOptions,
+} from '@berth/testkit';
 import { afterAll } from 'vitest';
 import { LocalDriver } from '../src/index.js';
 
@@ -79,12 +84,32 @@ __attribute__((constructor)) static void berth_mark(void) {
   return { path, markerDir };
 }
 
+/*
+ * The files group works in a named volume, not in /tmp: a container's /tmp is its sandbox's
+ * tmpfs, there only while it runs, so files of a container that does not run are those of its
+ * work directory and its mounts (README, "Files"). A volume keeps them, and so the group's
+ * stopped-container test is run (whenStopped stays true) rather than skipped.
+ */
+const files: ConformanceOptions['files'] = {
+  dir: '/data',
+  config: { volumes: [{ source: 'berth-conformance-files', target: '/data', type: 'volume' }] },
+};
+
+const DEFAULT_OWNER_TEST = 'sets and keeps mode and owner; the default owner is the container user';
+
 const bindRoot = stateDir('binds-');
 describeDriverConformance(
   'local',
   () => track(new LocalDriver({ stateDir: stateDir('main-'), allowedRoots: [bindRoot] })),
   {
     image: 'host',
+    files,
+    // The test takes the owner it expects from security.user, here the default 65534:65534,
+    // which this driver turns into a uid of the container's own: files are given to that uid
+    // (test/files.test.ts checks it), so the test is run again below with a chosen user.
+    skipTests: {
+      [DEFAULT_OWNER_TEST]: "the default user is a uid of the container's own here, not 65534",
+    },
     // The same driver without bubblewrap cannot make the root read-only, which the default
     // config asks for: the capability-honesty group checks it fails closed, or reports it.
     createWeakDriver: (enforcement) =>
@@ -115,5 +140,40 @@ describeDriverConformance(
       listen: (port) => ['busybox', 'nc', '-l', '-p', String(port)],
       peerAddress: () => '127.0.0.1',
     },
+  },
+);
+
+const ALL_GROUPS: ConformanceGroup[] = [
+  'lifecycle',
+  'queries',
+  'logs',
+  'exec',
+  'health',
+  'control',
+  'readiness',
+  'processes',
+  'files',
+  'volumes',
+  'networks',
+  'errors',
+  'idempotency',
+  'concurrency',
+  'security',
+  'capabilities',
+  'cleanup',
+  'inputs',
+];
+
+// The files group again with a chosen user, the one the owner test then expects.
+describeDriverConformance(
+  'local, files with a chosen user',
+  () => track(new LocalDriver({ stateDir: stateDir('files-') })),
+  {
+    image: 'host',
+    baseConfig: { security: { user: '4242:4242' } },
+    files,
+    skip: Object.fromEntries(
+      ALL_GROUPS.filter((g) => g !== 'files').map((g) => [g, 'run above, with the default user']),
+    ),
   },
 );

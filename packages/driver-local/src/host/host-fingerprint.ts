@@ -331,5 +331,7 @@ export function capabilitiesOf(host: HostFingerprint): PrimitiveCapabilities {
     // through /proc.
     processes: host.platform === 'linux',
     processAttach: host.platform === 'linux',
+    // Paths are confined to what a sandbox shows (see files/): without one there is no such view.
+    files: host.bubblewrap.works,
   };
 }
