@@ -7,7 +7,6 @@ import {
   type ContainerStats,
   type DriverHealth,
   type ExecResult,
-  type FileInfo,
   type LogLine,
   type LogOptions,
   type Network,
@@ -47,6 +46,7 @@ import { execUser } from '../containers/exec-user.js';
 import { checkContainer, refuseProgramName } from '../containers/local-policy.js';
 import { DRIVER_NAME } from '../driver-name.js';
 import { ContainerFiles } from '../files/container-files.js';
+import { LocalFilePrimitives } from '../files/file-primitives.js';
 import { capabilitiesOf, type HostFingerprint } from '../host/host-fingerprint.js';
 import type { CleanupFilter, CleanupResult, LocalDriverOptions } from '../local-driver-options.js';
 import { containerLogs, streamContainerLogs } from '../logs/container-logs.js';
@@ -60,15 +60,16 @@ import { EngineContext } from './engine-context.js';
  * validated every input and decided enforcement before a call gets here; each concern's work is
  * in its own module, on the context all of them share.
  */
-export class LocalEngine implements DriverPrimitives {
+export class LocalEngine extends LocalFilePrimitives implements DriverPrimitives {
   readonly name = DRIVER_NAME;
   readonly version = PACKAGE_VERSION;
   readonly #ctx: EngineContext;
-  readonly #files: ContainerFiles;
+  protected readonly files: ContainerFiles;
 
   constructor(options: LocalDriverOptions = {}) {
+    super();
     this.#ctx = new EngineContext(options);
-    this.#files = new ContainerFiles(this.#ctx);
+    this.files = new ContainerFiles(this.#ctx);
   }
 
   /** The state directory in use. */
@@ -318,61 +319,6 @@ export class LocalEngine implements DriverPrimitives {
     options?.signal?.throwIfAborted();
     await this.#ctx.init();
     return this.#ctx.networks.list();
-  }
-
-  // ---------------------------------------------------------------- files (see files/)
-
-  upload(
-    id: string,
-    path: string,
-    tar: AsyncIterable<Uint8Array>,
-    ownership: 'archive' | 'container',
-    ctx: PrimitiveContext,
-  ): Promise<void> {
-    return this.#files.upload(id, path, tar, ownership, ctx);
-  }
-
-  download(id: string, path: string): Promise<AsyncIterable<Uint8Array>> {
-    return this.#files.download(id, path);
-  }
-
-  stat(id: string, path: string): Promise<FileInfo | null> {
-    return this.#files.stat(id, path);
-  }
-
-  writeFile(
-    id: string,
-    path: string,
-    data: AsyncIterable<Uint8Array>,
-    options: { mode: number; owner?: { uid: number; gid: number } },
-    ctx: PrimitiveContext,
-  ): Promise<void> {
-    return this.#files.writeFile(id, path, data, options, ctx);
-  }
-
-  readFile(id: string, path: string): Promise<AsyncIterable<Uint8Array>> {
-    return this.#files.readFile(id, path);
-  }
-
-  listFiles(id: string, path: string): Promise<FileInfo[]> {
-    return this.#files.listFiles(id, path);
-  }
-
-  removeFile(
-    id: string,
-    path: string,
-    options: { recursive: boolean; force: boolean },
-    ctx: PrimitiveContext,
-  ): Promise<void> {
-    return this.#files.removeFile(id, path, options, ctx);
-  }
-
-  makeDir(
-    id: string,
-    path: string,
-    options: { mode: number; owner?: { uid: number; gid: number }; parents: boolean },
-  ): Promise<void> {
-    return this.#files.makeDir(id, path, options);
   }
 
   // ---------------------------------------------------------------- lifecycle of the driver
