@@ -3,6 +3,7 @@ import type { ParsedExecOptions, PrimitiveContext } from '@berth/core/kit';
 import { type EngineOperation, mapEngineError } from '../engine/error-mapping.js';
 import type { EngineSession } from '../engine/session.js';
 import { collectStreams } from '../logs/demux.js';
+import { killGivenUp } from '../processes/kill.js';
 import { explainRefusal } from './control.js';
 
 export async function exec(
@@ -20,6 +21,7 @@ export async function exec(
       : AbortSignal.any([...(callerSignal ? [callerSignal] : []), AbortSignal.timeout(timeout)]);
   await session.requireManaged(id, signal);
   const what: EngineOperation = { kind: 'container', op: 'other', id };
+  let execId: string | undefined;
   try {
     const body: Record<string, unknown> = {
       Cmd: argv,
@@ -37,6 +39,7 @@ export async function exec(
         // A paused or stopped container: say which, and what to do about it.
         throw await explainRefusal(session, id, 'exec', error, signal);
       });
+    execId = created.Id;
     const response = await session.stream(
       {
         method: 'POST',
@@ -59,6 +62,11 @@ export async function exec(
       stderr: output.stderr.toString('utf8'),
     };
   } catch (error) {
+    // Given up on: what it runs is killed where the driver can (see processes/kill.ts). A kill
+    // that fails leaves it running, as the engine would, and the error stays the timeout's.
+    if (execId !== undefined && signal?.aborted) {
+      await killGivenUp(session, execId).catch(() => undefined);
+    }
     if (timeout !== undefined && !callerSignal?.aborted && signal?.aborted) {
       throw new TimeoutError('exec', timeout, { cause: error });
     }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type ContainerSignal, DriverError, UnsupportedFeatureError } from '@berth/core';
 import { exec } from '../containers/exec.js';
 import type { EngineSession } from '../engine/session.js';
@@ -20,7 +21,8 @@ export interface KillTarget {
   execId: string;
   /** What /proc showed when the process was spawned or found; undefined where it showed nothing. */
   seen: HostProcess | undefined;
-  watch: ExitWatch;
+  /** The handle's exit watch, told of the signal; none for a buffered exec given up on. */
+  watch?: ExitWatch;
 }
 
 export function noProcessView(containerId: string): UnsupportedFeatureError {
@@ -35,10 +37,39 @@ export async function killProcess(target: KillTarget, signal: ContainerSignal): 
   const exec = await inspectExec(session, execId, undefined);
   if (!exec?.Running) return;
   if (!seen) throw noProcessView(containerId);
-  watch.sent.add(signal);
+  watch?.sent.add(signal);
   const result = signalHostProcess(seen, containerId, signal);
   if (result === 'refused') await killInside(target, seen, signal, exec.ProcessConfig?.user);
-  watch.poke();
+  watch?.poke();
+}
+
+/** How long a buffered exec given up on is waited for: to start, if it was starting, and to end. */
+const GIVEN_UP_WAIT_MS = 2000;
+
+/**
+ * Kills a buffered exec given up on (its timeout, its caller's abort) with SIGKILL, as
+ * killProcess does (its group with it), and waits briefly for its end, so nothing it started
+ * runs on. An exec the engine is still starting is waited for; one this host's /proc does not
+ * show in the container (the engine elsewhere) is left running, as nothing can kill it.
+ */
+export async function killGivenUp(session: EngineSession, execId: string): Promise<void> {
+  const until = Date.now() + GIVEN_UP_WAIT_MS;
+  let delay = 10;
+  let killed = false;
+  for (;;) {
+    const exec = await inspectExec(session, execId, undefined);
+    if (!exec || (!exec.Running && exec.ExitCode !== null)) return;
+    if (!killed && exec.Pid > 0) {
+      const containerId = exec.ContainerID;
+      const seen = readHostProcess(exec.Pid, containerId);
+      if (!seen) return;
+      await killProcess({ session, containerId, execId, seen }, 'SIGKILL');
+      killed = true;
+    }
+    if (Date.now() >= until) return;
+    await sleep(delay);
+    delay = Math.min(100, delay * 2);
+  }
 }
 
 async function killInside(

@@ -27,6 +27,37 @@ describeEngine('exec, stats and health on a real engine', () => {
     expect(error.retryable).toBe(true);
   });
 
+  /** The container's processes running `sleep 30` (the container's own is `sleep 300`). */
+  const sleeps = async (id: string) => {
+    const ps = await driver.exec(id, ['ps', '-o', 'pid,args']);
+    return ps.stdout.split('\n').filter((line) => /\ssleep 30$/.test(line.trim()));
+  };
+
+  it("kills an exec's process, and what it started, when its timeout ends it", async () => {
+    const { id } = await driver.createContainer(shell(session, 'sleep 300'));
+    await driver.startContainer(id);
+    const error = await driver
+      .exec(id, ['sh', '-c', 'sleep 30; echo done'], { timeout: 300 })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(await sleeps(id)).toEqual([]);
+    await driver.stopContainer(id, { force: true });
+  });
+
+  it("kills an exec's process when its caller aborts it", async () => {
+    const { id } = await driver.createContainer(shell(session, 'sleep 300'));
+    await driver.startContainer(id);
+    const controller = new AbortController();
+    const pending = driver.exec(id, ['sh', '-c', 'sleep 30'], { signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await sleeps(id)).toHaveLength(1);
+    controller.abort();
+    const error = await pending.catch((e) => e);
+    expect(error?.name).toBe('AbortError');
+    expect(await sleeps(id)).toEqual([]);
+    await driver.stopContainer(id, { force: true });
+  });
+
   it('reports cpu, memory, its limit and pids', async () => {
     const { id } = await driver.createContainer(
       shell(session, 'sleep 300 & sleep 300 & while true; do :; done', {
