@@ -95,8 +95,6 @@ const files: ConformanceOptions['files'] = {
   config: { volumes: [{ source: 'berth-conformance-files', target: '/data', type: 'volume' }] },
 };
 
-const DEFAULT_OWNER_TEST = 'sets and keeps mode and owner; the default owner is the container user';
-
 const bindRoot = stateDir('binds-');
 describeDriverConformance(
   'local',
@@ -104,12 +102,6 @@ describeDriverConformance(
   {
     image: 'host',
     files,
-    // The test takes the owner it expects from security.user, here the default 65534:65534,
-    // which this driver turns into a uid of the container's own: files are given to that uid
-    // (test/files.test.ts checks it), so the test is run again below with a chosen user.
-    skipTests: {
-      [DEFAULT_OWNER_TEST]: "the default user is a uid of the container's own here, not 65534",
-    },
     // The same driver without bubblewrap cannot make the root read-only, which the default
     // config asks for: the capability-honesty group checks it fails closed, or reports it.
     createWeakDriver: (enforcement) =>

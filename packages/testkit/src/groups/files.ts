@@ -104,9 +104,15 @@ export const filesGroup: GroupDefinition = {
           size: 1,
         });
         const plain = listed.find((f) => f.name === 'plain');
-        const user = String(ctx.config().security?.user ?? '65534:65534');
-        const [uid] = user.split(':').map(Number);
-        expect(plain?.uid, `owned by the container's user ${user}: ${shown(plain)}`).toBe(uid);
+        // The user the container runs as, asked of the container where it can say (a driver
+        // may map the configured user to one of the container's own), else from the config.
+        const asked = await ctx.driver.exec(id, ['id', '-u']).catch(() => undefined);
+        const configured = String(ctx.config().security?.user ?? '65534:65534');
+        const uid =
+          asked?.exitCode === 0 && /^\d+$/.test(asked.stdout.trim())
+            ? Number(asked.stdout.trim())
+            : Number(configured.split(':')[0]);
+        expect(plain?.uid, `owned by the container's user (uid ${uid}): ${shown(plain)}`).toBe(uid);
         expect(plain?.mode).toBe(0o644);
       });
     });
