@@ -189,6 +189,7 @@ export {
   type VolumeMountInput,
   VolumeMountSchema,
 } from './schemas.js';
+export { CONTAINER_SIGNAL_NUMBERS } from './signal-numbers.js';
 export type {
   CleanupFilter,
   CleanupResult,
@@ -214,6 +215,7 @@ export type {
 export { MAX_USER_ID } from './user-spec.js';
 export {
   containerConfigIssues,
+  fail as throwConfigurationIssues,
   MAX_CPU_CORES,
   MIN_MEMORY_MB,
   parseContainerConfig,

@@ -219,6 +219,10 @@ function configSecurityIssues(config: unknown, options: ValidationOptions): Vali
   return issues;
 }
 
+/**
+ * Throws a ConfigurationError listing every problem with `what`, one line each (exported as
+ * `throwConfigurationIssues` for packages that validate inputs of their own).
+ */
 export function fail(what: string, issues: ValidationIssue[]): never {
   const list = issues
     .map((issue) => `  - ${printable(issue.path.join('.')) || '(root)'}: ${issue.message}`)

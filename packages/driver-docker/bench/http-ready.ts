@@ -9,10 +9,10 @@
  *
  * Env: BERTH_TEST_IMAGE, BENCH_ITERATIONS (pairs, default 15).
  */
-import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { waitFor, waitUntilReady } from '@berth/core';
-import { DockerDriver, engineAddress } from '../dist/index.js';
+import { DockerDriver } from '../dist/index.js';
+import { agent, call } from './raw-engine.ts';
 
 const image = process.env.BERTH_TEST_IMAGE ?? 'berth-test/busybox:latest';
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 15);
@@ -20,40 +20,6 @@ const session = `berth-bench-http-${process.pid}`;
 // busybox httpd, in the foreground, serving /etc (the engine bind-mounts /etc/hostname).
 const command = ['httpd', '-f', '-p', '8080', '-h', '/etc'];
 const POLL_MS = 20;
-
-const address = engineAddress();
-if (!('socketPath' in address)) throw new Error('the raw side talks to a unix socket');
-const agent = new Agent({ keepAlive: true });
-
-function call(method: string, path: string, body?: unknown): Promise<Buffer> {
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        socketPath: address.socketPath,
-        agent,
-        method,
-        path,
-        headers: payload
-          ? { 'content-type': 'application/json', 'content-length': payload.length }
-          : {},
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const data = Buffer.concat(chunks);
-          if ((res.statusCode ?? 500) >= 300)
-            reject(new Error(`${method} ${path}: ${res.statusCode} ${data}`));
-          else resolve(data);
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
 
 // What Berth makes from its secure defaults and one published port, so the engine does the same.
 const rawBody = {

@@ -9,9 +9,9 @@
  * Env: BERTH_TEST_IMAGE, BENCH_ITERATIONS (sequential pairs, default 30), BENCH_ROUNDS
  * (concurrent rounds per side, default 4), BENCH_PER_WORKER (lifecycles per worker, default 4).
  */
-import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { DockerDriver, engineAddress } from '../dist/index.js';
+import { DockerDriver } from '../dist/index.js';
+import { agent, call } from './raw-engine.ts';
 
 const image = process.env.BERTH_TEST_IMAGE ?? 'berth-test/busybox:latest';
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 30);
@@ -20,41 +20,6 @@ const perWorker = Number(process.env.BENCH_PER_WORKER ?? 4);
 const concurrency = 8;
 const session = `berth-bench-${process.pid}`;
 const command = ['sh', '-c', 'echo hello; echo world >&2'];
-
-const address = engineAddress();
-if (!('socketPath' in address))
-  throw new Error('the raw side of this benchmark talks to a unix socket');
-const agent = new Agent({ keepAlive: true });
-
-function call(method: string, path: string, body?: unknown): Promise<Buffer> {
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        socketPath: address.socketPath,
-        agent,
-        method,
-        path,
-        headers: payload
-          ? { 'content-type': 'application/json', 'content-length': payload.length }
-          : {},
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const data = Buffer.concat(chunks);
-          if ((res.statusCode ?? 500) >= 300) {
-            reject(new Error(`${method} ${path}: ${res.statusCode} ${data.toString()}`));
-          } else resolve(data);
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
 
 /** The frames of a logs reply, stdout and stderr apart: what any client has to do. */
 function demux(data: Buffer): { stdout: string; stderr: string } {

@@ -1,5 +1,4 @@
 import {
-  type CleanupFilter,
   type CleanupResult,
   ConfigurationError,
   type ContainerConfig,
@@ -16,6 +15,7 @@ import {
   NetworkNotFoundError,
   type OperationOptions,
   plainData,
+  throwConfigurationIssues,
   type ValidationIssue,
   type Volume,
   wrapDriver,
@@ -32,6 +32,7 @@ import {
 } from './policy.js';
 import { checkQuota, isLive, type TenantQuota, usageOf } from './quota.js';
 import { Segmentation, TENANT_NETWORK_PREFIX } from './segmentation.js';
+import { cleanupFor } from './tenant-cleanup.js';
 
 export interface TenantOptions extends TenantPolicy {
   /** What the tenant may hold at once, checked at every create and start. */
@@ -49,14 +50,6 @@ function lockOf(driver: ContainerDriver): KeyedLock {
     locks.set(driver, lock);
   }
   return lock;
-}
-
-function refuse(what: string, issues: ValidationIssue[]): never {
-  const list = issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
-  throw new ConfigurationError(
-    `Invalid ${what} (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${list}`,
-    issues,
-  );
 }
 
 /** Throws a ConfigurationError listing every problem with a forTenant call's arguments. */
@@ -80,7 +73,7 @@ export function checkTenantArguments(tenantId: unknown, options: unknown): void 
       'policy',
     ),
   );
-  if (issues.length > 0) refuse('tenant view', issues);
+  if (issues.length > 0) throwConfigurationIssues('tenant view', issues);
 }
 
 type Handler = (args: unknown[], next: (args?: unknown[]) => Promise<unknown>) => Promise<unknown>;
@@ -141,7 +134,7 @@ export function forTenant<D extends ContainerDriver>(
       }
     }
     if (issues.length > 0 || !parsed.success || core.config === undefined) {
-      refuse('container configuration', issues);
+      throwConfigurationIssues('container configuration', issues);
     }
     return core.config;
   };
@@ -223,7 +216,9 @@ export function forTenant<D extends ContainerDriver>(
     if (typeof user === 'string') {
       const problem = userProblem(user, policy);
       if (problem !== undefined) {
-        refuse('exec options', [{ path: ['user'], message: problem, stage: 'security' }]);
+        throwConfigurationIssues('exec options', [
+          { path: ['user'], message: problem, stage: 'security' },
+        ]);
       }
     }
     // The copy goes on: what was checked is what runs, whatever a getter would answer next.
@@ -232,8 +227,6 @@ export function forTenant<D extends ContainerDriver>(
 
   // Every operation, so one added to the contract fails to compile until it is scoped here: an
   // operation passed through unseen would reach other tenants' containers.
-  // Spawn takes exec's options (and the same user policy), plus stdin and an output budget.
-  const spawnChecked: Handler = (args, next) => execChecked(args, next);
 
   const handlers: Record<DriverOperation, Handler> = {
     healthCheck: (_args, next) => next(),
@@ -241,7 +234,8 @@ export function forTenant<D extends ContainerDriver>(
     signalContainer: onContainer(true, undefined, 2),
     pauseContainer: onContainer(true),
     resumeContainer: onContainer(true),
-    spawn: spawnChecked,
+    // Spawn takes exec's options, and the same user policy, plus stdin and an output budget.
+    spawn: execChecked,
     listProcesses: onContainer(false),
     attach: onContainer(false, undefined, 2),
     writeFile: onContainer(true, undefined, 3),
@@ -294,7 +288,7 @@ export function forTenant<D extends ContainerDriver>(
         (v) => v.name === name,
       );
       if (holder !== undefined && holder.tenantId !== tenantId) {
-        refuse('volume configuration', [
+        throwConfigurationIssues('volume configuration', [
           {
             path: ['name'],
             message: `volume name '${names.outer(String(name))}' is taken outside any tenant view: use another name`,
@@ -312,7 +306,7 @@ export function forTenant<D extends ContainerDriver>(
       const input = stamped(config, tenantId, 'network');
       const name = (input as { name?: unknown }).name;
       if (typeof name === 'string' && name.startsWith(TENANT_NETWORK_PREFIX)) {
-        refuse('network configuration', [
+        throwConfigurationIssues('network configuration', [
           {
             path: ['name'],
             message: `names starting '${TENANT_NETWORK_PREFIX}' are kept for tenants' own networks: use another name`,
@@ -351,7 +345,7 @@ function stamped(input: unknown, tenantId: string, what: string): unknown {
   const config = plainData<object>(input, `${what} configuration`);
   const given = (config as { tenantId?: unknown }).tenantId;
   if (given !== undefined && given !== tenantId) {
-    refuse(`${what} configuration`, [
+    throwConfigurationIssues(`${what} configuration`, [
       {
         path: ['tenantId'],
         message: `this view creates for tenant '${tenantId}' only: leave tenantId unset`,
@@ -374,41 +368,8 @@ function optionsCopy(options: unknown, what: string): unknown {
     return { ...plainData<object>(rest, what), ...(signal === undefined ? {} : { signal }) };
   } catch (error) {
     if (isDriverError(error)) throw error;
-    return refuse(what, [
+    return throwConfigurationIssues(what, [
       { path: [], message: `could not be read: ${String(error)}`, stage: 'schema' },
     ]);
   }
-}
-
-const NOTHING: CleanupResult = { containers: 0, volumes: 0, networks: 0 };
-
-/** Cleanup narrowed to one tenant: `{ all: true }` is all of its objects, another's is nothing. */
-export async function cleanupFor(
-  tenantId: string,
-  filter: unknown,
-  run: (filter: CleanupFilter) => Promise<CleanupResult>,
-): Promise<CleanupResult> {
-  const f = (typeof filter === 'object' && filter !== null ? filter : {}) as Record<
-    string,
-    unknown
-  >;
-  const keys = Object.keys(f).sort().join(',');
-  const valid =
-    (keys === 'all' && f.all === true) ||
-    (keys === 'tenantId' && typeof f.tenantId === 'string') ||
-    ((keys === 'sessionId' || keys === 'sessionId,tenantId') && typeof f.sessionId === 'string');
-  if (!valid) {
-    // The driver's own ConfigurationError, without the driver ever running it unnarrowed.
-    refuse('cleanup filter', [
-      {
-        path: [],
-        message:
-          "cleanup needs { sessionId: '<id>' }, { tenantId: '<id>' } or { all: true } (all of this tenant's objects); an empty or other filter is refused rather than taken to mean everything",
-        stage: 'schema',
-      },
-    ]);
-  }
-  if (f.tenantId !== undefined && f.tenantId !== tenantId) return { ...NOTHING };
-  if (typeof f.sessionId === 'string') return run({ sessionId: f.sessionId, tenantId });
-  return run({ tenantId });
 }

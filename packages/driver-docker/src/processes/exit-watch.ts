@@ -1,4 +1,4 @@
-import type { ContainerSignal } from '@berth/core';
+import { CONTAINER_SIGNAL_NUMBERS, type ContainerSignal } from '@berth/core';
 import type { EngineSession } from '../engine/session.js';
 import { inspectExec } from './engine-exec.js';
 import { type OomBaseline, readOomKills } from './oom.js';
@@ -15,17 +15,6 @@ export interface EngineExit {
   signal?: string;
   oomKilled?: boolean;
 }
-
-const SIGNAL_NUMBERS: Record<ContainerSignal, number> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGUSR2: 12,
-  SIGTERM: 15,
-  SIGWINCH: 28,
-};
 
 const FIRST_MS = 20;
 const MAX_MS = 1000;
@@ -88,7 +77,7 @@ export class ExitWatch {
 
   #exitOf(exitCode: number): EngineExit {
     for (const signal of this.sent) {
-      if (exitCode === 128 + SIGNAL_NUMBERS[signal]) return { exitCode, signal };
+      if (exitCode === 128 + CONTAINER_SIGNAL_NUMBERS[signal]) return { exitCode, signal };
     }
     const after = this.oom && readOomKills(this.oom.counter);
     if (exitCode === 137 && this.oom && after !== undefined && after > this.oom.before) {

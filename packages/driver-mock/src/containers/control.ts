@@ -1,19 +1,8 @@
-import { ConflictError, type ContainerSignal } from '@berth/core';
+import { CONTAINER_SIGNAL_NUMBERS, ConflictError, type ContainerSignal } from '@berth/core';
 import type { MockContainer, MockState } from '../engine/mock-state.js';
 import { appendLog } from '../logs/container-logs.js';
 import { changed, notify } from './changes.js';
 import { finish } from './lifecycle.js';
-
-const SIGNAL_NUMBERS: Record<ContainerSignal, number> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGUSR2: 12,
-  SIGTERM: 15,
-  SIGWINCH: 28,
-};
 
 function notRunning(container: MockContainer, what: string): ConflictError {
   const { id, status } = container.instance;
@@ -62,7 +51,7 @@ export function signalContainer(state: MockState, id: string, signal: ContainerS
     return;
   }
   if (signal === 'SIGWINCH') return;
-  finish(state, container, 128 + SIGNAL_NUMBERS[signal], 'exited');
+  finish(state, container, 128 + CONTAINER_SIGNAL_NUMBERS[signal], 'exited');
 }
 
 /** Exec needs a running container; a paused one is refused with what to do about it. */

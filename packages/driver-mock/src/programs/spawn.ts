@@ -1,7 +1,7 @@
 import { PassThrough, type Writable } from 'node:stream';
 import {
+  CONTAINER_SIGNAL_NUMBERS,
   ConflictError,
-  type ContainerSignal,
   type ProcessInfo,
   ProcessNotFoundError,
 } from '@berth/core';
@@ -9,17 +9,6 @@ import type { ParsedSpawnOptions, ProcessSource } from '@berth/core/kit';
 import { requireExecutable } from '../containers/control.js';
 import type { MockContainer, MockState } from '../engine/mock-state.js';
 import { CommandNotFound, interpretCommand, type Step } from './program.js';
-
-const SIGNAL_NUMBERS: Record<ContainerSignal, number> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGUSR2: 12,
-  SIGTERM: 15,
-  SIGWINCH: 28,
-};
 
 interface Exit {
   exitCode: number;
@@ -90,7 +79,7 @@ class MockProcess {
         // SIGWINCH is ignored by default, like a real process would.
         if (signal === 'SIGWINCH') return;
         this.stop.abort();
-        this.end({ exitCode: 128 + SIGNAL_NUMBERS[signal], signal });
+        this.end({ exitCode: 128 + CONTAINER_SIGNAL_NUMBERS[signal], signal });
       },
     };
   }
