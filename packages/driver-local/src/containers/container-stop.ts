@@ -4,6 +4,7 @@ import {
   pidNamespaceOf,
   processGroupMembers,
   signalProcess,
+  takesDefaultAction,
 } from '../host/process-identity.js';
 import { thawIfFrozen } from '../isolation/cgroup-freezer.js';
 import { cgroupMembers, killCgroup, removeContainerCgroup } from '../isolation/cgroups.js';
@@ -95,14 +96,15 @@ export class ContainerStopper {
       // whatever is in the driver's pid namespace rather than a container's is one of them.
       const pids = await targets();
       const driverNamespace = run.sandboxed ? pidNamespaceOf(process.pid) : undefined;
+      const sent: number[] = [];
       for (const pid of pids) {
         if (run.sandboxed && pid === run.pid && pids.length > 1) continue;
         if (pid !== run.pid && driverNamespace && pidNamespaceOf(pid) === driverNamespace) continue;
-        signalProcess(pid, 'SIGTERM');
+        if (signalProcess(pid, 'SIGTERM')) sent.push(pid);
       }
       // A paused container is thawed once its processes have SIGTERM pending: frozen, they
       // could not handle it, and this way handling it is the first thing they do.
-      if (group) thawIfFrozen(group);
+      if (group && thawIfFrozen(group)) await resendUnheeded(sent, targets);
       if (await this.waitForExit(id, Date.now() + graceMs, options.signal)) {
         return finished('SIGTERM');
       }
@@ -162,5 +164,23 @@ export class ContainerStopper {
     } finally {
       release();
     }
+  }
+}
+
+const THAW_SETTLE_MS = 200;
+const SIGTERM_NUMBER = 15;
+
+/**
+ * A SIGTERM sent to a frozen task can be lost on thaw (cgroup v1: a `sleep` seen alive after
+ * it, nothing pending, holding the container's output open until the timeout's SIGKILL).
+ * Sent again only to processes still alive that take its default action: one that handles
+ * it, and may be handling the first, never gets a second.
+ */
+async function resendUnheeded(pids: number[], members: () => Promise<number[]>): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, THAW_SETTLE_MS));
+  // Only pids still in the container's group: one that ended and was reused is someone else.
+  const still = new Set(await members());
+  for (const pid of pids.filter((p) => still.has(p))) {
+    if (takesDefaultAction(pid, SIGTERM_NUMBER) === true) signalProcess(pid, 'SIGTERM');
   }
 }

@@ -127,3 +127,18 @@ export function pidNamespaceOf(pid: number): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * True when `signal`'s default action applies to `pid`: it neither catches nor ignores it
+ * (`SigCgt` / `SigIgn` of /proc/<pid>/status). Undefined once the process is gone.
+ */
+export function takesDefaultAction(pid: number, signal: number): boolean | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const mask = (key: string) => BigInt(`0x${/^${key}:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
+    const bit = 1n << BigInt(signal - 1);
+    return ((mask('SigCgt') | mask('SigIgn')) & bit) === 0n;
+  } catch {
+    return undefined;
+  }
+}
