@@ -135,7 +135,8 @@ export function pidNamespaceOf(pid: number): string | undefined {
 export function takesDefaultAction(pid: number, signal: number): boolean | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const mask = (key: string) => BigInt(`0x${/^${key}:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
+    const mask = (key: string) =>
+      BigInt(`0x${new RegExp(`^${key}:\\s*([0-9a-f]+)`, 'm').exec(status)?.[1] ?? '0'}`);
     const bit = 1n << BigInt(signal - 1);
     return ((mask('SigCgt') | mask('SigIgn')) & bit) === 0n;
   } catch {
