@@ -1,3 +1,6 @@
 import { packageBuild } from '../../tsdown.base.ts';
 
-export default packageBuild();
+// The keeper's program is its own entry, next to index.js, where lifetimes.ts looks for it.
+export default packageBuild({
+  entry: { index: 'src/index.ts', 'keeper-process': 'src/lifetime/keeper-process.ts' },
+});

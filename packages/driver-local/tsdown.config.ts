@@ -6,6 +6,8 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'supervisor-process': 'src/supervisor/supervisor-process.ts',
+    // The lifetime keeper's program, found the same way by lifetime/lifetimes.ts.
+    'keeper-process': 'src/lifetime/keeper-process.ts',
   },
   format: 'esm',
   platform: 'node',

@@ -52,6 +52,7 @@ const CAPABILITIES: DriverCapabilities = {
   processes: false,
   processAttach: false,
   files: false,
+  lifetimes: false,
 };
 
 /** An in-memory driver: the full contract, everything kept in this process. */

@@ -30,6 +30,7 @@ export function unenforcedFeatures(
   if (config.volumes.length > 0) need(caps.volumes, 'volumes', 'volumes');
   if (config.ports.length > 0) need(caps.ports, 'ports', 'ports');
   if (config.healthcheck) need(caps.healthchecks, 'healthchecks', 'healthcheck');
+  if (config.lifetime) need(caps.lifetimes, 'lifetimes', 'lifetime');
   return missing;
 }
 

@@ -27,6 +27,7 @@ export const DRIVER_OPERATIONS = {
   makeDir: 2,
   upload: 3,
   download: 2,
+  extendTtl: 2,
   getContainerStats: 1,
   healthCheck: 0,
   isContainerHealthy: 1,

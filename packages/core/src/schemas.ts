@@ -63,6 +63,30 @@ export const HealthcheckSchema = z.strictObject({
   startPeriodMs: z.number().int().default(0),
 });
 
+/** A year: long enough for any sandbox, short enough that no deadline overflows a timer's range. */
+export const MAX_LIFETIME_MS = 365 * 24 * 3600 * 1000;
+
+const lifetimeMs = z
+  .number()
+  .int()
+  .min(1000, 'must be at least 1000 ms')
+  .max(MAX_LIFETIME_MS, 'must be at most a year (31 536 000 000 ms)');
+
+/**
+ * When the driver side stops (or removes) a container on its own: `ttlMs` after it was made,
+ * and `idleTimeoutMs` after the last sign of use while it runs. Enforced by a keeper that does
+ * not depend on the creating process staying alive.
+ */
+export const LifetimeSchema = z
+  .strictObject({
+    ttlMs: lifetimeMs.optional(),
+    idleTimeoutMs: lifetimeMs.optional(),
+    onExpiry: z.enum(['stop', 'remove']).default('stop'),
+  })
+  .refine((l) => l.ttlMs !== undefined || l.idleTimeoutMs !== undefined, {
+    message: 'needs ttlMs, idleTimeoutMs or both',
+  });
+
 export const ContainerConfigSchema = z.strictObject({
   sessionId: nonEmpty,
   image: nonEmpty,
@@ -80,6 +104,7 @@ export const ContainerConfigSchema = z.strictObject({
   ports: z.array(PortMappingSchema).default(() => []),
   healthcheck: HealthcheckSchema.optional(),
   tenantId: nonEmpty.optional(),
+  lifetime: LifetimeSchema.optional(),
 });
 
 export const ContainerStatusSchema = z.enum([
@@ -173,6 +198,8 @@ export type PortMappingInput = z.input<typeof PortMappingSchema>;
 export type Healthcheck = z.output<typeof HealthcheckSchema>;
 export type HealthcheckInput = z.input<typeof HealthcheckSchema>;
 /** A fully parsed configuration, every default filled. */
+export type Lifetime = z.output<typeof LifetimeSchema>;
+export type LifetimeInput = z.input<typeof LifetimeSchema>;
 export type ContainerConfig = z.output<typeof ContainerConfigSchema>;
 /** What callers may pass: defaults may be left out. */
 export type ContainerConfigInput = z.input<typeof ContainerConfigSchema>;

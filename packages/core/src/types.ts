@@ -57,6 +57,18 @@ export interface ContainerInstance {
   driver: string;
   /** What was asked for but not enforced (only under `enforcement: 'best-effort'`). */
   unenforced?: UnsupportedFeature[];
+  /** When the driver side will stop or remove it on its own; only for a `lifetime` config. */
+  lifetime?: ContainerLifetime;
+}
+
+/** A container's lifetime as it stands now (extendTtl and use move it). */
+export interface ContainerLifetime {
+  /** End of its time to live; null without `ttlMs`. */
+  expiresAt: Date | null;
+  idleTimeoutMs: number | null;
+  /** The last use the driver saw (an operation on it, a process of it running). */
+  lastActivityAt: Date;
+  onExpiry: 'stop' | 'remove';
 }
 
 export interface StopOptions extends OperationOptions {
@@ -179,6 +191,11 @@ export interface DriverCapabilities {
   processAttach: boolean;
   /** writeFile, readFile, listFiles, removeFile, makeDir, upload and download. */
   files: boolean;
+  /**
+   * `lifetime` (time to live, idle timeout) is enforced and `extendTtl` works. Where the
+   * driver's keeper is a process of its own it survives the process that made the container.
+   */
+  lifetimes: boolean;
 }
 
 export type EnforcementMode = 'strict' | 'best-effort';
@@ -322,6 +339,13 @@ export interface ContainerDriver {
     path: string,
     options?: OperationOptions,
   ): Promise<AsyncIterable<Uint8Array>>;
+  /**
+   * Moves the end of a container's time to live `ms` later (from now, if it has passed) and
+   * returns the new end. It counts as use for the idle timeout too. ConfigurationError for a
+   * container made without `lifetime.ttlMs`; UnsupportedFeatureError where
+   * `capabilities().lifetimes` is false.
+   */
+  extendTtl(id: string, ms: number, options?: OperationOptions): Promise<Date>;
   /** Current cpu, memory and pids. `ContainerNotFoundError`. */
   getContainerStats(id: string, options?: OperationOptions): Promise<ContainerStats>;
   /** The driver's own health; an unreachable backend is `unhealthy`, not an error. */

@@ -27,6 +27,7 @@ const everything: DriverCapabilities = {
   processes: false,
   processAttach: false,
   files: false,
+  lifetimes: false,
 };
 
 describe('checkEnforcement', () => {
@@ -83,6 +84,7 @@ describe('checkEnforcement', () => {
       processes: false,
       processAttach: false,
       files: false,
+      lifetimes: false,
     };
     expect(checkEnforcement(plain, weak, 'strict')).toEqual([]);
     const networked = parseContainerConfig({ sessionId: 's', image: 'i', network: 'n' });

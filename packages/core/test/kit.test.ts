@@ -33,6 +33,7 @@ const FULL: DriverCapabilities = {
   processes: false,
   processAttach: false,
   files: false,
+  lifetimes: false,
 };
 
 /** Primitives over a map, recording each call, with knobs for the cases under test. */

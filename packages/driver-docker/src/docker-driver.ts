@@ -62,6 +62,11 @@ export interface DockerDriverOptions extends DockerConnectionOptions {
    * host's network stack, `container:<id>` another container's.
    */
   allowNetworks?: string[];
+  /**
+   * Where lifetime records (extensions, last use) and the keeper's lock and log are kept.
+   * Default: `$XDG_STATE_HOME/berth/docker/<engine>` (`~/.local/state/…`), one per engine.
+   */
+  stateDir?: string;
 }
 
 /** Both output streams of a container, as raw bytes. */

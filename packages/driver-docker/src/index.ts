@@ -35,6 +35,7 @@ const OPTIONS: OptionKeys<DockerDriverOptions> = {
   allowRoot: true,
   allowedRoots: true,
   allowNetworks: true,
+  stateDir: true,
 };
 
 /** Picked up by `createDriver('docker')` in @berth/core, and by its detectDriver(). */

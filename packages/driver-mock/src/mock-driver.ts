@@ -149,6 +149,9 @@ export class MockDriver implements ContainerDriver {
   spawn(...args: OperationArgs<'spawn'>) {
     return this.#layers.spawn(...args);
   }
+  extendTtl(...args: OperationArgs<'extendTtl'>) {
+    return this.#layers.extendTtl(...args);
+  }
   listProcesses(...args: OperationArgs<'listProcesses'>) {
     return this.#layers.listProcesses(...args);
   }

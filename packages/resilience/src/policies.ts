@@ -47,6 +47,8 @@ export const DEFAULT_POLICIES: Record<DriverOperation, OperationPolicy> = {
   makeDir: READ,
   upload: NEVER,
   download: NEVER,
+  // Twice is twice the extension.
+  extendTtl: NEVER,
   getContainerStats: READ,
   healthCheck: READ,
   isContainerHealthy: READ,

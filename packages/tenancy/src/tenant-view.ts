@@ -234,6 +234,7 @@ export function forTenant<D extends ContainerDriver>(
     signalContainer: onContainer(true, undefined, 2),
     pauseContainer: onContainer(true),
     resumeContainer: onContainer(true),
+    extendTtl: onContainer(true, undefined, 2),
     // Spawn takes exec's options, and the same user policy, plus stdin and an output budget.
     spawn: execChecked,
     listProcesses: onContainer(false),

@@ -12,6 +12,7 @@ import { healthGroup } from './groups/health.js';
 import { idempotencyGroup } from './groups/idempotency.js';
 import { inputsGroup } from './groups/inputs.js';
 import { lifecycleGroup } from './groups/lifecycle.js';
+import { lifetimesGroup } from './groups/lifetimes.js';
 import { logsGroup } from './groups/logs.js';
 import { networksGroup } from './groups/networks.js';
 import { processesGroup } from './groups/processes.js';
@@ -48,6 +49,7 @@ const GROUPS: GroupDefinition[] = [
   readinessGroup,
   processesGroup,
   filesGroup,
+  lifetimesGroup,
   volumesGroup,
   networksGroup,
   errorsGroup,

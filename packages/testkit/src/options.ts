@@ -11,6 +11,7 @@ export type ConformanceGroup =
   | 'readiness'
   | 'processes'
   | 'files'
+  | 'lifetimes'
   | 'volumes'
   | 'networks'
   | 'errors'

@@ -151,3 +151,24 @@ export class ContainerNotReadyError extends DriverError {
     );
   }
 }
+
+/**
+ * The container's time to live has ended: the driver side stopped it (or is about to) and will
+ * not let it start again until `extendTtl` gives it more time.
+ */
+export class ContainerExpiredError extends DriverError {
+  static readonly [ERROR_BRAND]: string = '@berth/core/ContainerExpiredError';
+
+  constructor(
+    readonly containerId: string,
+    readonly expiredAt: Date,
+    options?: DriverErrorOptions,
+  ) {
+    super(
+      `Container ${shown(containerId)} expired at ${expiredAt.toISOString()}: its time to live (lifetime.ttlMs) has ended. Call extendTtl(id, ms) to give it more time before starting it again.`,
+      'CONTAINER_EXPIRED',
+      false,
+      options,
+    );
+  }
+}

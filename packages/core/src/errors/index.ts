@@ -15,6 +15,7 @@ export {
 } from './classify.js';
 export {
   ContainerCreationError,
+  ContainerExpiredError,
   ContainerNotFoundError,
   ContainerNotReadyError,
   ContainerRemoveError,

@@ -23,6 +23,7 @@ export function fullCapabilities(
       primitives.spawn && primitives.listProcesses && primitives.attach,
     ),
     files: has('files', primitives.upload && primitives.download && primitives.removeFile),
+    lifetimes: has('lifetimes', primitives.lifetimes),
   };
 }
 
@@ -46,6 +47,7 @@ const FEATURES: Record<OptionalFeature, { call: string; does: string }> = {
   processes: { call: 'spawn', does: 'stream processes' },
   processAttach: { call: 'attach', does: 'find spawned processes again' },
   files: { call: 'writeFile', does: 'read and write files in containers' },
+  lifetimes: { call: 'extendTtl', does: 'enforce container lifetimes' },
 };
 
 export function requireFeature(

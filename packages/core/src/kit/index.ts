@@ -5,6 +5,30 @@
 
 export { matchesContainerFilter, selectLogLines } from '../container-filter.js';
 export {
+  ensureKeeperProcess,
+  type KeeperSpawn,
+  keeperProgram,
+  keeperRunning,
+  type RunKeeperOptions,
+  readKeeperInput,
+  runKeeperProcess,
+} from '../lifetime/keeper-process.js';
+export {
+  type ExpiryEvent,
+  type KeeperDriver,
+  type LifetimeClock,
+  LifetimeKeeper,
+  type LifetimeKeeperOptions,
+  systemLifetimeClock,
+} from '../lifetime/lifetime-keeper.js';
+export { LIFETIME_LABEL, lifetimeState } from '../lifetime/lifetime-state.js';
+export {
+  FileLifetimeStore,
+  type LifetimeRecord,
+  type LifetimeStore,
+  MemoryLifetimeStore,
+} from '../lifetime/lifetime-store.js';
+export {
   createProcessHandle,
   type HandleOptions,
   type ProcessSource,
@@ -32,6 +56,7 @@ export type {
   CreateContext,
   DriverPolicy,
   DriverPrimitives,
+  LifetimeSupport,
   ParsedExecOptions,
   ParsedLogOptions,
   ParsedRemoveOptions,

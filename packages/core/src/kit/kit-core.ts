@@ -4,12 +4,14 @@ import {
   NetworkNotFoundError,
   VolumeNotFoundError,
 } from '../errors/index.js';
+import type { KeeperDriver } from '../lifetime/lifetime-keeper.js';
 import { isObjectId, requireObjectId } from '../object-ids.js';
 import { callSignal } from '../plain-data.js';
 import type { DriverCapabilities, EnforcementMode, OperationOptions } from '../types.js';
 import { CallSignal } from './call-signal.js';
 import { fullCapabilities, requireFeature } from './container-control.js';
 import { type ParsedPolicy, parseDriverPolicy } from './driver-policy.js';
+import { KitLifetimes } from './kit-lifetimes.js';
 import type {
   DriverPolicy,
   DriverPrimitives,
@@ -39,6 +41,7 @@ export abstract class KitCore {
   protected readonly primitives: DriverPrimitives;
   protected readonly kitPolicy: ParsedPolicy;
   protected readonly kitStartedAt = Date.now();
+  protected readonly kitLifetimes: KitLifetimes;
   #closing: Promise<void> | undefined;
 
   constructor(primitives: DriverPrimitives, policy: DriverPolicy = {}) {
@@ -47,6 +50,12 @@ export abstract class KitCore {
     this.version = primitives.version;
     this.kitPolicy = parseDriverPolicy(policy);
     this.enforcement = this.kitPolicy.enforcement ?? 'strict';
+    this.kitLifetimes = new KitLifetimes(
+      primitives.lifetimes,
+      // The keeper works through the full driver (the class extending this one).
+      () => this as unknown as KeeperDriver,
+      async () => (await this.kitCapabilities({ signal: undefined })).processAttach,
+    );
   }
 
   /** Runs one primitive under the call's signal: checked before, and after it returned. */
@@ -98,6 +107,8 @@ export abstract class KitCore {
     return this.kitCall(operation, options, `${operation} options`, async (ctx) => {
       const target = read ? this.kitLookup(id, 'container') : this.kitTarget(id, 'container');
       requireFeature(await this.kitCapabilities(ctx), feature, this.name);
+      // Reads are not use: the keeper's own look at a container's processes must not count.
+      if (!read) this.kitLifetimes.touch(target);
       return run(target, ctx) as Promise<T>;
     });
   }
@@ -109,7 +120,7 @@ export abstract class KitCore {
   }
 
   close(): Promise<void> {
-    this.#closing ??= Promise.resolve().then(() => this.primitives.close?.());
+    this.#closing ??= this.kitLifetimes.close().then(() => this.primitives.close?.());
     return this.#closing;
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { matchesContainerFilter } from '../container-filter.js';
 import { checkEnforcement } from '../enforcement.js';
-import type { UnsupportedFeature } from '../errors/index.js';
+import { ContainerNotFoundError, type UnsupportedFeature } from '../errors/index.js';
 import { parseExecCommand, parseExecOptions } from '../exec-validation.js';
 import { isObjectId, requireObjectId } from '../object-ids.js';
 import { callSignal } from '../plain-data.js';
@@ -63,7 +63,8 @@ export class KitDriver extends KitFiles implements ContainerDriver {
       const caps = await this.kitCapabilities(ctx);
       const unenforced = checkEnforcement(config, caps, this.enforcement, this.name);
       const token = randomUUID();
-      const labels = ownedLabels(this.kitPolicy.labels, this, config, unenforced, token);
+      const owned = ownedLabels(this.kitPolicy.labels, this, config, unenforced, token);
+      const labels = this.kitLifetimes.label(config, owned);
       call.check();
       const instance = await this.primitives.createContainer(config, {
         ...ctx,
@@ -76,15 +77,18 @@ export class KitDriver extends KitFiles implements ContainerDriver {
         await this.primitives
           .removeContainer(instance.id, { force: true, volumes: true }, { signal: undefined })
           .catch(() => undefined);
+        return instance;
       }
-      return instance;
+      return this.kitLifetimes.created(instance);
     });
   }
 
   startContainer(id: string, options?: OperationOptions): Promise<void> {
-    return this.kitCall('startContainer', options, 'start options', (ctx) =>
-      this.primitives.startContainer(this.kitTarget(id, 'container'), ctx),
-    );
+    return this.kitCall('startContainer', options, 'start options', async (ctx) => {
+      const target = this.kitTarget(id, 'container');
+      await this.kitLifetimes.starting(target);
+      return this.primitives.startContainer(target, ctx);
+    });
   }
 
   stopContainer(id: string, options?: StopOptions): Promise<void> {
@@ -101,6 +105,7 @@ export class KitDriver extends KitFiles implements ContainerDriver {
     return this.kitCall('stopContainer', options, 'restart options', async (ctx) => {
       const target = this.kitTarget(id, 'container');
       const parsed = parseStopOptions(options);
+      await this.kitLifetimes.starting(target);
       if (this.primitives.restartContainer) {
         return this.primitives.restartContainer(target, parsed, ctx);
       }
@@ -110,19 +115,26 @@ export class KitDriver extends KitFiles implements ContainerDriver {
   }
 
   removeContainer(id: string, options?: RemoveOptions): Promise<void> {
-    return this.kitCall('removeContainer', options, 'remove options', (ctx) =>
-      this.primitives.removeContainer(
-        this.kitTarget(id, 'container'),
-        parseRemoveOptions(options),
-        ctx,
-      ),
-    );
+    return this.kitCall('removeContainer', options, 'remove options', async (ctx) => {
+      const target = this.kitTarget(id, 'container');
+      await this.primitives.removeContainer(target, parseRemoveOptions(options), ctx);
+      this.kitLifetimes.removed(target);
+    });
   }
 
   getContainer(id: string, options?: OperationOptions): Promise<ContainerInstance | null> {
-    return this.kitCall('getContainer', options, 'get options', async (ctx) =>
-      isObjectId(id) ? this.primitives.getContainer(id, ctx) : null,
-    );
+    return this.kitCall('getContainer', options, 'get options', async (ctx) => {
+      const instance = isObjectId(id) ? await this.primitives.getContainer(id, ctx) : null;
+      return instance && this.kitLifetimes.decorate(instance);
+    });
+  }
+
+  extendTtl(id: string, ms: number, options?: OperationOptions): Promise<Date> {
+    return this.kitFeature('getContainer', options, 'lifetimes', id, async (target, ctx) => {
+      const instance = await this.primitives.getContainer(target, ctx);
+      if (!instance) throw new ContainerNotFoundError(target);
+      return this.kitLifetimes.extend(instance, ms);
+    });
   }
 
   listContainers(
@@ -131,9 +143,9 @@ export class KitDriver extends KitFiles implements ContainerDriver {
   ): Promise<ContainerInstance[]> {
     return this.kitCall('listContainers', options, 'list options', async (ctx) => {
       const parsed = parseInput(ContainerFilterSchema, filter ?? {}, 'container filter');
-      return (await this.primitives.listContainers(parsed, ctx)).filter((instance) =>
-        matchesContainerFilter(instance, parsed),
-      );
+      return (await this.primitives.listContainers(parsed, ctx))
+        .filter((instance) => matchesContainerFilter(instance, parsed))
+        .map((instance) => this.kitLifetimes.decorate(instance));
     });
   }
 
@@ -167,7 +179,7 @@ export class KitDriver extends KitFiles implements ContainerDriver {
       // The checked copies are what runs: the caller's objects could change after the check.
       const argv = parseExecCommand(command);
       const parsed = parseExecOptions(options ?? {}, this.kitPolicy);
-      return this.primitives.exec(target, argv, parsed, ctx);
+      return this.kitLifetimes.busy(target, () => this.primitives.exec(target, argv, parsed, ctx));
     });
   }
 
@@ -271,11 +283,13 @@ export class KitDriver extends KitFiles implements ContainerDriver {
   }
 
   cleanup(filter: CleanupFilter, options?: OperationOptions): Promise<CleanupResult> {
-    return this.kitCall('cleanup', options, 'cleanup options', (ctx) => {
+    return this.kitCall('cleanup', options, 'cleanup options', async (ctx) => {
       const parsed = parseCleanupFilter(filter);
-      return this.primitives.cleanup
-        ? this.primitives.cleanup(parsed, ctx)
-        : derivedCleanup(this.primitives, parsed, ctx);
+      const result = this.primitives.cleanup
+        ? await this.primitives.cleanup(parsed, ctx)
+        : await derivedCleanup(this.primitives, parsed, ctx);
+      await this.kitLifetimes.forget((id) => this.primitives.getContainer(id, ctx));
+      return result;
     });
   }
 }

@@ -24,9 +24,10 @@ export abstract class KitFeatures extends KitCore {
   }
 
   resumeContainer(id: string, options?: OperationOptions): Promise<void> {
-    return this.kitFeature('resumeContainer', options, 'pause', id, (t, ctx) =>
-      this.primitives.resumeContainer?.(t, ctx),
-    );
+    return this.kitFeature('resumeContainer', options, 'pause', id, async (t, ctx) => {
+      await this.kitLifetimes.starting(t);
+      return this.primitives.resumeContainer?.(t, ctx);
+    });
   }
 
   spawn(id: string, command: string[], options?: SpawnOptions): Promise<ContainerProcess> {
@@ -34,6 +35,11 @@ export abstract class KitFeatures extends KitCore {
       const argv = parseExecCommand(command);
       const parsed = parseSpawnOptions(options, this.kitPolicy);
       const source = await this.primitives.spawn?.(t, argv, parsed, ctx);
+      // Idle time counts from the end of the process (the keeper sees it running till then).
+      source?.exit.then(
+        () => this.kitLifetimes.touch(t),
+        () => undefined,
+      );
       return processHandle(source, parsed, options?.signal);
     });
   }

@@ -15,6 +15,8 @@ export const BERTH_LABELS = {
   unenforced: 'berth.unenforced',
   /** One per create call: finds what a create made when its caller never heard back. */
   create: 'berth.create',
+  /** A container's lifetime as made (JSON); extensions live in the driver's lifetime store. */
+  lifetime: 'berth.lifetime',
 } as const;
 
 export const RESERVED_LABEL_PREFIX = 'berth.';

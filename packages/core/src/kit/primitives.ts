@@ -1,5 +1,7 @@
 import type { UnsupportedFeature, ValidationIssue } from '../errors/index.js';
 import type { FileInfo } from '../files/file-types.js';
+import type { LifetimeClock } from '../lifetime/lifetime-keeper.js';
+import type { LifetimeStore } from '../lifetime/lifetime-store.js';
 import type { ProcessSource } from '../process/process-handle.js';
 import type { ProcessInfo } from '../process/process-types.js';
 import type { ParsedSpawnOptions } from '../process/spawn-options.js';
@@ -103,6 +105,8 @@ export type TimedOperation =
 export interface DriverPrimitives {
   readonly name: string;
   readonly version: string;
+  /** Lifetimes (TTL, idle timeout): where they are kept and who enforces them. */
+  readonly lifetimes?: LifetimeSupport | undefined;
 
   capabilities(ctx: PrimitiveContext): Promise<PrimitiveCapabilities>;
   /** Why a capability is missing here, in the driver's words (shown in UnsupportedFeatureError). */
@@ -233,11 +237,33 @@ export interface DriverPrimitives {
 }
 
 /**
+ * How a driver enforces containers' lifetimes. The kit stamps them in labels, keeps the store
+ * (extensions, use) and refuses to start an expired container; a keeper stops or removes them.
+ */
+export interface LifetimeSupport {
+  store: LifetimeStore;
+  /**
+   * Makes sure a keeper runs outside this process (ensureKeeperProcess), called whenever a
+   * container gets a deadline. Without it the kit runs the keeper in this process, for as long
+   * as the driver is open: right only for a driver whose containers end with the process.
+   */
+  ensureKeeper?(): void;
+  /** The clock of an in-process keeper (the mock's); real time by default. */
+  clock?: LifetimeClock;
+}
+
+/**
  * What a driver's primitives report. The optional features (`pause`, `signals`) may be left
  * out: the kit sets them from the primitives the driver has, and a driver may set one false
  * where its host cannot do it after all.
  */
-export type OptionalFeature = 'pause' | 'signals' | 'processes' | 'processAttach' | 'files';
+export type OptionalFeature =
+  | 'pause'
+  | 'signals'
+  | 'processes'
+  | 'processAttach'
+  | 'files'
+  | 'lifetimes';
 
 export type PrimitiveCapabilities = Omit<DriverCapabilities, OptionalFeature> &
   Partial<Pick<DriverCapabilities, OptionalFeature>>;

@@ -22,6 +22,7 @@ import type {
 import type {
   CreateContext,
   DriverPrimitives,
+  LifetimeSupport,
   ParsedExecOptions,
   ParsedLogOptions,
   ParsedRemoveOptions,
@@ -54,6 +55,7 @@ import { removeFile } from '../files/remove.js';
 import { upload } from '../files/upload.js';
 import { makeDir, writeFile } from '../files/write.js';
 import { DRIVER_NAME, DRIVER_VERSION } from '../identity.js';
+import { dockerLifetimes } from '../lifetime/lifetimes.js';
 import { getContainerLogBuffers, getContainerLogs, streamLogs } from '../logs/container-logs.js';
 import { containerIssues, networkIssues, volumeIssues } from '../policy/config-checks.js';
 import { attach, listProcesses } from '../processes/find.js';
@@ -81,7 +83,13 @@ export class DockerEngine implements DriverPrimitives {
   readonly #probe: CapabilitiesProbe;
   readonly #allowRoot: boolean;
 
+  readonly lifetimes: LifetimeSupport | undefined;
+  readonly #lifetimesReason: string | undefined;
+
   constructor(options: DockerDriverOptions = {}) {
+    const lifetimes = dockerLifetimes(options);
+    this.lifetimes = lifetimes.support;
+    this.#lifetimesReason = lifetimes.support ? undefined : lifetimes.reason;
     this.#session = new EngineSession(options);
     this.#probe = new CapabilitiesProbe(this.#session);
     this.#allowRoot = options.allowRoot === true;
@@ -112,6 +120,7 @@ export class DockerEngine implements DriverPrimitives {
   }
 
   unenforcedReason(feature: string): string | undefined {
+    if (feature === 'lifetimes') return this.#lifetimesReason;
     return this.#probe.unenforcedReason(feature);
   }
 

@@ -22,6 +22,7 @@ import {
   type CreateContext,
   cleanupMatches,
   type DriverPrimitives,
+  type LifetimeSupport,
   type ParsedExecOptions,
   type ParsedLogOptions,
   type ParsedRemoveOptions,
@@ -48,6 +49,7 @@ import { DRIVER_NAME } from '../driver-name.js';
 import { ContainerFiles } from '../files/container-files.js';
 import { LocalFilePrimitives } from '../files/file-primitives.js';
 import { capabilitiesOf, type HostFingerprint } from '../host/host-fingerprint.js';
+import { localLifetimes } from '../lifetime/lifetimes.js';
 import type { CleanupFilter, CleanupResult, LocalDriverOptions } from '../local-driver-options.js';
 import { containerLogs, streamContainerLogs } from '../logs/container-logs.js';
 import { PACKAGE_VERSION } from '../package-version.js';
@@ -66,9 +68,12 @@ export class LocalEngine extends LocalFilePrimitives implements DriverPrimitives
   readonly #ctx: EngineContext;
   protected readonly files: ContainerFiles;
 
+  readonly lifetimes: LifetimeSupport;
+
   constructor(options: LocalDriverOptions = {}) {
     super();
     this.#ctx = new EngineContext(options);
+    this.lifetimes = localLifetimes(options, this.#ctx.layout);
     this.files = new ContainerFiles(this.#ctx);
   }
 

@@ -41,6 +41,14 @@ export class StateLayout {
   get warm(): string {
     return join(this.root, 'warm');
   }
+  /** Lifetime records: extensions and last use, per container (FileLifetimeStore). */
+  get lifetimes(): string {
+    return join(this.root, 'lifetimes');
+  }
+  /** The lifetime keeper's lock and log. */
+  get keeper(): string {
+    return join(this.root, 'keeper');
+  }
   get supervisorLog(): string {
     return join(this.root, 'supervisor.log');
   }

@@ -21,6 +21,8 @@ import {
   type CreateContext,
   type DriverPrimitives,
   KitDriver,
+  type LifetimeSupport,
+  MemoryLifetimeStore,
   type ParsedExecOptions,
   type ParsedLogOptions,
   type ParsedRemoveOptions,
@@ -57,9 +59,12 @@ import { MOCK_VERSION, type MockSettings, MockState } from './mock-state.js';
 class InMemoryEngine implements DriverPrimitives {
   readonly name: string;
   readonly version = MOCK_VERSION;
+  /** Kept in memory and enforced in this process: the mock's containers end with it anyway. */
+  readonly lifetimes: LifetimeSupport;
 
   constructor(readonly state: MockState) {
     this.name = state.name;
+    this.lifetimes = { store: new MemoryLifetimeStore(), clock: state.settings.clock };
   }
 
   async capabilities(): Promise<DriverCapabilities> {

@@ -40,6 +40,7 @@ const enforcesEverything = {
   processes: true,
   processAttach: true,
   files: true,
+  lifetimes: true,
 } as const;
 
 export const dockerProfile: MockProfile = {

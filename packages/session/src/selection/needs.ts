@@ -34,6 +34,7 @@ const CAPABILITY_NAMES: Record<keyof DriverCapabilities, true> = {
   processes: true,
   processAttach: true,
   files: true,
+  lifetimes: true,
 };
 
 const KNOWN = Object.keys(CAPABILITY_NAMES) as (keyof DriverCapabilities)[];

@@ -1,0 +1,193 @@
+import { ContainerNotFoundError } from '../errors/index.js';
+import type { ContainerDriver, ContainerInstance } from '../types.js';
+import { LIFETIME_LABEL, type LifetimeState, lifetimeState } from './lifetime-state.js';
+import type { LifetimeStore } from './lifetime-store.js';
+
+/** Time as the keeper sees it: real time, or a test's (the mock's ManualClock fits). */
+export interface LifetimeClock {
+  now(): number;
+  /** Resolves after `ms`; rejects when `signal` aborts first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemLifetimeClock: LifetimeClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const timer = setTimeout(done, ms);
+      // The keeper's loop must never be what keeps a process alive.
+      timer.unref();
+      signal?.addEventListener('abort', stop, { once: true });
+      function done() {
+        signal?.removeEventListener('abort', stop);
+        resolve();
+      }
+      function stop() {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      }
+    }),
+};
+
+export type KeeperDriver = Pick<
+  ContainerDriver,
+  'listContainers' | 'stopContainer' | 'removeContainer' | 'listProcesses'
+>;
+
+export interface ExpiryEvent {
+  containerId: string;
+  reason: 'ttl' | 'idle';
+  action: 'stop' | 'remove';
+}
+
+export interface LifetimeKeeperOptions {
+  clock?: LifetimeClock;
+  /** Longest sleep between two looks at the containers. Default 10 s. */
+  rescanMs?: number;
+  /** Whether listProcesses can tell the keeper about processes running in a container. */
+  processes?: boolean;
+  onExpired?(event: ExpiryEvent): void;
+  onError?(error: unknown): void;
+}
+
+/** Wait after a failed look or action before trying again. */
+const RETRY_MS = 1000;
+
+/**
+ * Stops or removes containers whose time to live or idle timeout has run out. It sleeps until
+ * the next deadline (or `rescanMs`, or a `wake`), then looks at every container with a lifetime
+ * through the driver itself, so whatever the driver does on stop and remove happens here too.
+ * Deadlines are read afresh each time: an extension or a use moves them only later, so waking
+ * early is harmless and a record is never trusted past its reading.
+ */
+export class LifetimeKeeper {
+  readonly #driver: KeeperDriver;
+  readonly #store: LifetimeStore;
+  readonly #clock: LifetimeClock;
+  readonly #options: LifetimeKeeperOptions;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #nap: AbortController | undefined;
+  #again = false;
+  /** Containers it still has work for, as of its last look. */
+  armed = 0;
+  /** Resolved after each look: for a caller that must know the keeper has seen a change. */
+  #looked: (() => void)[] = [];
+
+  constructor(driver: KeeperDriver, store: LifetimeStore, options: LifetimeKeeperOptions = {}) {
+    this.#driver = driver;
+    this.#store = store;
+    this.#clock = options.clock ?? systemLifetimeClock;
+    this.#options = options;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Look again now: a container was made or its record changed. */
+  wake(): void {
+    this.#again = true;
+    this.#nap?.abort();
+  }
+
+  /** Resolves once the keeper has looked at everything after this call. */
+  nextLook(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#looked.push(resolve);
+      this.wake();
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#nap?.abort();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      this.#again = false;
+      const waiting = this.#looked;
+      this.#looked = [];
+      let sleep: number;
+      try {
+        sleep = await this.look();
+      } catch (error) {
+        this.#options.onError?.(error);
+        sleep = RETRY_MS;
+      }
+      for (const resolve of waiting) resolve();
+      if (!this.#running || this.#again) continue;
+      this.#nap = new AbortController();
+      const rescan = this.#options.rescanMs ?? 10_000;
+      await this.#clock
+        .sleep(Math.max(0, Math.min(sleep, rescan)), this.#nap.signal)
+        .catch(() => undefined);
+    }
+  }
+
+  /** One look at every container with a lifetime; returns ms until the next deadline. */
+  async look(): Promise<number> {
+    // Records are read before the containers, so a record whose container is missing from the
+    // list had its container gone before the list was made, not made after it.
+    const recorded = new Set(this.#store.ids());
+    const containers = await this.#driver.listContainers({ label: { [LIFETIME_LABEL]: true } });
+    let next = Infinity;
+    let armed = 0;
+    for (const instance of containers) {
+      recorded.delete(instance.id);
+      const state = lifetimeState(instance, this.#store);
+      if (!state?.armed) continue;
+      armed += 1;
+      const now = this.#clock.now();
+      if (state.deadline > now) {
+        next = Math.min(next, state.deadline - now);
+        continue;
+      }
+      next = Math.min(next, await this.#due(instance, state, now));
+    }
+    for (const id of recorded) this.#store.remove(id);
+    this.armed = armed;
+    return next;
+  }
+
+  /** Acts on a container whose deadline has passed; returns ms until it needs a look again. */
+  async #due(instance: ContainerInstance, state: LifetimeState, now: number): Promise<number> {
+    if (state.reason === 'idle' && (await this.#busy(instance.id))) {
+      // A process still running is use: idle time counts from when it ends.
+      this.#store.touch(instance.id, now);
+      return state.idleTimeoutMs ?? RETRY_MS;
+    }
+    const action = state.onExpiry;
+    try {
+      if (action === 'remove') {
+        await this.#driver.removeContainer(instance.id, { force: true, volumes: true });
+        this.#store.remove(instance.id);
+      } else {
+        await this.#driver.stopContainer(instance.id);
+      }
+      this.#options.onExpired?.({ containerId: instance.id, reason: state.reason, action });
+      return Infinity;
+    } catch (error) {
+      if (error instanceof ContainerNotFoundError) {
+        this.#store.remove(instance.id);
+        return Infinity;
+      }
+      this.#options.onError?.(error);
+      return RETRY_MS;
+    }
+  }
+
+  async #busy(id: string): Promise<boolean> {
+    if (!this.#options.processes) return false;
+    try {
+      return (await this.#driver.listProcesses(id)).some((p) => p.running);
+    } catch {
+      return false;
+    }
+  }
+}
