@@ -63,31 +63,42 @@ describe('package README snippets run', () => {
     'metrics',
     ...(needsEngine ? [] : ['driver-docker']),
   ];
-  it("@berth/core's readiness snippet", async () => {
-    const readme = readFileSync(`${here}../../../packages/core/README.md`, 'utf8');
-    const section = readme.slice(readme.indexOf('## Waiting until ready'));
-    const snippet = section.match(/```ts\n([\s\S]*?)```/)?.[1];
+  /** Runs the first ts snippet under `heading` of a package's README; returns what it printed. */
+  async function runSection(pkg: string, heading: string): Promise<string> {
+    const readme = readFileSync(`${here}../../../packages/${pkg}/README.md`, 'utf8');
+    const at = readme.indexOf(`## ${heading}`);
+    expect(at, `${pkg}'s README has a "${heading}" section`).toBeGreaterThan(-1);
+    const snippet = readme.slice(at).match(/```ts\n([\s\S]*?)```/)?.[1];
     expect(snippet).toBeDefined();
-    const file = `${here}.snippet-core-readiness.ts`;
+    const file = `${here}.snippet-${pkg}-${heading.toLowerCase().replaceAll(' ', '-')}.ts`;
     writeFileSync(file, snippet as string);
     written.push(file);
-    const { stdout } = await promisify(execFile)(process.execPath, [file]);
+    return (await promisify(execFile)(process.execPath, [file])).stdout;
+  }
+
+  it("@berth/core's readiness snippet", async () => {
+    const stdout = await runSection('core', 'Waiting until ready');
     expect(stdout).toMatch(/ready after \d+ ms/);
     expect(stdout).toContain("exited 3 [ 'fatal: no config' ]");
   }, 20_000);
 
   it("@berth/core's processes snippet", async () => {
-    const readme = readFileSync(`${here}../../../packages/core/README.md`, 'utf8');
-    const section = readme.slice(readme.indexOf('## Processes'));
-    const snippet = section.match(/```ts\n([\s\S]*?)```/)?.[1];
-    expect(snippet).toBeDefined();
-    const file = `${here}.snippet-core-processes.ts`;
-    writeFileSync(file, snippet as string);
-    written.push(file);
-    const { stdout } = await promisify(execFile)(process.execPath, [file]);
+    const stdout = await runSection('core', 'Processes');
     expect(stdout).toMatch(/^hello\n/);
     expect(stdout).toContain('exitCode: 0');
   }, 20_000);
+
+  it("@berth/core's lifetimes snippet", async () => {
+    expect(await runSection('core', 'Lifetimes')).toBe('exited\ntrue\nrunning true\n');
+  }, 20_000);
+
+  it.skipIf(needsEngine)(
+    "@berth/driver-docker's lifetimes snippet",
+    async () => {
+      expect(await runSection('driver-docker', 'Lifetimes')).toBe('600000\n');
+    },
+    20_000,
+  );
 
   for (const pkg of packages) {
     it(`@berth/${pkg}`, async () => {

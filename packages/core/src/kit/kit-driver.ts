@@ -84,10 +84,9 @@ export class KitDriver extends KitFiles implements ContainerDriver {
   }
 
   startContainer(id: string, options?: OperationOptions): Promise<void> {
-    return this.kitCall('startContainer', options, 'start options', async (ctx) => {
+    return this.kitCall('startContainer', options, 'start options', (ctx) => {
       const target = this.kitTarget(id, 'container');
-      await this.kitLifetimes.starting(target);
-      return this.primitives.startContainer(target, ctx);
+      return this.kitLifetimes.starting(target, () => this.primitives.startContainer(target, ctx));
     });
   }
 
@@ -105,12 +104,13 @@ export class KitDriver extends KitFiles implements ContainerDriver {
     return this.kitCall('stopContainer', options, 'restart options', async (ctx) => {
       const target = this.kitTarget(id, 'container');
       const parsed = parseStopOptions(options);
-      await this.kitLifetimes.starting(target);
-      if (this.primitives.restartContainer) {
-        return this.primitives.restartContainer(target, parsed, ctx);
-      }
-      await this.primitives.stopContainer(target, parsed, ctx);
-      await this.primitives.startContainer(target, ctx);
+      await this.kitLifetimes.starting(target, async () => {
+        if (this.primitives.restartContainer) {
+          return this.primitives.restartContainer(target, parsed, ctx);
+        }
+        await this.primitives.stopContainer(target, parsed, ctx);
+        await this.primitives.startContainer(target, ctx);
+      });
     });
   }
 

@@ -24,10 +24,9 @@ export abstract class KitFeatures extends KitCore {
   }
 
   resumeContainer(id: string, options?: OperationOptions): Promise<void> {
-    return this.kitFeature('resumeContainer', options, 'pause', id, async (t, ctx) => {
-      await this.kitLifetimes.starting(t);
-      return this.primitives.resumeContainer?.(t, ctx);
-    });
+    return this.kitFeature('resumeContainer', options, 'pause', id, (t, ctx) =>
+      this.kitLifetimes.starting(t, async () => this.primitives.resumeContainer?.(t, ctx)),
+    );
   }
 
   spawn(id: string, command: string[], options?: SpawnOptions): Promise<ContainerProcess> {

@@ -113,14 +113,24 @@ export class KitLifetimes {
     }
   }
 
-  /** Before a start: an expired container stays stopped; a live one gets its keeper. */
-  async starting(id: string): Promise<void> {
-    if (!this.#has(id)) return;
-    const record = this.#support?.store.get(id);
-    if (record?.expiresAt != null && record.expiresAt <= this.#now()) {
+  /**
+   * Runs a start (or resume) of `id`: refused for an expired container; afterwards the keeper
+   * is made sure of and told, as it may have found the container not running, with nothing to
+   * enforce yet.
+   */
+  async starting(id: string, start: () => Promise<void>): Promise<void> {
+    const store = this.#support?.store;
+    const record = this.#has(id) ? store?.get(id) : undefined;
+    if (!store || !record) return start();
+    if (record.expiresAt !== null && record.expiresAt <= this.#now()) {
       throw new ContainerExpiredError(id, new Date(record.expiresAt));
     }
     this.touch(id);
+    await start();
+    this.#touched.delete(id);
+    this.touch(id);
+    // Written again unchanged: the change is what wakes a keeper.
+    store.put(id, record);
     await this.#ensureKeeper();
   }
 

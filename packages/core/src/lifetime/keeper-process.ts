@@ -183,7 +183,7 @@ export async function runKeeperProcess(driver: KeeperDriver, options: RunKeeperO
   try {
     while (!stopping) {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      if (keeper.armed > 0) {
+      if (keeper.armed > 0 || keeper.acting) {
         idleSince = undefined;
         continue;
       }

@@ -53,6 +53,8 @@ export interface LifetimeKeeperOptions {
 
 /** Wait after a failed look or action before trying again. */
 const RETRY_MS = 1000;
+/** Containers being stopped or removed at once. */
+const MAX_ACTING = 16;
 
 /**
  * Stops or removes containers whose time to live or idle timeout has run out. It sleeps until
@@ -70,6 +72,8 @@ export class LifetimeKeeper {
   #loop: Promise<void> | undefined;
   #nap: AbortController | undefined;
   #again = false;
+  /** Containers being stopped or removed now. */
+  readonly #acting = new Set<string>();
   /** Containers it still has work for, as of its last look. */
   armed = 0;
   /** Resolved after each look: for a caller that must know the keeper has seen a change. */
@@ -106,6 +110,11 @@ export class LifetimeKeeper {
     this.#running = false;
     this.#nap?.abort();
     await this.#loop;
+  }
+
+  /** Whether it is stopping or removing a container now. */
+  get acting(): boolean {
+    return this.#acting.size > 0;
   }
 
   async #run(): Promise<void> {
@@ -146,21 +155,26 @@ export class LifetimeKeeper {
       const now = this.#clock.now();
       if (state.deadline > now) {
         next = Math.min(next, state.deadline - now);
-        continue;
+      } else if (!this.#acting.has(instance.id) && this.#acting.size < MAX_ACTING) {
+        // Not awaited: a program slow to stop must not hold back every other deadline.
+        this.#acting.add(instance.id);
+        void this.#due(instance, state, now).finally(() => {
+          this.#acting.delete(instance.id);
+          this.wake();
+        });
       }
-      next = Math.min(next, await this.#due(instance, state, now));
     }
-    for (const id of recorded) this.#store.remove(id);
+    for (const id of recorded) if (!this.#acting.has(id)) this.#store.remove(id);
     this.armed = armed;
     return next;
   }
 
-  /** Acts on a container whose deadline has passed; returns ms until it needs a look again. */
-  async #due(instance: ContainerInstance, state: LifetimeState, now: number): Promise<number> {
+  /** Acts on a container whose deadline has passed. */
+  async #due(instance: ContainerInstance, state: LifetimeState, now: number): Promise<void> {
     if (state.reason === 'idle' && (await this.#busy(instance.id))) {
       // A process still running is use: idle time counts from when it ends.
       this.#store.touch(instance.id, now);
-      return state.idleTimeoutMs ?? RETRY_MS;
+      return;
     }
     const action = state.onExpiry;
     try {
@@ -171,14 +185,14 @@ export class LifetimeKeeper {
         await this.#driver.stopContainer(instance.id);
       }
       this.#options.onExpired?.({ containerId: instance.id, reason: state.reason, action });
-      return Infinity;
     } catch (error) {
       if (error instanceof ContainerNotFoundError) {
         this.#store.remove(instance.id);
-        return Infinity;
+        return;
       }
       this.#options.onError?.(error);
-      return RETRY_MS;
+      // Tried again on a later look, not at once: the engine may be down.
+      await this.#clock.sleep(RETRY_MS).catch(() => undefined);
     }
   }
 

@@ -43,6 +43,7 @@ import {
   waitContainer,
 } from '../containers/lifecycle.js';
 import { driverHealth, getContainer, listContainers } from '../containers/queries.js';
+import { systemClock } from '../determinism/clock.js';
 import { downloadFiles, removeFiles, statFile, uploadFiles } from '../files/container-files.js';
 import { containerLogs, rotateLogs, streamContainerLogs } from '../logs/container-logs.js';
 import { execInContainer } from '../programs/exec.js';
@@ -64,7 +65,12 @@ class InMemoryEngine implements DriverPrimitives {
 
   constructor(readonly state: MockState) {
     this.name = state.name;
-    this.lifetimes = { store: new MemoryLifetimeStore(), clock: state.settings.clock };
+    // On real time the keeper's own clock, whose timers never keep the process alive.
+    const { clock } = state.settings;
+    this.lifetimes = {
+      store: new MemoryLifetimeStore(),
+      ...(clock === systemClock ? {} : { clock }),
+    };
   }
 
   async capabilities(): Promise<DriverCapabilities> {
