@@ -1,17 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConfigurationError,
-  type ContainerInstance,
   ContainerNotFoundError,
-  type DriverCapabilities,
-  type LogLine,
-  type Network,
   TimeoutError,
   UnsupportedFeatureError,
-  type Volume,
 } from '../src/index.js';
-import { BERTH_LABELS, type DriverPrimitives, defineDriver } from '../src/kit/index.js';
-import { FULL, primitives } from './fixtures/unit-primitives.js';
+import { BERTH_LABELS, defineDriver } from '../src/kit/index.js';
+import { primitives } from './fixtures/unit-primitives.js';
 
 const base = { sessionId: 's1', image: 'img' };
 

@@ -134,7 +134,7 @@ describe('lifetimes through the kit', () => {
   });
 
   it('a container slow to stop does not hold back the next one', async () => {
-    let release = () => undefined as void;
+    let release = (): void => undefined;
     const stopGate = new Promise<void>((resolve) => {
       release = resolve;
     });
