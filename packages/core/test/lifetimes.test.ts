@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   ConfigurationError,
+  ContainerCreationError,
   ContainerExpiredError,
   UnsupportedFeatureError,
 } from '../src/index.js';
@@ -164,6 +165,22 @@ describe('lifetimes through the kit', () => {
     expect(made.unenforced?.map((u) => u.feature)).toEqual(['lifetimes']);
     expect(made.labels[LIFETIME_LABEL]).toBeUndefined();
     await expect(weak.extendTtl(made.id, 1000)).rejects.toBeInstanceOf(UnsupportedFeatureError);
+  });
+
+  it('removes a container again when its lifetime cannot be recorded', async () => {
+    const unit = primitives({ lifetimes: true });
+    const store = new MemoryLifetimeStore();
+    store.put = () => {
+      throw new Error('EROFS: read-only file system');
+    };
+    const driver = defineDriver({ ...unit.p, lifetimes: { store } });
+    const error = await driver
+      .createContainer({ ...base, lifetime: { ttlMs: 5000 } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContainerCreationError);
+    expect(String(error)).toMatch(/EROFS.*state directory/);
+    expect(unit.calls).toEqual(['create', 'remove c1']);
+    expect(unit.containers.size, 'nothing left').toBe(0);
   });
 
   it('refuses bad lifetimes before anything is made, and extensions it cannot apply', async () => {

@@ -36,7 +36,7 @@ beforeAll(async () => {
     testResults: { assertionResults: AssertionResult[] }[];
   };
   results = parsed.testResults.flatMap((file) => file.assertionResults);
-}, 120_000);
+}, 240_000);
 
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { matchesContainerFilter } from '../container-filter.js';
 import { checkEnforcement } from '../enforcement.js';
-import { ContainerNotFoundError, type UnsupportedFeature } from '../errors/index.js';
+import {
+  ContainerCreationError,
+  ContainerNotFoundError,
+  getErrorMessage,
+  type UnsupportedFeature,
+} from '../errors/index.js';
 import { parseExecCommand, parseExecOptions } from '../exec-validation.js';
 import { isObjectId, requireObjectId } from '../object-ids.js';
 import { callSignal } from '../plain-data.js';
@@ -64,7 +69,7 @@ export class KitDriver extends KitFiles implements ContainerDriver {
       const unenforced = checkEnforcement(config, caps, this.enforcement, this.name);
       const token = randomUUID();
       const owned = ownedLabels(this.kitPolicy.labels, this, config, unenforced, token);
-      const labels = this.kitLifetimes.label(config, owned);
+      const labels = this.kitLifetimes.label(config, owned, unenforced);
       call.check();
       const instance = await this.primitives.createContainer(config, {
         ...ctx,
@@ -79,8 +84,25 @@ export class KitDriver extends KitFiles implements ContainerDriver {
           .catch(() => undefined);
         return instance;
       }
-      return this.kitLifetimes.created(instance);
+      return this.#arrangeLifetime(instance);
     });
+  }
+
+  /** A container whose deadline nothing would enforce must not stay: it is removed again. */
+  async #arrangeLifetime(instance: ContainerInstance): Promise<ContainerInstance> {
+    try {
+      return await this.kitLifetimes.created(instance);
+    } catch (error) {
+      await this.primitives
+        .removeContainer(instance.id, { force: true, volumes: true }, { signal: undefined })
+        .catch(() => undefined);
+      this.kitLifetimes.removed(instance.id);
+      throw new ContainerCreationError(
+        `Container made but removed again: its lifetime could not be arranged (${getErrorMessage(error)}). Check that the driver's state directory is writable.`,
+        undefined,
+        { cause: error },
+      );
+    }
   }
 
   startContainer(id: string, options?: OperationOptions): Promise<void> {

@@ -48,8 +48,13 @@ export class KitLifetimes {
   }
 
   /** The labels of a container made now with `config`'s lifetime. */
-  label(config: ContainerConfig, labels: Record<string, string>): Record<string, string> {
+  label(
+    config: ContainerConfig,
+    labels: Record<string, string>,
+    unenforced: readonly { feature: string }[],
+  ): Record<string, string> {
     if (!config.lifetime || !this.#support) return labels;
+    if (unenforced.some((u) => u.feature === 'lifetimes')) return labels;
     return { ...labels, [LIFETIME_LABEL]: lifetimeLabel(config.lifetime, this.#now()) };
   }
 

@@ -122,24 +122,25 @@ export class LifetimeKeeper {
       this.#again = false;
       const waiting = this.#looked;
       this.#looked = [];
-      let sleep: number;
+      let next: number;
       try {
-        sleep = await this.look();
+        next = await this.look();
       } catch (error) {
         this.#options.onError?.(error);
-        sleep = RETRY_MS;
+        next = this.#clock.now() + RETRY_MS;
       }
       for (const resolve of waiting) resolve();
       if (!this.#running || this.#again) continue;
       this.#nap = new AbortController();
       const rescan = this.#options.rescanMs ?? 10_000;
       await this.#clock
-        .sleep(Math.max(0, Math.min(sleep, rescan)), this.#nap.signal)
+        // From the deadline, not from when the look began: a slow look must not make it late.
+        .sleep(Math.max(0, Math.min(next - this.#clock.now(), rescan)), this.#nap.signal)
         .catch(() => undefined);
     }
   }
 
-  /** One look at every container with a lifetime; returns ms until the next deadline. */
+  /** One look at every container with a lifetime; returns the next deadline (epoch ms). */
   async look(): Promise<number> {
     // Records are read before the containers, so a record whose container is missing from the
     // list had its container gone before the list was made, not made after it.
@@ -154,7 +155,7 @@ export class LifetimeKeeper {
       armed += 1;
       const now = this.#clock.now();
       if (state.deadline > now) {
-        next = Math.min(next, state.deadline - now);
+        next = Math.min(next, state.deadline);
       } else if (!this.#acting.has(instance.id) && this.#acting.size < MAX_ACTING) {
         // Not awaited: a program slow to stop must not hold back every other deadline.
         this.#acting.add(instance.id);
