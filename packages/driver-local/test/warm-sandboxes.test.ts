@@ -134,6 +134,23 @@ async function probeOutput(driver: LocalDriver, id: string): Promise<string> {
 }
 
 describe('warm sandboxes', () => {
+  it('are not built for a driver that has made only one container; the second starts them', async () => {
+    const driver = await makeDriver();
+    const once = async () => {
+      const c = await driver.createContainer({ sessionId: 't', image: 'host', command: ['true'] });
+      await driver.startContainer(c.id);
+      await driver.waitContainer(c.id);
+    };
+    await once();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(warmDirs(driver.stateDir), 'nothing built ahead after one').toEqual([]);
+    await once();
+    const built = await eventually(async () =>
+      warmDirs(driver.stateDir).length > 0 ? true : undefined,
+    );
+    expect(built, 'sandboxes built ahead after the second').toBe(true);
+  });
+
   it('the probe for the stub shell passes on this host', async () => {
     const driver = await makeDriver();
     expect((await driver.hostFingerprint()).warmStart).toBe(true);
@@ -326,9 +343,12 @@ describe('warm sandboxes', () => {
     const script = `
       import { LocalDriver } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
       const driver = new LocalDriver({ stateDir: ${JSON.stringify(stateDir)} });
-      const c = await driver.createContainer({ sessionId: 't', image: 'host', command: ['true'] });
-      await driver.startContainer(c.id);
-      await driver.waitContainer(c.id);
+      // Two containers: a driver that has made only one builds nothing ahead.
+      for (let i = 0; i < 2; i += 1) {
+        const c = await driver.createContainer({ sessionId: 't', image: 'host', command: ['true'] });
+        await driver.startContainer(c.id);
+        await driver.waitContainer(c.id);
+      }
       setInterval(() => {}, 1000);
       console.log('ready');
     `;

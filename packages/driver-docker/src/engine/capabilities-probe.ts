@@ -26,7 +26,7 @@ export class CapabilitiesProbe {
           const caps = capabilitiesFromInfo(info);
           this.#volumeDrivers = [...(info.Plugins?.Volume ?? ['local'])];
           // Isolation is claimed only where an internal network was seen to keep the host off.
-          this.#isolation = await isolationOf(this.#session);
+          this.#isolation = await isolationOf(this.#session, info);
           // Spawned processes are killed on the engine's host: an engine that names another
           // host cannot have them killed (one on this host is checked per container).
           const processes = caps.signals && (await this.#session.onThisHost());

@@ -2,7 +2,10 @@ import type { PrimitiveCapabilities } from '@berth/core/kit';
 
 /** The parts of the engine's `/info` reply the capability probe reads. */
 export interface EngineInfo {
+  /** The engine's own id, stable across its restarts. */
+  ID?: string;
   ServerVersion?: string;
+  KernelVersion?: string;
   OSType?: string;
   Driver?: string;
   DriverStatus?: [string, string][] | null;

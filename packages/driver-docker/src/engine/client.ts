@@ -56,7 +56,9 @@ export class EngineClient {
         "The Docker driver's `docker` option must be a ready client whose modem has dial(), such as new Docker() from dockerode; leave it out to connect with socketPath, host or DOCKER_HOST.",
       );
     }
-    refuseRedirects();
+    if ((docker.modem as { followsRedirects?: boolean }).followsRedirects !== false) {
+      refuseRedirects();
+    }
     this.#modem = docker.modem;
   }
 

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { EngineNetwork } from '../mapping/volume-network.js';
+import type { EngineInfo } from './capabilities.js';
+import { cachedIsolation, rememberIsolation } from './probe-cache.js';
 import type { EngineSession } from './session.js';
 
 /*
@@ -77,15 +79,23 @@ const ISOLATION_PROBES = new Map<string, Promise<{ isolated: boolean; reason?: s
  */
 export function isolationOf(
   session: EngineSession,
+  info: EngineInfo,
 ): Promise<{ isolated: boolean; reason?: string }> {
+  if (cachedIsolation(session.stateDir, info)) return Promise.resolve({ isolated: true });
   const address = session.address();
-  if (address === undefined) return probeInternalIsolation(networkCalls(session));
+  if (address === undefined) return remembered(session, info);
   let probe = ISOLATION_PROBES.get(address);
   if (!probe) {
-    probe = probeInternalIsolation(networkCalls(session));
+    probe = remembered(session, info);
     ISOLATION_PROBES.set(address, probe);
   }
   return probe;
+}
+
+async function remembered(session: EngineSession, info: EngineInfo) {
+  const result = await probeInternalIsolation(networkCalls(session));
+  if (result.isolated) rememberIsolation(session.stateDir, info);
+  return result;
 }
 
 /** The three calls the isolation probe makes, through the same door as every other. */

@@ -1,5 +1,4 @@
 import { request as httpRequest, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { DockerConnectionOptions } from './connection.js';
 
 export interface PingOptions
@@ -53,10 +52,20 @@ export function pingDockerEngine(options: PingOptions = {}): Promise<boolean> {
     return Promise.resolve(false);
   }
   const { tls, ...address } = target;
+  // node:https (and TLS with it) costs ~20 ms to load: only a TLS engine pays for it.
+  const request = tls ? import('node:https').then((m) => m.request) : Promise.resolve(httpRequest);
+  return request.then((send) => ping(send, address, options.timeoutMs));
+}
+
+function ping(
+  send: typeof httpRequest,
+  address: RequestOptions,
+  timeoutMs: number | undefined,
+): Promise<boolean> {
   return new Promise((resolvePing) => {
     try {
-      const req = (tls ? httpsRequest : httpRequest)(
-        { ...address, path: '/_ping', method: 'GET', timeout: options.timeoutMs ?? 1000 },
+      const req = send(
+        { ...address, path: '/_ping', method: 'GET', timeout: timeoutMs ?? 1000 },
         (res) => {
           res.resume();
           resolvePing(res.statusCode === 200);

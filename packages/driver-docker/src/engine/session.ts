@@ -10,6 +10,8 @@ import { SpawnRegistry } from '../processes/registry.js';
 import { EngineClient, type EngineRequest } from './client.js';
 import { CONNECTION_KEYS } from './connection.js';
 import { type EngineOperation, mapEngineError } from './error-mapping.js';
+import { plainSocketPath, socketClient } from './socket-modem.js';
+import { dockerStateDir } from './state-dir.js';
 
 /**
  * One driver's hold on the engine: the client, the settings every operation reads, and the
@@ -29,11 +31,14 @@ export class EngineSession {
   /** The processes this instance spawned or found: the engine forgets an exec's id once it ends. */
   readonly processes = new SpawnRegistry();
 
+  /** Where this driver keeps what outlives a process (lifetimes, the probe's answer). */
+  readonly stateDir: string;
   readonly #options: DockerDriverOptions;
   #client: Promise<EngineClient> | undefined;
 
   constructor(options: DockerDriverOptions) {
     this.#options = options;
+    this.stateDir = dockerStateDir(options);
     this.labels = { ...options.labels };
     this.logDriver = options.logDriver === undefined ? 'local' : options.logDriver;
     this.logOptions = parseLogDriverOptions(options.logOptions, this.logDriver);
@@ -54,8 +59,15 @@ export class EngineSession {
     return JSON.stringify(CONNECTION_KEYS.map((key) => this.#options[key] ?? null));
   }
 
-  // dockerode (and its gRPC and SSH dependencies) loads on first use, not on import.
+  // An engine on a Unix socket is reached over node:http (socket-modem.ts); dockerode (and its
+  // gRPC and SSH dependencies) loads on first use of any other kind of engine, not on import.
   #engine(): Promise<EngineClient> {
+    const socketPath = plainSocketPath(this.#options as Record<string, unknown>);
+    if (socketPath !== undefined) {
+      this.#client ??= Promise.resolve(
+        new EngineClient(socketClient(socketPath, this.#options.version, this.#options.timeout)),
+      );
+    }
     this.#client ??= import('dockerode').then(({ default: Docker }) => {
       const connection: Record<string, unknown> = {};
       for (const key of CONNECTION_KEYS) {

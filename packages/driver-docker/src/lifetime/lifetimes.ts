@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
   ensureKeeperProcess,
@@ -9,6 +7,7 @@ import {
 } from '@berth/core/kit';
 import type { DockerDriverOptions } from '../docker-driver.js';
 import { CONNECTION_KEYS } from '../engine/connection.js';
+import { dockerStateDir } from '../engine/state-dir.js';
 
 /** What the keeper process is given to reach the same engine and the same records. */
 export interface KeeperInput {
@@ -38,17 +37,6 @@ function connectionInput(options: DockerDriverOptions): Record<string, unknown> 
   return connection;
 }
 
-/** One directory per engine, so two engines' keepers never meet. */
-function defaultStateDir(connection: Record<string, unknown>): string {
-  const base = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
-  const where = JSON.stringify([
-    CONNECTION_KEYS.map((key) => connection[key] ?? null),
-    process.env.DOCKER_HOST ?? null,
-  ]);
-  const key = createHash('sha256').update(where).digest('hex').slice(0, 16);
-  return join(base, 'berth', 'docker', key);
-}
-
 export type DockerLifetimes =
   | { support: LifetimeSupport }
   | { support?: undefined; reason: string };
@@ -72,7 +60,7 @@ export function dockerLifetimes(options: DockerDriverOptions): DockerLifetimes {
         'a connection option cannot be handed to the keeper process (TLS keys as KeyObject); pass them as PEM text',
     };
   }
-  const stateDir = options.stateDir ?? defaultStateDir(connection);
+  const stateDir = dockerStateDir(options);
   const input: KeeperInput = { connection, stateDir };
   return {
     support: {

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigurationError, type EnforcementMode, type ExecResult } from '@berth/core';
-import { execa as defaultExeca } from 'execa';
+import type { execa as Execa } from 'execa';
 import { ContainerCatalog } from '../containers/container-catalog.js';
 import {
   type InContainerContext,
@@ -15,6 +15,7 @@ import { StatsSampler } from '../containers/container-stats.js';
 import { ContainerStopper } from '../containers/container-stop.js';
 import { KeyedLock } from '../containers/keyed-lock.js';
 import { DRIVER_NAME } from '../driver-name.js';
+import { cachedFingerprint } from '../host/fingerprint-cache.js';
 import { fingerprintHost, type HostFingerprint } from '../host/host-fingerprint.js';
 import { ContainerIdentities } from '../isolation/container-identities.js';
 import { checkIdentityRange, DEFAULT_IDENTITY_RANGE } from '../isolation/identities.js';
@@ -56,7 +57,8 @@ export interface HostReady {
 export class EngineContext {
   readonly layout: StateLayout;
   readonly enforcement: EnforcementMode;
-  readonly execa: typeof defaultExeca;
+  // execa takes ~120 ms to load: a one-shot run whose host fingerprint is cached never needs it.
+  #execa: Promise<typeof Execa> | undefined;
   readonly pool: SupervisorPool;
   readonly volumes: VolumeStore;
   readonly networks: NetworkStore;
@@ -88,7 +90,7 @@ export class EngineContext {
       discard: (path) => this.trash.take(path),
     });
     this.enforcement = options.enforcement ?? 'strict';
-    this.execa = options.execa ?? defaultExeca;
+    this.#execa = options.execa ? Promise.resolve(options.execa) : undefined;
     this.pool = new SupervisorPool({
       logFile: this.layout.supervisorLog,
       maxIdle: options.idleSupervisors ?? 2,
@@ -149,8 +151,14 @@ export class EngineContext {
     );
     this.networks = new NetworkStore(this.layout, DRIVER_NAME, async () => {
       const { host } = await this.init();
-      return { execa: this.execa, ...(host.networks.ip ? { ip: host.networks.ip } : {}) };
+      return { execa: await this.execa(), ...(host.networks.ip ? { ip: host.networks.ip } : {}) };
     });
+  }
+
+  /** execa, loaded on first use (or the one the options inject). */
+  execa(): Promise<typeof Execa> {
+    this.#execa ??= import('execa').then((m) => m.execa);
+    return this.#execa;
   }
 
   /** Readies the state directory and fingerprints the host, once (again after a failure). */
@@ -160,7 +168,9 @@ export class EngineContext {
       // Left by an earlier driver that died before it finished deleting them.
       this.trash.takeLeftovers();
       const [host, allowedRoots] = await Promise.all([
-        fingerprintHost(this.execa, this.options.isolation),
+        cachedFingerprint(this.layout.root, this.options.isolation, async () =>
+          fingerprintHost(await this.execa(), this.options.isolation),
+        ),
         resolveAllowedRoots(this.options.allowedRoots ?? []),
       ]);
       this.#lastHost = host;
@@ -215,7 +225,7 @@ export class EngineContext {
   ): Promise<ExecResult> {
     return runInContainer(snapshot, command, options, {
       ...(await this.inContainer(snapshot)),
-      execa: this.execa,
+      execa: await this.execa(),
       hold: () => this.pool.hold(),
     });
   }

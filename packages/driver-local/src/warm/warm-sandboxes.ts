@@ -101,6 +101,8 @@ export class WarmSandboxes {
   #filling = false;
   #failures = 0;
   #closed = false;
+  /** Claims so far: nothing is built ahead for a driver that has made a single container. */
+  #claims = 0;
 
   constructor(
     root: string,
@@ -153,6 +155,10 @@ export class WarmSandboxes {
       this.#waiting.delete(found.id);
       found.state = 'claimed';
     }
+    // A one-shot script makes one container: building sandboxes ahead for it would only be
+    // work it waits for (or leaves behind) and never uses. The second container starts it.
+    this.#claims += 1;
+    if (this.#claims === 1) return found;
     // Building a sandbox keeps a core busy for several milliseconds: while another one is
     // ready, build it once the claimed one's program has ended or had time to get going,
     // rather than while it starts.
