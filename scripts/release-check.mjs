@@ -110,12 +110,13 @@ async function emptyRegistry() {
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
 }
 
-/** `changeset status` needs the base branch to tell what changed; a clone may lack it. */
+/**
+ * `changeset status` needs the base branch, by that name (it runs `git merge-base <base> HEAD`),
+ * to tell what changed; a clone may lack it.
+ */
 function baseBranchPresent(base) {
-  return [`refs/heads/${base}`, `refs/remotes/origin/${base}`].some(
-    (ref) =>
-      spawnSync('git', ['rev-parse', '--verify', '--quiet', ref], { cwd: root }).status === 0,
-  );
+  const ref = `refs/heads/${base}`;
+  return spawnSync('git', ['rev-parse', '--verify', '--quiet', ref], { cwd: root }).status === 0;
 }
 
 const rootManifest = readJson(join(root, 'package.json'));
@@ -158,7 +159,7 @@ try {
     );
   } else if (inCI) {
     fail([
-      `changeset status needs the base branch '${baseBranch}', which this clone lacks: git fetch origin ${baseBranch}:${baseBranch}`,
+      `changeset status needs the base branch '${baseBranch}', which this clone lacks: git fetch origin ${baseBranch}:${baseBranch} (or git branch ${baseBranch} origin/${baseBranch})`,
     ]);
   } else {
     say(`changeset status skipped: no '${baseBranch}' branch in this clone to compare with`);

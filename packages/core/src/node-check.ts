@@ -4,6 +4,11 @@
  * calls Set.prototype.union, which Node 22 added) with that dependency's stack trace, or worse,
  * load and misbehave later. This module is imported before anything else of a package, so it must
  * itself run on any Node that can load an ES module: no imports, nothing newer than ES2020.
+ *
+ * ESM parses and links a package's whole static import graph before it runs any of it, so the
+ * check only gets to speak if every module in that graph parses on the older Node (a syntax error
+ * anywhere would come first). scripts/release-check.mjs holds the packed packages to that on the
+ * machine's Node 20.
  */
 
 /** The oldest Node.js major Berth runs on; `engines.node` of every package says the same. */
