@@ -3,8 +3,9 @@
  * What a user installing from npm gets: packs the published packages (after `pnpm build`),
  * installs the tarballs into a project outside the workspace with nothing else of ours and no
  * engine SDK types (only typescript and @types/node besides), then typechecks and runs
- * scripts/consumer/*.ts there. A workspace hides what a tarball lacks (a devDependency's
- * types, a file left out of `files`); this does not.
+ * scripts/consumer/*.ts there, and the root README's quick start ("Use it in your project") as
+ * written. A workspace hides what a tarball lacks (a devDependency's types, a file left out of
+ * `files`); this does not.
  *
  *   pnpm build && node scripts/consumer-check.mjs    (or: pnpm turbo run consumer-check)
  *
@@ -28,6 +29,16 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const wanted = ['@berth/core', '@berth/driver-local', '@berth/driver-docker'];
 const programs = ['local.ts', 'docker.ts'];
+
+/** The root README's quick start: the first ts block under "## Use it in your project". */
+function readmeQuickStart() {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const at = readme.indexOf('## Use it in your project');
+  const snippet = at === -1 ? undefined : readme.slice(at).match(/```ts\n([\s\S]*?)```/)?.[1];
+  if (!snippet)
+    throw new Error('consumer-check: README.md has no ts block under "## Use it in your project"');
+  return snippet;
+}
 
 function readJson(path) {
   return JSON.parse(readFileSync(path, 'utf8'));
@@ -114,6 +125,8 @@ try {
   for (const file of ['tsconfig.json', ...programs]) {
     cpSync(join(root, 'scripts', 'consumer', file), join(project, file));
   }
+  // Typechecked with the programs, then run: what a reader of the README pastes.
+  writeFileSync(join(project, 'readme.ts'), readmeQuickStart());
 
   // A project of its own: no workspace above it, nothing hoisted, pnpm's strict layout (a
   // package sees only what it declares, as with any installer at its strictest).
@@ -128,6 +141,25 @@ try {
     `consumer-check: installed ${needed.join(', ')} from tarballs in ${installMs} ms; typechecked in ${typecheckMs} ms`,
   );
   for (const program of programs) run(process.execPath, [program], { cwd: project });
+  // The local driver's default state directory is under XDG_CACHE_HOME: the work directory's.
+  let printed;
+  try {
+    printed = execFileSync(process.execPath, ['readme.ts'], {
+      cwd: project,
+      encoding: 'utf8',
+      env: { ...process.env, XDG_CACHE_HOME: join(work, 'cache') },
+    });
+  } catch (error) {
+    console.error(`consumer-check: failed: the README quick start (readme.ts in ${project})`);
+    throw error;
+  }
+  if (printed.trim() !== 'hi') {
+    console.error(
+      `consumer-check: the README quick start printed ${JSON.stringify(printed)}, not hi`,
+    );
+    throw new Error('README quick start');
+  }
+  console.log("consumer-check: the README's quick start ran and printed hi");
   ok = true;
   console.log('consumer-check: ok');
 } catch {

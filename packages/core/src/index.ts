@@ -1,3 +1,6 @@
+// First: on an older Node.js this import throws the one clear error (see node-guard.ts).
+import './node-guard.js';
+
 export { type BindPolicy, bindSourceProblem, DENIED_BIND_SOURCES } from './bind-policy.js';
 export { createDriverConfig, createResourceLimits, createSecurityOptions } from './builders.js';
 export {

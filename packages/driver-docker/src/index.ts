@@ -1,3 +1,6 @@
+// First: on an older Node.js this import throws the one clear error (see node-guard.ts).
+import './node-guard.js';
+
 import type { DriverEntry, OptionKeys } from '@berth/core';
 import { DockerDriver, type DockerDriverOptions } from './docker-driver.js';
 import { pingDockerEngine } from './engine/ping.js';

@@ -1,3 +1,6 @@
+// First: on an older Node.js this import throws the one clear error (see node-guard.ts).
+import './node-guard.js';
+
 import type { DriverEntry, OptionKeys } from '@berth/core';
 import { MockDockerDriver, MockLocalDriver } from './drivers.js';
 import type { MockDriverOptions } from './mock-driver.js';

@@ -1,3 +1,6 @@
+// First: on an older Node.js this import throws the one clear error (see node-guard.ts).
+import './node-guard.js';
+
 export {
   type CollectorOptions,
   collectDriverMetrics,

@@ -3,6 +3,9 @@
  * small thing every user imports; this one holds the machinery drivers share.
  */
 
+// First: on an older Node.js this import throws the one clear error (see ../node-guard.ts).
+import '../node-guard.js';
+
 export { matchesContainerFilter, selectLogLines } from '../container-filter.js';
 export {
   ensureKeeperProcess,
