@@ -1,6 +1,6 @@
-import { defineConfig } from 'tsdown';
+import { packageBuild } from '../../tsdown.base.ts';
 
-export default defineConfig({
+export default packageBuild({
   // The supervisor's program is its own entry: it runs as a separate process, not as part of
   // the API. Named, so that it lands next to index.js, where the supervisor pool looks for it.
   entry: {
@@ -9,11 +9,4 @@ export default defineConfig({
     // The lifetime keeper's program, found the same way by lifetime/lifetimes.ts.
     'keeper-process': 'src/lifetime/keeper-process.ts',
   },
-  format: 'esm',
-  platform: 'node',
-  target: 'node22',
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  fixedExtension: false,
 });
