@@ -8,8 +8,9 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DockerDriver, pingDockerEngine } from '@berth/driver-docker';
+import { DockerDriver, engineAddress, pingDockerEngine } from '@berth/driver-docker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertTestImage } from '../../../scripts/test-image.mjs';
 import { CircuitOpenError, RetryError, resilient } from '../src/index.js';
 
 const IMAGE = process.env.BERTH_TEST_IMAGE ?? 'berth-test/busybox:latest';
@@ -82,6 +83,8 @@ if (missing && !inCI)
 suite(`circuit breaker against a Docker engine that goes down${missing && !inCI ? ` [skipped: ${missing}]` : ''}`, () => {
   beforeAll(async () => {
     if (missing) throw new Error(`CI=true but ${missing}`);
+    // The private engine gets its image from the main one: it must be the one the script builds.
+    await assertTestImage(IMAGE, engineAddress());
     engine = startEngine();
     await waitFor(up, 'the private dockerd');
     execFileSync('sh', ['-c', `docker save ${IMAGE} | docker -H unix://${socketPath} load`], {

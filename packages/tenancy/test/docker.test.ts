@@ -1,7 +1,8 @@
 import { request } from 'node:http';
 import { ConfigurationError, ContainerNotFoundError } from '@berth/core';
-import { DockerDriver } from '@berth/driver-docker';
-import { afterAll, describe, expect, it } from 'vitest';
+import { DockerDriver, engineAddress } from '@berth/driver-docker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertTestImage } from '../../../scripts/test-image.mjs';
 import { forTenant, tenantAdmin } from '../src/index.js';
 
 const image = 'berth-test/busybox:latest';
@@ -10,6 +11,9 @@ const suffix = `${process.pid}`;
 const tenants = { a: `ta${suffix}`, b: `tb${suffix}` };
 const a = forTenant(driver, tenants.a);
 const b = forTenant(driver, tenants.b);
+
+// Missing or built elsewhere: fail at once with the fix.
+beforeAll(() => assertTestImage(image, engineAddress()));
 
 afterAll(async () => {
   for (const t of Object.values(tenants)) await tenantAdmin(driver).cleanup(t);

@@ -13,7 +13,7 @@ import {
 } from '@berth/core';
 import { expect, it } from 'vitest';
 import { DockerDriver } from '../../src/index.js';
-import { describeEngine, docker, shell, useSession } from '../support/engine.js';
+import { describeEngine, docker, IMAGE, shell, useSession } from '../support/engine.js';
 
 const MB = 1024 * 1024;
 
@@ -333,7 +333,7 @@ describeEngine('files on a real engine', () => {
     const root = await driver.listFiles(id, '/');
     expect(root.map((f) => f.name)).toEqual(expect.arrayContaining(['bin', 'etc', 'tmp']));
     expect(root.find((f) => f.name === 'etc')).toMatchObject({ path: '/etc', type: 'directory' });
-    const foreign = await docker.createContainer({ Image: 'berth-test/busybox:latest' });
+    const foreign = await docker.createContainer({ Image: IMAGE });
     try {
       for (const call of [
         () => driver.readFile(foreign.id, '/etc/passwd'),

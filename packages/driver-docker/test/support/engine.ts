@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ConfigurationError } from '@berth/core';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertTestImage } from '../../../../scripts/test-image.mjs';
 import {
   DockerDriver,
   type DockerDriverOptions,
@@ -24,15 +25,8 @@ export const docker = new Dockerode();
 export function describeEngine(name: string, body: () => void): void {
   if (engineUp) {
     describe(name, () => {
-      beforeAll(async () => {
-        try {
-          await docker.getImage(IMAGE).inspect();
-        } catch {
-          throw new Error(
-            `Test image ${IMAGE} is missing: run 'sudo bash scripts/docker-engine.sh'`,
-          );
-        }
-      });
+      // Missing or built elsewhere: fail every test at once with the fix, not each in its own way.
+      beforeAll(() => assertTestImage(IMAGE, engineAddress()));
       body();
     });
   } else if (inCI) {

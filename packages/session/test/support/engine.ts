@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { pingDockerEngine } from '@berth/driver-docker';
-import { describe, it } from 'vitest';
+import { engineAddress, pingDockerEngine } from '@berth/driver-docker';
+import { beforeAll, describe, it } from 'vitest';
+import { assertTestImage } from '../../../../scripts/test-image.mjs';
 
 export const IMAGE = process.env.BERTH_TEST_IMAGE ?? 'berth-test/busybox:latest';
 const engineUp = await pingDockerEngine({ timeoutMs: 3000 });
@@ -11,8 +12,13 @@ const inCI = process.env.CI === 'true' || process.env.CI === '1';
  * failing test in CI (engine tests must never pass by not running), elsewhere a named skip.
  */
 export function describeEngine(name: string, body: () => void): void {
-  if (engineUp) describe(name, body);
-  else if (inCI) {
+  if (engineUp) {
+    describe(name, () => {
+      // Missing or built elsewhere: fail every test at once with the fix, not each in its own way.
+      beforeAll(() => assertTestImage(IMAGE, engineAddress()));
+      body();
+    });
+  } else if (inCI) {
     describe(name, () => {
       it('needs a Docker engine', () => {
         throw new Error(
