@@ -58,15 +58,29 @@ function startEngine(): ChildProcess {
   );
 }
 
-async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
+/** Polls `look` until `done` holds; past 60 s fails with what it waited for and last saw. */
+async function waitFor<T>(
+  what: string,
+  look: () => Promise<T>,
+  done: (seen: T) => boolean,
+): Promise<void> {
   const deadline = Date.now() + 60_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+  for (;;) {
+    const seen = await look();
+    if (done(seen)) return;
+    if (Date.now() > deadline) {
+      throw new Error(`gave up after 60 s waiting for ${what}; last saw ${JSON.stringify(seen)}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
 const up = () => pingDockerEngine({ dockerHost: `unix://${socketPath}`, timeoutMs: 1000 });
+
+/** Whether the private engine answers, and how its process ended if it has. */
+async function engineState() {
+  return { answers: await up(), exitCode: engine?.exitCode, signal: engine?.signalCode };
+}
 
 async function stopEngine(): Promise<void> {
   const running = engine;
@@ -86,7 +100,7 @@ suite(`circuit breaker against a Docker engine that goes down${missing && !inCI 
     // The private engine gets its image from the main one: it must be the one the script builds.
     await assertTestImage(IMAGE, engineAddress());
     engine = startEngine();
-    await waitFor(up, 'the private dockerd');
+    await waitFor('the private dockerd to answer', engineState, (seen) => seen.answers);
     execFileSync('sh', ['-c', `docker save ${IMAGE} | docker -H unix://${socketPath} load`], {
       stdio: 'ignore',
     });
@@ -130,8 +144,12 @@ suite(`circuit breaker against a Docker engine that goes down${missing && !inCI 
       expect(refused).toBeInstanceOf(CircuitOpenError);
 
       engine = startEngine();
-      await waitFor(up, 'the private dockerd to come back');
-      await waitFor(async () => driver.circuit.state === 'halfOpen', 'the circuit to half-open');
+      await waitFor('the private dockerd to answer again', engineState, (seen) => seen.answers);
+      await waitFor(
+        'the circuit to half-open (its state)',
+        async () => driver.circuit.state,
+        (state) => state === 'halfOpen',
+      );
       const after = await driver.createContainer(config);
       expect(driver.circuit.state).toBe('closed');
       expect(transitions).toEqual(['open', 'halfOpen', 'close']);
