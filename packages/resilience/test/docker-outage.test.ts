@@ -5,7 +5,8 @@
  * engine's bridge), so stopping it disturbs nothing else. Its containers need no network.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DockerDriver, engineAddress, pingDockerEngine } from '@berth/driver-docker';
@@ -36,7 +37,9 @@ const missing = !which('dockerd')
         ? 'no Docker engine to copy the test image from (run scripts/docker-engine.sh)'
         : undefined;
 
-const root = mkdtempSync(join(tmpdir(), 'berth-outage-'));
+// Made by the suite's first hook, not while vitest collects: a skipped suite runs no hooks, and
+// a directory made then would be left in the temp directory.
+const root = join(tmpdir(), `berth-outage-${randomBytes(6).toString('hex')}`);
 const socketPath = join(root, 'docker.sock');
 let engine: ChildProcess | undefined;
 
@@ -97,6 +100,7 @@ if (missing && !inCI)
 suite(`circuit breaker against a Docker engine that goes down${missing && !inCI ? ` [skipped: ${missing}]` : ''}`, () => {
   beforeAll(async () => {
     if (missing) throw new Error(`CI=true but ${missing}`);
+    mkdirSync(root, { mode: 0o700 });
     // The private engine gets its image from the main one: it must be the one the script builds.
     await assertTestImage(IMAGE, engineAddress());
     engine = startEngine();

@@ -1,17 +1,22 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UnsupportedFeatureError } from '@berth/core';
 import { keeperRunning } from '@berth/core/kit';
 import Dockerode from 'dockerode';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { DockerDriver } from '../../src/index.js';
-import { describeEngine, docker, eventually, IMAGE, useSession } from '../support/engine.js';
+import {
+  describeEngine,
+  docker,
+  eventually,
+  IMAGE,
+  suiteTempDir,
+  useSession,
+} from '../support/engine.js';
 
-const stateDir = mkdtempSync(join(tmpdir(), 'berth-docker-lifetimes-'));
-afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+const stateDir = suiteTempDir('berth-docker-lifetimes-');
 const built = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 
 // The creating process: makes two containers with lifetimes, reports them, then waits to die.

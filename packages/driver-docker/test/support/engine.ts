@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigurationError } from '@berth/core';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +93,22 @@ export async function eventually<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/**
+ * A temp directory for the suite (or file) it is called in: its path now, the directory from
+ * the suite's first hook on (`setup` fills it then), removed after the suite. Not made while
+ * vitest collects the tests: a suite skipped for want of an engine runs no hooks, and a
+ * directory made then was left in the temp directory.
+ */
+export function suiteTempDir(prefix: string, setup: (dir: string) => void = () => {}): string {
+  const dir = join(tmpdir(), `${prefix}${randomBytes(6).toString('hex')}`);
+  beforeAll(() => {
+    mkdirSync(dir, { mode: 0o700 });
+    setup(dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 export function sessionId(prefix: string): string {
