@@ -1,5 +1,70 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { defineConfig, type UserConfig } from 'tsdown';
+
+type DtsOptions = Extract<NonNullable<UserConfig['dts']>, object>;
+type DtsGenerator = Extract<NonNullable<DtsOptions['generator']>, object>;
+
+/**
+ * Declarations from the `tsc` of the pinned TypeScript 7.0, run once per build.
+ *
+ * tsdown's dts plugin would pick its own `tsgo` backend for TypeScript 7.0, which it has
+ * deprecated (it warns on every build) because it will be dropped in its next minor; its
+ * replacement needs the declaration-emit API that only TypeScript 7.1 ships. Its other
+ * generators do not fit either: `tsc` needs the JavaScript compiler API of TypeScript <= 6, `oxc`
+ * needs `isolatedDeclarations`, which the contract's inferred zod schema types cannot meet. This
+ * is the same approach as that backend (the compiler's CLI emits every declaration, the plugin
+ * bundles them), kept here so a tsdown upgrade cannot remove it.
+ */
+class TscCliDeclarations implements DtsGenerator {
+  // Under the package, not the temp directory, so an interrupted build leaves nothing behind
+  // in /tmp; the next build clears it first.
+  private readonly outDir = path.resolve('node_modules/.cache/berth-dts');
+  // Emitting relative to the filesystem root maps any source file the bundle reaches, also
+  // one outside the package's rootDir, to one predictable place under outDir.
+  private readonly rootDir = path.parse(process.cwd()).root;
+
+  async init(): Promise<void> {
+    await rm(this.outDir, { recursive: true, force: true });
+    const tsc = path.join(
+      path.dirname(createRequire(import.meta.url).resolve('typescript/package.json')),
+      'bin/tsc',
+    );
+    const args = [
+      ...['-p', path.resolve('tsconfig.json')],
+      // The shared tsconfig is for type checking (noEmit); this run emits declarations only.
+      ...['--noEmit', 'false', '--declaration', '--emitDeclarationOnly'],
+      ...['--outDir', this.outDir, '--rootDir', this.rootDir],
+      // The typecheck task reports type errors; a build should not fail or slow down twice.
+      '--noCheck',
+    ];
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [tsc, ...args], { stdio: 'inherit' });
+      child.on('error', reject);
+      child.on('close', (code, signal) =>
+        code === 0
+          ? resolve()
+          : reject(new Error(`tsc ${args.join(' ')} ended with ${signal ?? `exit code ${code}`}`)),
+      );
+    });
+  }
+
+  async emit(_code: string, fileName: string): Promise<{ code?: string; error?: string }> {
+    const relative = path.relative(this.rootDir, fileName).replace(/\.([cm]?)tsx?$/, '.d.$1ts');
+    const dtsPath = path.join(this.outDir, relative);
+    if (!existsSync(dtsPath)) {
+      return { error: `tsc wrote no declarations for ${fileName} (looked for ${dtsPath})` };
+    }
+    return { code: await readFile(dtsPath, 'utf8') };
+  }
+
+  async dispose(): Promise<void> {
+    await rm(this.outDir, { recursive: true, force: true });
+  }
+}
 
 const GUARD = 'src/node-guard.ts';
 
@@ -30,7 +95,7 @@ export function packageBuild(overrides: UserConfig = {}) {
     format: 'esm',
     platform: 'node',
     target: 'node22',
-    dts: true,
+    dts: { generator: new TscCliDeclarations() },
     sourcemap: true,
     clean: true,
     fixedExtension: false,

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Provisions a Docker engine and the Berth test image on a Debian machine (CI or a contributor's).
 # Idempotent: installs only what is missing, starts dockerd only when no engine answers, imports
-# the image only when it is absent. Run as root. No registry is reachable in CI, so nothing is
-# pulled: the test image is a rootfs made from Debian's static busybox.
+# the image only when it is absent or is not the one this script builds. Run as root. No registry
+# is reachable in CI, so nothing is pulled: the test image is a rootfs made from Debian's static
+# busybox.
 set -euo pipefail
 
 image=${BERTH_TEST_IMAGE:-berth-test/busybox:latest}
+# The recipe's version, stamped on the image as a label. An image of the same name built some
+# other way (another machine, an older recipe) can differ in ways the tests trip over without
+# saying why, such as a /tmp the test user cannot write; the label tells it apart, so it is
+# rebuilt, and the tests refuse an image without it (scripts/test-image.mjs reads this line).
+# Bump it whenever the image below changes.
+image_version=1
+image_label=berth.test-image.version
 log=${BERTH_DOCKERD_LOG:-/var/log/berth-dockerd.log}
 wait_seconds=${BERTH_DOCKERD_WAIT:-60}
 
@@ -64,12 +72,19 @@ if [ -n "$bridge" ] && [ ! -e "/sys/class/net/$bridge" ]; then
 fi
 say "engine up: $(docker version --format 'server {{.Server.Version}}, API {{.Server.APIVersion}}' 2>/dev/null)"
 
+old_id=
 if docker image inspect "$image" >/dev/null 2>&1; then
-  say "image $image present"
-  exit 0
+  found=$(docker image inspect --format "{{index .Config.Labels \"$image_label\"}}" "$image")
+  if [ "$found" = "$image_version" ]; then
+    say "image $image present ($image_label=$image_version)"
+    exit 0
+  fi
+  old_id=$(docker image inspect --format '{{.Id}}' "$image")
+  say "image $image is not the one this script builds ($image_label is '${found:-<no label>}', expected '$image_version'); rebuilding it"
+else
+  say "building $image from /bin/busybox"
 fi
 
-say "building $image from /bin/busybox"
 rootfs=$(mktemp -d)
 trap 'rm -rf "$rootfs"' EXIT
 mkdir -p "$rootfs"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,proc,sys,dev,root}
@@ -87,5 +102,11 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
 tar -C "$rootfs" -c . | docker import \
   --change 'CMD ["/bin/sh"]' \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  --change "LABEL $image_label=$image_version" \
   - "$image" >/dev/null
-say "image $image built"
+say "image $image built ($image_label=$image_version)"
+# The replaced image now has no name; removing it frees its space. It stays while a container
+# uses it or another name refers to it (no -f), and that is no reason to fail.
+if [ -n "$old_id" ] && [ "$(docker image inspect --format '{{.Id}}' "$image")" != "$old_id" ]; then
+  docker image rm "$old_id" >/dev/null 2>&1 || true
+fi

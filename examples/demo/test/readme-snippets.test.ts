@@ -2,8 +2,9 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { pingDockerEngine } from '@berth/driver-docker';
+import { engineAddress, pingDockerEngine } from '@berth/driver-docker';
 import { afterAll, describe, expect, it } from 'vitest';
+import { assertTestImage } from '../../../scripts/test-image.mjs';
 
 // Written inside this package so the snippet resolves @berth/* the way a user's project would.
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -20,6 +21,9 @@ function firstSnippet(readme: string): string {
 
 const engine = await pingDockerEngine({ timeoutMs: 2000 });
 const inCI = process.env.CI === 'true' || process.env.CI === '1';
+
+/** The driver-docker README's snippets run the test image: if it is not the script's, say so. */
+const dockerSnippetImage = () => assertTestImage('berth-test/busybox:latest', engineAddress());
 
 describe('package README snippets run', () => {
   it('@berth/testkit, as a vitest file', async () => {
@@ -95,6 +99,7 @@ describe('package README snippets run', () => {
   it.skipIf(needsEngine)(
     "@berth/driver-docker's lifetimes snippet",
     async () => {
+      await dockerSnippetImage();
       expect(await runSection('driver-docker', 'Lifetimes')).toBe('600000\n');
     },
     20_000,
@@ -102,6 +107,7 @@ describe('package README snippets run', () => {
 
   for (const pkg of packages) {
     it(`@berth/${pkg}`, async () => {
+      if (pkg === 'driver-docker') await dockerSnippetImage();
       const file = `${here}.snippet-${pkg}.ts`;
       writeFileSync(file, firstSnippet(`${here}../../../packages/${pkg}/README.md`));
       written.push(file);

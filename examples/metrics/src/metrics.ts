@@ -1,5 +1,5 @@
 /**
- * Pattern 10, metrics collection: a workload of short sessions on one driver, with every
+ * Metrics collection: a workload of short sessions on one driver, with every
  * operation counted and timed, container resources, driver and container health and session
  * counts served on /metrics for Prometheus (and the package's Grafana dashboard), and every
  * event logged as one JSON line. Runs until SIGINT or SIGTERM, or for BERTH_ROUNDS rounds, and

@@ -1,5 +1,5 @@
 /**
- * Pattern 18, multi-tenancy: three tenants on one driver, each with sessions of containers,
+ * Multi-tenancy: three tenants on one driver, each with sessions of containers,
  * kept apart by scoping (another tenant's containers do not exist for you), quotas, a network
  * per tenant, and a security policy. On the mock driver: `node src/multi-tenancy.ts`.
  */

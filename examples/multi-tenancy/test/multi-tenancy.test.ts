@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 
-it('pattern 18: three tenants kept apart by scoping, quotas, networks and policies', async () => {
+it('three tenants kept apart by scoping, quotas, networks and policies', async () => {
   const program = fileURLToPath(new URL('../src/multi-tenancy.ts', import.meta.url));
   const { stdout } = await promisify(execFile)(process.execPath, [program], { timeout: 60_000 });
   const out = stdout.split('\n').filter(Boolean);

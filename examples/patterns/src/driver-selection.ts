@@ -1,5 +1,5 @@
 /**
- * Pattern 14: driver selection. Several drivers are configured, each with its own limits and
+ * Driver selection. Several drivers are configured, each with its own limits and
  * its host's capabilities; every request lands on the first preferred driver that can run it
  * as asked, and one that fits none is refused with each driver's reason.
  *

@@ -1,5 +1,5 @@
 /**
- * Pattern 9, health monitoring: a HealthMonitor watches a session's containers and its driver,
+ * Health monitoring: a HealthMonitor watches a session's containers and its driver,
  * and reports changes only. Runs on the mock driver with fake time, so every run prints the
  * same: an `api` whose health check passes, fails for a while, and passes again, then a short
  * outage of the driver itself.

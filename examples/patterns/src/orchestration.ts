@@ -1,5 +1,5 @@
 /**
- * Pattern 4, multi-container orchestration: one network for the session, a volume two services
+ * Multi-container orchestration: one network for the session, a volume two services
  * share, a private one, and a service that waits for another's health check. On the local
  * driver (no Docker needed): `node src/orchestration.ts`.
  */

@@ -1,5 +1,5 @@
 /**
- * Pattern 7, event-driven recovery: the HealthMonitor reports a container dead, Recovery starts
+ * Event-driven recovery: the HealthMonitor reports a container dead, Recovery starts
  * it again with a growing backoff, and once its restart budget is spent the service is declared
  * failed and the session ended. Runs on the mock driver with fake time, so every run prints the
  * same: a `worker` that crashes 2.5 s after every start, next to a `web` that stays up.

@@ -1,5 +1,5 @@
 /**
- * Pattern 6: a resource pool. Containers of any driver share a fixed capacity; a request past
+ * A resource pool. Containers of any driver share a fixed capacity; a request past
  * what is free is refused with the reason, or waits its turn, and a container's share comes
  * back by itself when the driver reports it removed.
  *

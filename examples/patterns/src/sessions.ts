@@ -1,5 +1,5 @@
 /**
- * Pattern 5, session-based management: a session per user, found again by its id from another
+ * Session-based management: a session per user, found again by its id from another
  * manager (as a second process would), kept alive with touch(), and ended by its idle timeout.
  * On the local driver: `node src/sessions.ts`.
  */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runExample } from './run-example.js';
 
-describe('pattern 14: driver selection', () => {
+describe('driver selection', () => {
   it('lands requests on different drivers and lists why none fits the last one', async () => {
     const lines = (await runExample('driver-selection')).trim().split('\n');
     expect(lines).toEqual([

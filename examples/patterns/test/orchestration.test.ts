@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { runExample } from './run-example.js';
 
-it('pattern 4: services start in order, share a volume, on one network, and end whole', async () => {
+it('orchestration: services start in order, share a volume, on one network, and end whole', async () => {
   const out = (await runExample('orchestration')).split('\n');
   // The db is ready before the api starts; the api reads what the db wrote.
   expect(out.slice(0, 4)).toEqual(['started db', 'ready   db', 'started api', 'ready   api']);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runExample } from './run-example.js';
 
-describe('pattern 6: resource pool', () => {
+describe('resource pool', () => {
   it('allocates, refuses with the reason, serves a waiting request on removal, and ends empty', async () => {
     const lines = (await runExample('resource-pool')).trim().split('\n');
     expect(lines).toEqual([

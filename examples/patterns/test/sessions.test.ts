@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { runExample } from './run-example.js';
 
-it('pattern 5: sessions per user, attached from elsewhere, ended on demand and when idle', async () => {
+it('sessions per user, attached from elsewhere, ended on demand and when idle', async () => {
   const out = (await runExample('sessions')).split('\n').filter(Boolean);
   expect(out).toEqual([
     'started user-alice: shell',

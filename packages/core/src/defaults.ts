@@ -1,4 +1,8 @@
-/** Secure defaults (DESIGN.md §2). Factories, so no caller ever shares a mutable default. */
+/**
+ * Secure defaults: half a CPU, 512 MB and 100 processes; an unprivileged user, a read-only root
+ * filesystem, no new privileges and every capability dropped. Factories, so no caller ever
+ * shares a mutable default.
+ */
 
 export const DEFAULT_CPU = 0.5;
 export const DEFAULT_MEMORY_MB = 512;

@@ -1,14 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describeDriverConformance } from '@berth/testkit';
-import { afterAll } from 'vitest';
 import { DockerDriver } from '../src/index.js';
-import { describeEngine, IMAGE } from './support/engine.js';
+import { describeEngine, IMAGE, suiteTempDir } from './support/engine.js';
 
 // The engine runs on this host, so a host directory is a bind source it can mount.
-const bindRoot = mkdtempSync(join(tmpdir(), 'berth-docker-binds-'));
-afterAll(() => rmSync(bindRoot, { recursive: true, force: true }));
+const bindRoot = suiteTempDir('berth-docker-binds-');
 
 describeEngine('Docker driver against the Berth contract', () => {
   describeDriverConformance('docker', () => new DockerDriver({ allowedRoots: [bindRoot] }), {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ConflictError, UnsupportedFeatureError } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import type { LocalDriver } from '../src/index.js';
-import { eventually, isAlive, makeDriver, shell, until } from './helpers.js';
+import { eventually, isAlive, makeDriver, shell } from './helpers.js';
 
 /*
  * signalContainer, pauseContainer and resumeContainer against real processes and cgroups: what
@@ -88,20 +88,31 @@ async function startedOn(
     expect(startedWarm(driver, id)).toBe(false);
     return id;
   }
-  return eventually(async () => {
-    const id = await started(driver, script);
-    if (startedWarm(driver, id)) return id;
-    await driver.removeContainer(id, { force: true });
-    await sleep(50);
-    return undefined;
-  });
+  const made = await eventually(
+    'a container to start in a warm sandbox (the last one tried)',
+    async () => {
+      const id = await started(driver, script);
+      const warm = startedWarm(driver, id);
+      if (!warm) {
+        await driver.removeContainer(id, { force: true });
+        await sleep(50);
+      }
+      return { id, warm };
+    },
+    (tried) => tried.warm,
+  );
+  return made.id;
 }
 
 describe('pause and resume', () => {
   it('freezes every process until resume: a counter stops, exec is refused at once', async () => {
     const driver = await makeDriver();
     const id = await started(driver, COUNTER);
-    await until(() => counted(driver, id) >= 3);
+    await eventually(
+      'counted(driver, id) >= 3',
+      () => counted(driver, id),
+      (seen) => seen >= 3,
+    );
     await driver.pauseContainer(id);
     expect((await driver.getContainer(id))?.status).toBe('paused');
     const group = runCgroup(driver, id);
@@ -123,7 +134,11 @@ describe('pause and resume', () => {
     await driver.resumeContainer(id);
     expect((await driver.getContainer(id))?.status).toBe('running');
     expect(kernelFrozen(group)).toBe(false);
-    await until(() => counted(driver, id) >= frozen + 3);
+    await eventually(
+      'counted(driver, id) >= frozen + 3',
+      () => counted(driver, id),
+      (seen) => seen >= frozen + 3,
+    );
     expect((await driver.exec(id, ['true'])).exitCode).toBe(0);
   });
 
@@ -131,7 +146,11 @@ describe('pause and resume', () => {
     const first = await makeDriver();
     const second = await makeDriver({ stateDir: first.stateDir });
     const id = await started(first, COUNTER);
-    await until(() => counted(first, id) >= 2);
+    await eventually(
+      'counted(first, id) >= 2',
+      () => counted(first, id),
+      (seen) => seen >= 2,
+    );
     await first.pauseContainer(id);
     expect((await second.getContainer(id))?.status).toBe('paused');
     expect((await second.listContainers({ status: 'paused' })).map((c) => c.id)).toEqual([id]);
@@ -141,13 +160,21 @@ describe('pause and resume', () => {
     await second.resumeContainer(id);
     expect((await first.getContainer(id))?.status).toBe('running');
     const now = counted(first, id);
-    await until(() => counted(first, id) > now);
+    await eventually(
+      'counted(first, id) > now',
+      () => counted(first, id),
+      (seen) => seen > now,
+    );
   });
 
   it('stops a paused container within its timeout, its program handling SIGTERM', async () => {
     const driver = await makeDriver();
     const id = await started(driver, `trap 'echo got-TERM; exit 3' TERM; ${trapping()}`);
-    await until(async () => (await logs(driver, id)).includes('ready'));
+    await eventually(
+      "logs(driver, id).includes('ready')",
+      () => logs(driver, id),
+      (seen) => seen.includes('ready'),
+    );
     await driver.pauseContainer(id);
     const group = runCgroup(driver, id);
     const pids = members(group);
@@ -160,22 +187,42 @@ describe('pause and resume', () => {
     ).toBeLessThan(5000);
     expect(await driver.getContainer(id)).toMatchObject({ status: 'stopped', exitCode: 3 });
     expect(await logs(driver, id)).toContain('got-TERM');
-    await until(() => pids.every((pid) => !isAlive(pid)));
-    await until(() => Object.values(group.dirs).every((dir) => !existsSync(dir)));
+    await eventually(
+      "the paused container's processes gone (those alive)",
+      () => pids.filter(isAlive),
+      (alive) => alive.length === 0,
+    );
+    await eventually(
+      'its cgroup directories removed (those left)',
+      () => Object.values(group.dirs).filter((dir) => existsSync(dir)),
+      (left) => left.length === 0,
+    );
   });
 
   it('force-removes a paused container, leaving no process and no cgroup', async () => {
     const driver = await makeDriver();
     const id = await started(driver, COUNTER);
-    await until(() => counted(driver, id) >= 2);
+    await eventually(
+      'counted(driver, id) >= 2',
+      () => counted(driver, id),
+      (seen) => seen >= 2,
+    );
     await driver.pauseContainer(id);
     const group = runCgroup(driver, id);
     expect(group.dirs.freezer, 'a freezer group of its own').toBeDefined();
     const pids = members(group);
     await driver.removeContainer(id, { force: true });
     expect(await driver.getContainer(id)).toBeNull();
-    await until(() => pids.every((pid) => !isAlive(pid)));
-    await until(() => Object.values(group.dirs).every((dir) => !existsSync(dir)));
+    await eventually(
+      "the paused container's processes gone (those alive)",
+      () => pids.filter(isAlive),
+      (alive) => alive.length === 0,
+    );
+    await eventually(
+      'its cgroup directories removed (those left)',
+      () => Object.values(group.dirs).filter((dir) => existsSync(dir)),
+      (left) => left.length === 0,
+    );
   });
 
   it('keeps waitContainer waiting while paused, and ends it at the stop', async () => {
@@ -241,14 +288,22 @@ describe('pause and resume', () => {
   it('pauses a container started in a warm sandbox, whose group was made ahead of it', async () => {
     const driver = await makeDriver();
     const id = await startedOn(driver, 'warm', COUNTER);
-    await until(() => counted(driver, id) >= 2);
+    await eventually(
+      'counted(driver, id) >= 2',
+      () => counted(driver, id),
+      (seen) => seen >= 2,
+    );
     await driver.pauseContainer(id);
     expect(kernelFrozen(runCgroup(driver, id))).toBe(true);
     const frozen = counted(driver, id);
     await sleep(500);
     expect(counted(driver, id)).toBe(frozen);
     await driver.resumeContainer(id);
-    await until(() => counted(driver, id) > frozen);
+    await eventually(
+      'counted(driver, id) > frozen',
+      () => counted(driver, id),
+      (seen) => seen > frozen,
+    );
   });
 
   it('skips health checks while paused: being frozen does not make it unhealthy', async () => {
@@ -264,7 +319,11 @@ describe('pause and resume', () => {
       }),
     );
     await driver.startContainer(id);
-    await until(async () => (await driver.getContainer(id))?.health === 'healthy');
+    await eventually(
+      "driver.getContainer(id)?.health === 'healthy'",
+      () => driver.getContainer(id),
+      (seen) => seen?.health === 'healthy',
+    );
     await driver.pauseContainer(id);
     await sleep(1500);
     expect((await driver.getContainer(id))?.health).toBe('healthy');
@@ -273,7 +332,11 @@ describe('pause and resume', () => {
     expect((await driver.getContainer(id))?.health).toBe('healthy');
     // The checks go on after resume: one that fails now is seen.
     await driver.exec(id, ['touch', 'sick']);
-    await until(async () => (await driver.getContainer(id))?.health === 'unhealthy');
+    await eventually(
+      "driver.getContainer(id)?.health === 'unhealthy'",
+      () => driver.getContainer(id),
+      (seen) => seen?.health === 'unhealthy',
+    );
   });
 });
 
@@ -283,16 +346,32 @@ describe('signals', () => {
     async (path) => {
       const driver = await makeDriver();
       const id = await startedOn(driver, path, trapping('USR1', 'TERM'));
-      await until(async () => (await logs(driver, id)).includes('ready'));
+      await eventually(
+        "logs(driver, id).includes('ready')",
+        () => logs(driver, id),
+        (seen) => seen.includes('ready'),
+      );
       await driver.signalContainer(id, 'SIGUSR1');
-      await until(async () => (await logs(driver, id)).includes('got-USR1'));
+      await eventually(
+        "logs(driver, id).includes('got-USR1')",
+        () => logs(driver, id),
+        (seen) => seen.includes('got-USR1'),
+      );
       // Had it gone to bubblewrap's monitor, SIGTERM would have ended the run.
       await driver.signalContainer(id, 'SIGTERM');
-      await until(async () => (await logs(driver, id)).includes('got-TERM'));
+      await eventually(
+        "logs(driver, id).includes('got-TERM')",
+        () => logs(driver, id),
+        (seen) => seen.includes('got-TERM'),
+      );
       await sleep(200);
       expect((await driver.getContainer(id))?.status).toBe('running');
       await driver.signalContainer(id, 'SIGUSR1');
-      await until(async () => (await logs(driver, id)).split('got-USR1').length === 3);
+      await eventually(
+        "logs(driver, id).split('got-USR1').length === 3",
+        () => logs(driver, id),
+        (seen) => seen.split('got-USR1').length === 3,
+      );
       await driver.signalContainer(id, 'SIGKILL');
       expect(await driver.waitContainer(id)).toMatchObject({ exitCode: 137 });
     },
@@ -303,14 +382,22 @@ describe('signals', () => {
     const { id } = await driver.createContainer(shell(trapping('HUP')));
     await expect(driver.signalContainer(id, 'SIGHUP')).rejects.toBeInstanceOf(ConflictError);
     await driver.startContainer(id);
-    await until(async () => (await logs(driver, id)).includes('ready'));
+    await eventually(
+      "logs(driver, id).includes('ready')",
+      () => logs(driver, id),
+      (seen) => seen.includes('ready'),
+    );
     await driver.pauseContainer(id);
     const refused = await driver.signalContainer(id, 'SIGHUP').catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ConflictError);
     expect(String((refused as Error).message)).toMatch(/resumeContainer/);
     await driver.resumeContainer(id);
     await driver.signalContainer(id, 'SIGHUP');
-    await until(async () => (await logs(driver, id)).includes('got-HUP'));
+    await eventually(
+      "logs(driver, id).includes('got-HUP')",
+      () => logs(driver, id),
+      (seen) => seen.includes('got-HUP'),
+    );
   });
 });
 
@@ -332,7 +419,11 @@ describe('what a container can do about a pause', () => {
   it('cannot reach the cgroup filesystem from its sandbox, to thaw another one or itself', async () => {
     const driver = await makeDriver();
     const victim = await started(driver, COUNTER);
-    await until(() => counted(driver, victim) >= 2);
+    await eventually(
+      'counted(driver, victim) >= 2',
+      () => counted(driver, victim),
+      (seen) => seen >= 2,
+    );
     await driver.pauseContainer(victim);
     const group = runCgroup(driver, victim);
     const frozen = counted(driver, victim);
@@ -357,7 +448,11 @@ describe('what a container can do about a pause', () => {
       isolation: { bubblewrap: false },
     });
     const victim = await started(driver, COUNTER);
-    await until(() => counted(driver, victim) >= 2);
+    await eventually(
+      'counted(driver, victim) >= 2',
+      () => counted(driver, victim),
+      (seen) => seen >= 2,
+    );
     await driver.pauseContainer(victim);
     const group = runCgroup(driver, victim);
     const frozen = counted(driver, victim);
@@ -388,10 +483,18 @@ describe('hosts', () => {
     const driver = await makeDriver({ enforcement: 'best-effort', isolation: { cgroups: false } });
     expect(await driver.capabilities()).toMatchObject({ pause: false, signals: true });
     const id = await started(driver, trapping('USR2'));
-    await until(async () => (await logs(driver, id)).includes('ready'));
+    await eventually(
+      "logs(driver, id).includes('ready')",
+      () => logs(driver, id),
+      (seen) => seen.includes('ready'),
+    );
     await expect(driver.pauseContainer(id)).rejects.toBeInstanceOf(UnsupportedFeatureError);
     await expect(driver.resumeContainer(id)).rejects.toBeInstanceOf(UnsupportedFeatureError);
     await driver.signalContainer(id, 'SIGUSR2');
-    await until(async () => (await logs(driver, id)).includes('got-USR2'));
+    await eventually(
+      "logs(driver, id).includes('got-USR2')",
+      () => logs(driver, id),
+      (seen) => seen.includes('got-USR2'),
+    );
   });
 });

@@ -106,12 +106,13 @@ describe('host enforcement', () => {
     const driver = await makeDriver();
     const c = await driver.createContainer(shell('echo $$; exec sleep 300'));
     await driver.startContainer(c.id);
-    const nsPid = await eventually(async () => {
-      const text = (await driver.getContainerLogs(c.id)).trim();
-      return text ? Number(text) : undefined;
-    });
+    const printed = await eventually(
+      'the container to print its pid (its logs)',
+      async () => (await driver.getContainerLogs(c.id)).trim(),
+      (text) => text !== '',
+    );
     // Read from the host, about the container's own process (it printed its namespace's pid).
-    const pid = await eventually(async () => hostPidOf(containerUid(driver.stateDir, c.id), nsPid));
+    const pid = await hostPidOf(containerUid(driver.stateDir, c.id), Number(printed));
     const status = await procStatus(pid);
     expect(status.NoNewPrivs).toBe('1');
     expect(status.CapEff).toBe('0000000000000000');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConflictError, TimeoutError, UnsupportedFeatureError } from '@berth/core';
 import { describe, expect, it } from 'vitest';
-import { containerUid, eventually, makeDriver, processesOf, shell, until } from './helpers.js';
+import { containerUid, eventually, makeDriver, processesOf, shell } from './helpers.js';
 
 describe('exec', () => {
   it("runs in the container's working directory, environment, user and cgroup", async () => {
@@ -93,10 +93,11 @@ describe('stats', () => {
       shell('sleep 300 & sleep 300 & while :; do :; done', { resources: { memory: 64, cpu: 0.5 } }),
     );
     await driver.startContainer(c.id);
-    const stats = await eventually(async () => {
-      const s = await driver.getContainerStats(c.id);
-      return s.pids >= 3 && s.cpuPercent > 0 ? s : undefined;
-    });
+    const stats = await eventually(
+      'stats with 3 pids and some CPU (getContainerStats)',
+      () => driver.getContainerStats(c.id),
+      (s) => s.pids >= 3 && s.cpuPercent > 0,
+    );
     expect(stats.memoryLimitBytes).toBe(64 * 1024 * 1024);
     expect(stats.memoryBytes).toBeGreaterThan(0);
     expect(stats.memoryBytes).toBeLessThanOrEqual(stats.memoryLimitBytes);
@@ -120,10 +121,11 @@ describe('disk', () => {
       ),
     );
     await driver.startContainer(c.id);
-    const stats = await eventually(async () => {
-      const s = await driver.getContainerStats(c.id);
-      return s.diskBytes !== undefined && s.diskBytes >= 3 * 1024 * 1024 ? s : undefined;
-    });
+    const stats = await eventually(
+      'stats with 3 MB on disk (getContainerStats)',
+      () => driver.getContainerStats(c.id),
+      (s) => s.diskBytes !== undefined && s.diskBytes >= 3 * 1024 * 1024,
+    );
     // blob once (twin is the same inode), the note, and nothing behind the symlink.
     expect(stats.diskBytes).toBe(3 * 1024 * 1024 + 3);
     await driver.stopContainer(c.id, { timeout: 1 });
@@ -153,7 +155,11 @@ describe('health checks', () => {
     );
     await driver.startContainer(c.id);
     expect((await driver.getContainer(c.id))?.health).toBe('starting');
-    await until(() => driver.isContainerHealthy(c.id));
+    await eventually(
+      "the container's health 'healthy' (getContainer)",
+      () => driver.getContainer(c.id),
+      (seen) => seen?.health === 'healthy',
+    );
     expect((await driver.getContainer(c.id))?.health).toBe('healthy');
   });
 
@@ -165,7 +171,11 @@ describe('health checks', () => {
       }),
     );
     await driver.startContainer(c.id);
-    await until(async () => (await driver.getContainer(c.id))?.health === 'unhealthy');
+    await eventually(
+      "driver.getContainer(c.id)?.health === 'unhealthy'",
+      () => driver.getContainer(c.id),
+      (seen) => seen?.health === 'unhealthy',
+    );
     expect(await driver.isContainerHealthy(c.id)).toBe(false);
   });
 

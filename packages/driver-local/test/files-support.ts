@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ContainerConfigInput } from '@berth/core';
 import type { LocalDriver } from '../src/index.js';
-import { shell, until } from './helpers.js';
+import { eventually, shell } from './helpers.js';
 
 /** The container's work directory, on the host and (bound at the same path) inside it. */
 export function workDirOf(driver: LocalDriver, id: string): string {
@@ -18,13 +18,17 @@ export async function running(
     shell(`${setup} || exit 1; echo berth-ready; exec sleep 600`, extra),
   );
   await driver.startContainer(id);
-  await until(async () => {
-    const logs = await driver.getContainerLogs(id);
-    if (logs.includes('berth-ready')) return true;
-    const state = await driver.getContainer(id);
-    if (state?.status !== 'running') throw new Error(`setup failed: ${logs}`);
-    return false;
-  });
+  await eventually(
+    "the setup to print 'berth-ready' (the logs)",
+    async () => {
+      const logs = await driver.getContainerLogs(id);
+      if (logs.includes('berth-ready')) return logs;
+      const state = await driver.getContainer(id);
+      if (state?.status !== 'running') throw new Error(`setup failed: ${logs}`);
+      return logs;
+    },
+    (logs) => logs.includes('berth-ready'),
+  );
   return { id, work: workDirOf(driver, id) };
 }
 

@@ -45,21 +45,62 @@ export function shell(
   return { sessionId: 'test', image: 'host', command: ['sh', '-c', script], ...extra };
 }
 
-/** Polls until `check` returns a value other than undefined (bounded by the test's timeout). */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  intervalMs = 25,
-): Promise<T> {
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+export interface PollOptions {
+  /** How long to keep looking; 10 s by default, well inside a test's own timeout. */
+  timeoutMs?: number;
+  /** How long to wait between looks; 25 ms by default. */
+  everyMs?: number;
 }
 
-/** Polls until `check` holds (bounded by the test's timeout). */
-export function until(check: () => boolean | Promise<boolean>, intervalMs = 25): Promise<true> {
-  return eventually(async () => ((await check()) ? true : undefined), intervalMs);
+const SHOWN_LIMIT = 400;
+
+/** A value as a failure shows it: JSON; when long, its start and its end (where logs have the news). */
+export function shown(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > SHOWN_LIMIT
+    ? `${text.slice(0, SHOWN_LIMIT / 4)}…${text.slice(-(SHOWN_LIMIT * 3) / 4)}`
+    : text;
+}
+
+/**
+ * Looks with `look` every `everyMs` until `done` holds for what it saw (by default: anything but
+ * undefined and false) and returns that. Past the deadline it throws, naming what it waited for
+ * and what it saw last; left to the test's own timeout, a failure would say neither.
+ */
+export function eventually<T>(
+  what: string,
+  look: () => T | undefined | Promise<T | undefined>,
+  done?: undefined,
+  options?: PollOptions,
+): Promise<T>;
+export function eventually<T>(
+  what: string,
+  look: () => T | Promise<T>,
+  done: (seen: T) => boolean,
+  options?: PollOptions,
+): Promise<T>;
+export async function eventually<T>(
+  what: string,
+  look: () => T | Promise<T>,
+  done: (seen: T) => boolean = (seen) => seen !== undefined && seen !== false,
+  { timeoutMs = 10_000, everyMs = 25 }: PollOptions = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = await look();
+    if (done(seen)) return seen;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `gave up after ${timeoutMs / 1000} s waiting for ${what}; last saw ${shown(seen)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
 }
 
 export async function procStatus(pid: number): Promise<Record<string, string>> {
@@ -117,7 +158,15 @@ export function processesOf(uid: number): { pid: number; nsPid: number }[] {
   return found;
 }
 
-/** The host pid of the process a container knows as `nsPid`. */
-export function hostPidOf(uid: number, nsPid: number): number | undefined {
-  return processesOf(uid).find((p) => p.nsPid === nsPid)?.pid;
+/**
+ * The host pid of the process a container knows as `nsPid`, once it runs as `uid` (the chain's
+ * last steps may still be switching to it).
+ */
+export async function hostPidOf(uid: number, nsPid: number): Promise<number> {
+  const seen = await eventually(
+    `a process of uid ${uid} known inside as pid ${nsPid} (that uid's processes)`,
+    () => processesOf(uid),
+    (processes) => processes.some((p) => p.nsPid === nsPid),
+  );
+  return (seen.find((p) => p.nsPid === nsPid) as { pid: number }).pid;
 }

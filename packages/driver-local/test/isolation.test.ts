@@ -12,7 +12,6 @@ import {
   processesOf,
   shell,
   tempDir,
-  until,
 } from './helpers.js';
 
 /*
@@ -46,7 +45,11 @@ describe('isolation between containers', () => {
       },
     );
     try {
-      await until(async () => bystander.pid !== undefined && isAlive(bystander.pid));
+      await eventually(
+        'the bystander process to run (its pid)',
+        () => bystander.pid,
+        (pid) => pid !== undefined && isAlive(pid),
+      );
       const b = await driver.createContainer(
         shell(
           [
@@ -98,7 +101,11 @@ describe('isolation between containers', () => {
     await writeFile(stale, JSON.stringify({ stateDir: '/nonexistent-berth', id: 'gone' }));
     await utimes(stale, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
     await (await makeDriver()).capabilities();
-    await until(async () => !existsSync(stale));
+    await eventually(
+      '!existsSync(stale)',
+      () => existsSync(stale),
+      (seen) => !seen,
+    );
     // Given back on removal, and taken by nobody else meanwhile.
     await driver.removeContainer(ids[0] as string);
     expect(readdirSync('/var/lib/berth/identities')).not.toContain(String(uids[0]));
@@ -111,10 +118,11 @@ describe('isolation between containers', () => {
       shell('echo hidden > secret; echo hidden > /tmp/secret; pwd; sleep 300'),
     );
     await driver.startContainer(a.id);
-    const aDir = await eventually(async () => {
-      const out = (await driver.getContainerLogs(a.id)).trim();
-      return out || undefined;
-    });
+    const aDir = await eventually(
+      'the first container to print its directory (its logs)',
+      async () => (await driver.getContainerLogs(a.id)).trim(),
+      (out) => out !== '',
+    );
     const b = await driver.createContainer(
       shell(
         `for f in "${aDir}/secret" /proc/*/cwd/secret /proc/*/root/tmp/secret; do cat "$f" 2>/dev/null; done; echo done`,
@@ -229,8 +237,10 @@ describe('the environment and privileged code', () => {
     const uid = containerUid(driver.stateDir, c.id);
     // It did reach the program, which is the container's own business.
     expect(exec.stderr).toContain(`preloaded as ${uid}`);
-    await eventually(async () =>
-      (await driver.getContainerLogs(c.id)).includes(`preloaded as ${uid}`) ? true : undefined,
+    await eventually(
+      `the container's log to say 'preloaded as ${uid}' (its logs)`,
+      () => driver.getContainerLogs(c.id),
+      (logs) => logs.includes(`preloaded as ${uid}`),
     );
     expect(await loaded()).not.toContain('0');
     // Steps inside the sandbox cannot reach the marker file: what they said tells instead.
@@ -258,8 +268,10 @@ describe('the environment and privileged code', () => {
     const work = join(driver.stateDir, 'containers', c.id, 'work', 'mark.so');
     await writeFile(work, await readFile(library), { mode: 0o755 });
     await driver.startContainer(c.id);
-    await eventually(async () =>
-      (await driver.getContainerLogs(c.id)).includes('ready') ? true : undefined,
+    await eventually(
+      "the container to print 'ready' (its logs)",
+      () => driver.getContainerLogs(c.id),
+      (logs) => logs.includes('ready'),
     );
     const exec = await driver.exec(c.id, ['sh', '-c', 'cat /etc/ld.so.preload 2>&1; echo done']);
     expect(exec.stdout).toContain('done');
@@ -318,7 +330,11 @@ describe('root and identity', () => {
     expect(await logsOf(driver, c.id)).toBe('1234\n4321\n');
     // Sandboxes built ahead for the next container of this shape wait as that user, until close.
     await driver.close();
-    await until(async () => processesOf(1234).length === 0);
+    await eventually(
+      'processesOf(1234).length === 0',
+      () => processesOf(1234),
+      (seen) => seen.length === 0,
+    );
   });
 });
 
@@ -385,14 +401,18 @@ describe('descriptors', () => {
       child.stdout?.on('data', (chunk: Buffer) => {
         out += chunk.toString();
       });
-      const { uid } = await eventually(async () =>
-        out.includes('\n') ? (JSON.parse(out) as { uid: number }) : undefined,
+      const reported = await eventually(
+        "the child's report (its output)",
+        () => out,
+        (text) => text.includes('\n'),
       );
+      const { uid } = JSON.parse(reported) as { uid: number };
       // Seen from the host, which needs no shell of the container's to look.
-      const processes = await eventually(async () => {
-        const found = processesOf(uid);
-        return found.length >= 3 ? found : undefined;
-      });
+      const processes = await eventually(
+        `three processes of uid ${uid}`,
+        () => processesOf(uid),
+        (found) => found.length >= 3,
+      );
       for (const { pid } of processes) {
         for (const fd of readdirSync(`/proc/${pid}/fd`).map(Number)) {
           if (fd <= 2) continue;

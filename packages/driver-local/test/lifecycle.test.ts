@@ -12,7 +12,7 @@ import {
 } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import { berthDrivers, LocalDriver } from '../src/index.js';
-import { makeDriver, shell, tempDir, until } from './helpers.js';
+import { eventually, makeDriver, shell, tempDir } from './helpers.js';
 
 describe('LocalDriver lifecycle', () => {
   it('runs a process through create, start, wait, logs and remove', async () => {
@@ -112,7 +112,11 @@ describe('LocalDriver lifecycle', () => {
     const c = await driver.createContainer(shell('echo started; sleep 60'));
     await driver.stopContainer(c.id); // never started: nothing to do
     await driver.startContainer(c.id);
-    await until(async () => (await driver.getContainerLogs(c.id)) === 'started\n');
+    await eventually(
+      "driver.getContainerLogs(c.id) === 'started\n'",
+      () => driver.getContainerLogs(c.id),
+      (seen) => seen === 'started\n',
+    );
     const first = await driver.getContainer(c.id);
     await driver.startContainer(c.id);
     expect((await driver.getContainer(c.id))?.startedAt).toEqual(first?.startedAt);

@@ -3,15 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keeperRunning } from '@berth/core/kit';
 import { expect, it } from 'vitest';
-import { makeDriver, tempDir } from './helpers.js';
+import { eventually, makeDriver, tempDir } from './helpers.js';
 
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const slow = { timeoutMs: 15_000, everyMs: 100 };
 
 it('stops and removes on time after the creating process was SIGKILLed', async () => {
   const stateDir = await tempDir('lifetimes-');
@@ -33,19 +27,32 @@ it('stops and removes on time after the creating process was SIGKILLed', async (
   child.kill('SIGKILL');
   await new Promise((resolve) => child.once('exit', resolve));
   const keeperDir = join(stateDir, 'keeper');
-  await until('a keeper runs, not the creator', () => keeperRunning(keeperDir), 5000);
+  await eventually(
+    'a keeper to run, not the creator (keeperRunning)',
+    () => keeperRunning(keeperDir),
+    (up) => up,
+    { timeoutMs: 5000 },
+  );
 
   const driver = await makeDriver({ stateDir, warmSandboxes: 0 });
   const before = await driver.getContainer(made.ttl);
   expect(before?.status).toBe('running');
-  await until('the ttl container stopped', async () => {
-    return (await driver.getContainer(made.ttl))?.status === 'stopped';
-  });
+  await eventually(
+    'the ttl container to stop (its status)',
+    async () => (await driver.getContainer(made.ttl))?.status,
+    (status) => status === 'stopped',
+    slow,
+  );
   const after = await driver.getContainer(made.ttl);
   expect(after?.finishedAt?.getTime(), 'not before its end').toBeGreaterThanOrEqual(
     new Date(made.expiresAt).getTime() - 100,
   );
-  await until('the idle container removed', async () => !(await driver.getContainer(made.idle)));
+  await eventually(
+    'the idle container to be removed (getContainer)',
+    () => driver.getContainer(made.idle),
+    (c) => c === null,
+    slow,
+  );
 }, 60_000);
 
 it('a keeper that died is replaced by the next driver that gives a container a deadline', async () => {
@@ -59,17 +66,32 @@ it('a keeper that died is replaced by the next driver that gives a container a d
     lifetime: { ttlMs: 60_000 },
   });
   await driver.startContainer(first.id);
-  await until('a keeper runs', () => keeperRunning(keeperDir));
+  await eventually(
+    'a keeper to run (keeperRunning)',
+    () => keeperRunning(keeperDir),
+    (up) => up,
+    slow,
+  );
   const holder = JSON.parse(readFileSync(join(keeperDir, 'keeper.lock'), 'utf8')) as {
     pid: number;
   };
   process.kill(holder.pid, 'SIGKILL');
-  await until('the keeper is dead', () => !keeperRunning(keeperDir));
+  await eventually(
+    'the keeper to be dead (keeperRunning)',
+    () => keeperRunning(keeperDir),
+    (up) => !up,
+    slow,
+  );
 
   const second = await makeDriver({ stateDir, warmSandboxes: 0 });
   // Any call that gives a deadline brings a keeper back: here an extension.
   await second.extendTtl(first.id, 1000);
-  await until('a new keeper runs', () => keeperRunning(keeperDir), 5000);
+  await eventually(
+    'a new keeper to run (keeperRunning)',
+    () => keeperRunning(keeperDir),
+    (up) => up,
+    { timeoutMs: 5000 },
+  );
   const made = await second.createContainer({
     sessionId: 'lifetimes',
     image: 'host',
@@ -78,10 +100,11 @@ it('a keeper that died is replaced by the next driver that gives a container a d
   });
   await second.startContainer(made.id);
   // Well within the keeper's 10 s between looks: the start itself must wake it.
-  await until(
-    'the new one stopped within 5 s of its start',
-    async () => (await second.getContainer(made.id))?.status === 'stopped',
-    5000,
+  await eventually(
+    'the new one to stop within 5 s of its start (its status)',
+    async () => (await second.getContainer(made.id))?.status,
+    (status) => status === 'stopped',
+    { timeoutMs: 5000 },
   );
   expect((await second.getContainer(first.id))?.status, 'the extended one runs on').toBe('running');
 }, 60_000);

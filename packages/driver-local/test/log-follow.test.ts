@@ -6,7 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { type LogLine, LogLinesLostError } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import { parseLogText, timestampMs } from '../src/logs/log-format.js';
-import { makeDriver, shell, until } from './helpers.js';
+import { eventually, makeDriver, shell } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -82,7 +82,11 @@ describe('following logs', () => {
       ),
     );
     await driver.startContainer(c.id);
-    await until(async () => (await driver.getContainerLogs(c.id)).includes('three'));
+    await eventually(
+      "driver.getContainerLogs(c.id).includes('three')",
+      () => driver.getContainerLogs(c.id),
+      (seen) => seen.includes('three'),
+    );
     expect(await collect(driver.streamLogs(c.id, { follow: true, tail: 2 }))).toEqual([
       'stderr:two',
       'stdout:three',
@@ -103,7 +107,11 @@ describe('following logs', () => {
       ),
     );
     await driver.startContainer(c.id);
-    await until(async () => (await driver.getContainerLogs(c.id)).includes('old\nold'));
+    await eventually(
+      "driver.getContainerLogs(c.id).includes('old\nold')",
+      () => driver.getContainerLogs(c.id),
+      (seen) => seen.includes('old\nold'),
+    );
     const stamped = await driver.getContainerLogs(c.id, { timestamps: true });
     const since = timestampMs(stamped.split('\n')[1]?.slice(0, 30) ?? '') + 1;
     const following = collect(driver.streamLogs(c.id, { follow: true, since }));
@@ -133,7 +141,11 @@ describe('following logs', () => {
         idleSeen.push(line.line);
       }
     })();
-    await until(() => idleSeen.length === 1);
+    await eventually(
+      "the idle container's one line followed",
+      () => idleSeen,
+      (lines) => lines.length === 1,
+    );
     // Let it go back to waiting for more before aborting.
     await sleep(200);
     const abortedAt = Date.now();
@@ -142,7 +154,11 @@ describe('following logs', () => {
     expect(Date.now() - abortedAt).toBeLessThan(1000);
     expect(idleSeen).toEqual(['hello']);
 
-    await until(async () => (await driver.getContainerLogs(busy.id, { tail: 1 })) === '100000\n');
+    await eventually(
+      "driver.getContainerLogs(busy.id, { tail: 1 }) === '100000\n'",
+      () => driver.getContainerLogs(busy.id, { tail: 1 }),
+      (seen) => seen === '100000\n',
+    );
     const busyAbort = new AbortController();
     const seen: string[] = [];
     for await (const line of driver.streamLogs(busy.id, {

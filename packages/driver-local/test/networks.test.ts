@@ -59,8 +59,10 @@ describe('networks', () => {
       shell('echo listening; busybox nc -l -p 7000', { network: 'inner' }),
     );
     await driver.startContainer(server.id);
-    await eventually(async () =>
-      (await driver.getContainerLogs(server.id)).includes('listening') ? true : undefined,
+    await eventually(
+      "the server to print 'listening' (its logs)",
+      () => driver.getContainerLogs(server.id),
+      (logs) => logs.includes('listening'),
     );
     // busybox nc is listening a moment after it printed; the client retries for a while.
     const client = await driver.createContainer(

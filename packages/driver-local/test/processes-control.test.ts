@@ -12,7 +12,6 @@ import {
   makeDriver,
   shell,
   tempDir,
-  until,
 } from './helpers.js';
 
 /*
@@ -47,7 +46,7 @@ function lines(proc: ContainerProcess): string[] {
 /** The host pid of a spawned program, once it runs as the container's user. */
 function hostPid(driver: LocalDriver, id: string, proc: { pid?: number | undefined }) {
   const uid = containerUid(driver.stateDir, id);
-  return eventually(async () => hostPidOf(uid, proc.pid as number));
+  return hostPidOf(uid, proc.pid as number);
 }
 
 describe('pause', () => {
@@ -60,7 +59,11 @@ describe('pause', () => {
       'i=0; while :; do i=$((i+1)); echo $i; sleep 0.1; done',
     ]);
     const seen = lines(counter);
-    await until(() => seen.length >= 3);
+    await eventually(
+      'three lines from the counter',
+      () => seen,
+      (now) => now.length >= 3,
+    );
     await driver.pauseContainer(id);
     // A line already on its way may still land.
     await sleep(200);
@@ -71,7 +74,11 @@ describe('pause', () => {
     expect(refused).toBeInstanceOf(ConflictError);
     expect((refused as Error).message).toMatch(/paused: resume it/);
     await driver.resumeContainer(id);
-    await until(() => seen.length >= frozen + 3);
+    await eventually(
+      'three more lines from the counter after resume',
+      () => seen,
+      (now) => now.length >= frozen + 3,
+    );
     await counter.kill();
     expect((await counter.wait()).exitCode).toBe(137);
   });
@@ -89,7 +96,11 @@ describe('stop', () => {
     ]);
     const ignoring = await driver.spawn(id, ['sh', '-c', "trap '' TERM; exec sleep 600"]);
     const seen = lines(handling);
-    await until(() => seen.includes('ready'));
+    await eventually(
+      "the handling process prints 'ready' (its lines)",
+      () => seen,
+      (now) => now.includes('ready'),
+    );
     const pids = [await hostPid(driver, id, handling), await hostPid(driver, id, ignoring)];
     await driver.stopContainer(id, { timeout: 5 });
     // Its own exit status, not that of nsenter's parent dying of the SIGTERM meant for it.
@@ -131,7 +142,17 @@ function owner(stateDir: string): { child: ChildProcess; next: () => Promise<unk
     buffer = parts.pop() ?? '';
     for (const part of parts) reports.push(JSON.parse(part));
   });
-  return { child, next: () => eventually(async () => reports.shift()) };
+  return {
+    child,
+    next: async () => {
+      await eventually(
+        'the next report from the owner (reports waiting)',
+        () => reports.length,
+        (n) => n > 0,
+      );
+      return reports.shift();
+    },
+  };
 }
 
 describe('another driver, in another process', () => {

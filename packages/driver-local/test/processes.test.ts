@@ -13,7 +13,6 @@ import {
   makeDriver,
   procStatus,
   shell,
-  until,
 } from './helpers.js';
 
 /*
@@ -41,7 +40,7 @@ async function running(driver: LocalDriver, script = 'sleep 300'): Promise<strin
 function hostPid(driver: LocalDriver, id: string, proc: ContainerProcess): Promise<number> {
   expect(proc.pid, 'its pid inside the container is known').toBeTypeOf('number');
   const uid = containerUid(driver.stateDir, id);
-  return eventually(async () => hostPidOf(uid, proc.pid as number));
+  return hostPidOf(uid, proc.pid as number);
 }
 
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0', -1);
@@ -175,7 +174,11 @@ describe('output', () => {
     const id = await running(driver);
     const proc = await driver.spawn(id, ['sh', '-c', 'echo out; echo err >&2']);
     // Ended without wait(), which would drop what nobody reads.
-    await until(async () => (await driver.listProcesses(id))[0]?.running === false);
+    await eventually(
+      'driver.listProcesses(id)[0]?.running === false',
+      () => driver.listProcesses(id),
+      (seen) => seen[0]?.running === false,
+    );
     await new Promise((resolve) => setTimeout(resolve, 200));
     const both = await Promise.all([text(proc.stdout), text(proc.stderr)]);
     const exit = await proc.wait();
@@ -211,7 +214,11 @@ describe('isolation of a spawned process', () => {
     const proc = await driver.spawn(id, ['sleep', '600']);
     const pid = await hostPid(driver, id, proc);
     // The host process found is the program itself, once the chain's last step has exec'd it.
-    await until(() => cmdline(pid).join(' ') === 'sleep 600 ');
+    await eventually(
+      "cmdline(pid).join(' ') === 'sleep 600 '",
+      () => cmdline(pid),
+      (seen) => seen.join(' ') === 'sleep 600 ',
+    );
     const status = await procStatus(pid);
     expect(Number(status.Uid?.split(/\s+/)[0])).toBe(uid);
     expect(status.CapEff).toBe('0000000000000000');

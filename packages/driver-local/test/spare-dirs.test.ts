@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeDriver, tempDir, until } from './helpers.js';
+import { eventually, makeDriver, tempDir } from './helpers.js';
 
 const config = {
   sessionId: 'spares',
@@ -16,9 +16,10 @@ describe('ready-made container directories', () => {
     const driver = await makeDriver({ stateDir, warmSandboxes: 0 });
     const spares = join(stateDir, 'spares');
     const first = await driver.createContainer(config);
-    await until(
-      () =>
-        existsSync(spares) && readdirSync(spares).filter((n) => n.startsWith('ready-')).length >= 2,
+    await eventually(
+      'two ready spare directories (the spares directory)',
+      () => (existsSync(spares) ? readdirSync(spares) : []),
+      (names) => names.filter((n) => n.startsWith('ready-')).length >= 2,
     );
     const before = readdirSync(spares);
 
@@ -53,7 +54,11 @@ describe('ready-made container directories', () => {
     const driver = await makeDriver({ stateDir });
     const c = await driver.createContainer(config);
     expect(existsSync(join(spares, 'making-left-by-a-killed-driver'))).toBe(false);
-    await until(() => readdirSync(join(stateDir, 'trash')).length === 0);
+    await eventually(
+      "readdirSync(join(stateDir, 'trash')).length === 0",
+      () => readdirSync(join(stateDir, 'trash')),
+      (seen) => seen.length === 0,
+    );
     expect(readdirSync(join(stateDir, 'containers', c.id))).toContain('container.json');
     await driver.removeContainer(c.id);
     await driver.close();

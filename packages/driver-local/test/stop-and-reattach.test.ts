@@ -10,7 +10,6 @@ import {
   processesOf,
   shell,
   tempDir,
-  until,
 } from './helpers.js';
 
 async function runRecord(
@@ -26,10 +25,11 @@ async function printedPids(
   id: string,
   count: number,
 ) {
-  return eventually(async () => {
-    const pids = (await driver.getContainerLogs(id)).split('\n').filter(Boolean).map(Number);
-    return pids.length >= count ? pids : undefined;
-  });
+  return eventually(
+    `the container to print ${count} pids (the pids printed)`,
+    async () => (await driver.getContainerLogs(id)).split('\n').filter(Boolean).map(Number),
+    (pids) => pids.length >= count,
+  );
 }
 
 describe('stop', () => {
@@ -39,7 +39,11 @@ describe('stop', () => {
       shell('trap "echo terminating; exit 42" TERM; echo ready; sleep 300 & wait'),
     );
     await driver.startContainer(c.id);
-    await until(async () => (await driver.getContainerLogs(c.id)).includes('ready'));
+    await eventually(
+      "driver.getContainerLogs(c.id).includes('ready')",
+      () => driver.getContainerLogs(c.id),
+      (seen) => seen.includes('ready'),
+    );
     await driver.stopContainer(c.id, { timeout: 20 });
     const stopped = await driver.getContainer(c.id);
     expect(stopped).toMatchObject({ status: 'stopped', exitCode: 42 });
@@ -52,7 +56,11 @@ describe('stop', () => {
       shell('trap "" TERM; echo ready; while :; do sleep 0.05; done'),
     );
     await driver.startContainer(c.id);
-    await until(async () => (await driver.getContainerLogs(c.id)).includes('ready'));
+    await eventually(
+      "driver.getContainerLogs(c.id).includes('ready')",
+      () => driver.getContainerLogs(c.id),
+      (seen) => seen.includes('ready'),
+    );
     await driver.stopContainer(c.id, { timeout: 1 });
     expect(await driver.getContainer(c.id)).toMatchObject({ status: 'stopped', exitCode: 137 });
   });
@@ -81,7 +89,11 @@ describe('stop', () => {
     await driver.waitContainer(c.id);
     await printedPids(driver, c.id, 1);
     // Nothing runs as its identity any more: the sleep went with the pid namespace's init.
-    await until(async () => processesOf(containerUid(driver.stateDir, c.id)).length === 0);
+    await eventually(
+      'processesOf(containerUid(driver.stateDir, c.id)).length === 0',
+      () => processesOf(containerUid(driver.stateDir, c.id)),
+      (seen) => seen.length === 0,
+    );
     expect((await driver.getContainer(c.id))?.status).toBe('exited');
   });
 
@@ -108,7 +120,11 @@ describe('a lost supervisor', () => {
       await readFile(join(driver.stateDir, 'containers', c.id, 'run.json'), 'utf8'),
     ) as { pid: number; supervisorPid: number };
     process.kill(run.supervisorPid, 'SIGKILL');
-    await until(() => !isAlive(run.supervisorPid));
+    await eventually(
+      '!isAlive(run.supervisorPid)',
+      () => isAlive(run.supervisorPid),
+      (seen) => !seen,
+    );
     expect((await driver.getContainer(c.id))?.status).toBe('running');
     await driver.stopContainer(c.id, { timeout: 1 });
     expect(await driver.getContainer(c.id)).toMatchObject({ status: 'stopped', exitCode: 143 });
@@ -129,8 +145,10 @@ describe('a lost supervisor', () => {
     process.kill(-run.pid, 'SIGKILL');
     // Both must be gone: a supervisor SIGKILLed a moment ago may still be exiting, and while it
     // is there the container is rightly still running.
-    await eventually(async () =>
-      isAlive(run.pid) || isAlive(run.supervisorPid) ? undefined : true,
+    await eventually(
+      'the program and its supervisor gone (which are alive)',
+      () => ({ program: isAlive(run.pid), supervisor: isAlive(run.supervisorPid) }),
+      (alive) => !alive.program && !alive.supervisor,
     );
     expect(await driver.getContainer(c.id)).toMatchObject({ status: 'dead', state: 'error' });
     expect(await driver.waitContainer(c.id)).toEqual({ exitCode: 255, oomKilled: false });

@@ -15,7 +15,6 @@ import {
   procStatus,
   shell,
   tempDir,
-  until,
 } from './helpers.js';
 
 /*
@@ -37,14 +36,21 @@ function runRecord(driver: LocalDriver, id: string): RunMeta {
 
 /** Creates and starts containers of `config` until one takes a warm sandbox; returns its id. */
 async function startWarm(driver: LocalDriver, config: ContainerConfigInput): Promise<string> {
-  return eventually(async () => {
-    const c = await driver.createContainer(config);
-    await driver.startContainer(c.id);
-    if (runRecord(driver, c.id).meta.warm) return c.id;
-    await driver.removeContainer(c.id, { force: true });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    return undefined;
-  });
+  const made = await eventually(
+    'a container to start in a warm sandbox (the last one tried)',
+    async () => {
+      const c = await driver.createContainer(config);
+      await driver.startContainer(c.id);
+      const warm = Boolean(runRecord(driver, c.id).meta.warm);
+      if (!warm) {
+        await driver.removeContainer(c.id, { force: true });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return { id: c.id, warm };
+    },
+    (tried) => tried.warm,
+  );
+  return made.id;
 }
 
 async function startCold(driver: LocalDriver, config: ContainerConfigInput): Promise<string> {
@@ -145,10 +151,12 @@ describe('warm sandboxes', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(warmDirs(driver.stateDir), 'nothing built ahead after one').toEqual([]);
     await once();
-    const built = await eventually(async () =>
-      warmDirs(driver.stateDir).length > 0 ? true : undefined,
+    const built = await eventually(
+      'sandboxes built ahead after the second container',
+      () => warmDirs(driver.stateDir),
+      (dirs) => dirs.length > 0,
     );
-    expect(built, 'sandboxes built ahead after the second').toBe(true);
+    expect(built.length).toBeGreaterThan(0);
   });
 
   it('the probe for the stub shell passes on this host', async () => {
@@ -204,12 +212,13 @@ describe('warm sandboxes', () => {
   it('run as the configured user with no capabilities, seen from the host', async () => {
     const driver = await makeDriver();
     const id = await startWarm(driver, shell('echo $$; exec sleep 300'));
-    const nsPid = await eventually(async () => {
-      const text = (await driver.getContainerLogs(id)).trim();
-      return text ? Number(text) : undefined;
-    });
+    const printed = await eventually(
+      'the container to print its pid (its logs)',
+      async () => (await driver.getContainerLogs(id)).trim(),
+      (text) => text !== '',
+    );
     const uid = containerUid(driver.stateDir, id);
-    const pid = await eventually(async () => hostPidOf(uid, nsPid));
+    const pid = await hostPidOf(uid, Number(printed));
     const status = await procStatus(pid);
     expect(status.NoNewPrivs).toBe('1');
     expect(status.CapEff).toBe('0000000000000000');
@@ -258,33 +267,55 @@ describe('warm sandboxes', () => {
   it('held by a created container are freed when it is removed unstarted', async () => {
     const driver = await makeDriver();
     await startWarm(driver, shell('true'));
-    const held = await eventually(async () => {
-      const c = await driver.createContainer(shell('true'));
-      if (existsSync(join(driver.stateDir, 'containers', c.id, 'work'))) {
-        const ids = [c.id];
-        if (cgroupDirsNamed(ids).length > 0 && stubProcesses(ids).length > 0) return c.id;
-      }
-      await driver.removeContainer(c.id);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      return undefined;
-    });
+    const { id: held } = await eventually(
+      'a created container holding a warm sandbox (the last one tried)',
+      async () => {
+        const c = await driver.createContainer(shell('true'));
+        const tried = {
+          id: c.id,
+          work: existsSync(join(driver.stateDir, 'containers', c.id, 'work')),
+          cgroups: cgroupDirsNamed([c.id]).length,
+          processes: stubProcesses([c.id]).length,
+        };
+        if (!(tried.work && tried.cgroups > 0 && tried.processes > 0)) {
+          await driver.removeContainer(c.id);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        return tried;
+      },
+      (tried) => tried.work && tried.cgroups > 0 && tried.processes > 0,
+    );
     await driver.removeContainer(held);
-    await until(() => stubProcesses([held]).length === 0 && cgroupDirsNamed([held]).length === 0);
+    await eventually(
+      "the held sandbox's processes and cgroups gone",
+      () => ({ processes: stubProcesses([held]), cgroups: cgroupDirsNamed([held]) }),
+      (left) => left.processes.length === 0 && left.cgroups.length === 0,
+    );
   });
 
   it('held by a created container but dead by its start leave it to start cold', async () => {
     const driver = await makeDriver();
     await startWarm(driver, shell('true'));
-    const held = await eventually(async () => {
-      const c = await driver.createContainer(shell('echo started; id -u'));
-      if (stubProcesses([c.id]).length > 0) return c.id;
-      await driver.removeContainer(c.id);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      return undefined;
-    });
+    const { id: held } = await eventually(
+      "a created container with its sandbox's processes (the last one tried)",
+      async () => {
+        const c = await driver.createContainer(shell('echo started; id -u'));
+        const processes = stubProcesses([c.id]).length;
+        if (processes === 0) {
+          await driver.removeContainer(c.id);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        return { id: c.id, processes };
+      },
+      (tried) => tried.processes > 0,
+    );
     // Killing one ends the rest through the pid namespace: some may be gone by their turn.
     for (const pid of stubProcesses([held])) killIfAlive(pid);
-    await until(() => stubProcesses([held]).length === 0);
+    await eventually(
+      'stubProcesses([held]).length === 0',
+      () => stubProcesses([held]),
+      (seen) => seen.length === 0,
+    );
     // Its supervisor reports the loss; the start after that builds the chain afresh.
     await new Promise((resolve) => setTimeout(resolve, 200));
     await driver.startContainer(held);
@@ -310,16 +341,23 @@ describe('warm sandboxes', () => {
   it('whose stub dies are cleaned up and replaced', async () => {
     const driver = await makeDriver();
     await startWarm(driver, shell('true'));
-    const ids = await eventually(async () => {
-      const found = warmDirs(driver.stateDir).map((d) => d.split('/').pop() as string);
-      return found.length > 0 && stubProcesses(found).length > 0 ? found : undefined;
-    });
+    const { ids } = await eventually(
+      'a warm sandbox with its processes (the warm directories and their processes)',
+      () => {
+        const found = warmDirs(driver.stateDir).map((d) => d.split('/').pop() as string);
+        return { ids: found, processes: stubProcesses(found) };
+      },
+      (seen) => seen.ids.length > 0 && seen.processes.length > 0,
+    );
     const victim = ids[0] as string;
     for (const pid of stubProcesses([victim])) killIfAlive(pid);
-    await until(
-      () =>
-        cgroupDirsNamed([victim]).length === 0 &&
-        !warmDirs(driver.stateDir).some((d) => d.endsWith(victim)),
+    await eventually(
+      "the killed sandbox's cgroups and directory gone",
+      () => ({
+        cgroups: cgroupDirsNamed([victim]),
+        dirs: warmDirs(driver.stateDir).filter((d) => d.endsWith(victim)),
+      }),
+      (left) => left.cgroups.length === 0 && left.dirs.length === 0,
     );
     // The next container still starts warm.
     await startWarm(driver, shell('true'));
@@ -328,14 +366,19 @@ describe('warm sandboxes', () => {
   it('leave no process, cgroup or directory behind when the driver closes', async () => {
     const driver = await makeDriver();
     await startWarm(driver, shell('true'));
-    const ids = await eventually(async () => {
-      const found = warmDirs(driver.stateDir).map((d) => d.split('/').pop() as string);
-      return found.length > 0 ? found : undefined;
-    });
+    const ids = await eventually(
+      'a warm sandbox directory',
+      () => warmDirs(driver.stateDir).map((d) => d.split('/').pop() as string),
+      (found) => found.length > 0,
+    );
     await driver.close();
     expect(stubProcesses(ids)).toEqual([]);
     expect(cgroupDirsNamed(ids)).toEqual([]);
-    await until(() => warmDirs(driver.stateDir).length === 0);
+    await eventually(
+      'warmDirs(driver.stateDir).length === 0',
+      () => warmDirs(driver.stateDir),
+      (seen) => seen.length === 0,
+    );
   });
 
   it('die with their supervisor when the driver is SIGKILLed; the next driver sweeps the rest', async () => {
@@ -356,15 +399,27 @@ describe('warm sandboxes', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-    const ids = await eventually(async () => {
-      const found = warmDirs(stateDir).map((d) => d.split('/').pop() as string);
-      return found.length >= 2 && stubProcesses(found).length >= 2 ? found : undefined;
-    });
+    const { ids } = await eventually(
+      "two of the other driver's warm sandboxes with their processes (the warm directories and their processes)",
+      () => {
+        const found = warmDirs(stateDir).map((d) => d.split('/').pop() as string);
+        return { ids: found, processes: stubProcesses(found) };
+      },
+      (seen) => seen.ids.length >= 2 && seen.processes.length >= 2,
+    );
     child.kill('SIGKILL');
-    await until(() => stubProcesses(ids).length === 0 && cgroupDirsNamed(ids).length === 0);
+    await eventually(
+      "the dead driver's sandboxes' processes and cgroups gone",
+      () => ({ processes: stubProcesses(ids), cgroups: cgroupDirsNamed(ids) }),
+      (left) => left.processes.length === 0 && left.cgroups.length === 0,
+    );
     const next = await makeDriver({ stateDir });
     await next.capabilities();
-    await until(() => !warmDirs(stateDir).some((d) => ids.some((id) => d.endsWith(id))));
+    await eventually(
+      "the dead driver's sandbox directories removed by the next one (those left)",
+      () => warmDirs(stateDir).filter((d) => ids.some((id) => d.endsWith(id))),
+      (left) => left.length === 0,
+    );
   });
 });
 

@@ -2,6 +2,7 @@ import { ContainerNotFoundError, NetworkError, TimeoutError } from '@berth/core'
 import { describe, expect, it } from 'vitest';
 import { ManualClock, recordCalls, withFaults, withLatency } from '../src/index.js';
 import { HandWrittenDriver } from './fixtures/hand-written-driver.js';
+import { settle } from './support.js';
 
 const config = { sessionId: 's', image: 'i' };
 
@@ -12,17 +13,6 @@ function stack() {
     clock,
   });
   return { clock, inner, driver };
-}
-
-/** Runs `op` to the end, moving fake time along. */
-async function settle<T>(clock: ManualClock, op: Promise<T>): Promise<T> {
-  let done = false;
-  const tracked = op.finally(() => {
-    done = true;
-  });
-  tracked.catch(() => undefined);
-  while (!done) await clock.advance(10);
-  return tracked;
 }
 
 describe('the middleware on a driver that is not a mock', () => {

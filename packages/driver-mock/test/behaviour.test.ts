@@ -8,6 +8,7 @@ import {
 } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import { ManualClock, MockDockerDriver, MockLocalDriver } from '../src/index.js';
+import { eventually } from './support.js';
 
 const base = { sessionId: 's', image: 'busybox' };
 
@@ -311,7 +312,11 @@ describe('log rotation', () => {
         seen.push(line);
         // Read one line, then the log rotates away the two this follower has not read.
         if (seen.length === 1) {
-          await until(async () => (await driver.getContainerLogs(c.id)) === 'one\ntwo\nthree\n');
+          await eventually(
+            'all three lines logged (the logs)',
+            () => driver.getContainerLogs(c.id),
+            (logs) => logs === 'one\ntwo\nthree\n',
+          );
           expect(driver.rotateLogs(c.id, 0)).toBe(3);
         }
       }
@@ -329,7 +334,3 @@ describe('log rotation', () => {
     expect(rest).toEqual(['a']);
   });
 });
-
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 5));
-}

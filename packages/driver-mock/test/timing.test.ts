@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock, MockDockerDriver, MockLocalDriver } from '../src/index.js';
-
-/** Milliseconds of fake time an operation took to resolve, probing in 10 ms steps. */
-async function fakeDuration(clock: ManualClock, op: Promise<unknown>): Promise<number> {
-  let done = false;
-  void op.then(() => {
-    done = true;
-  });
-  const start = clock.now();
-  while (!done) {
-    await clock.advance(10);
-    if (clock.now() - start > 10_000) throw new Error('never resolved');
-  }
-  return clock.now() - start;
-}
+import { fakeDuration } from './support.js';
 
 describe('timing profiles', () => {
   it('instant (the default) resolves without waiting for the clock', async () => {

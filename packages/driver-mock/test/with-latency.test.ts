@@ -1,25 +1,7 @@
 import { ConfigurationError } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import { ManualClock, MockDockerDriver, withLatency } from '../src/index.js';
-
-/** Milliseconds of fake time `op` took to settle, probed in 1 ms steps. */
-async function fakeDuration(clock: ManualClock, op: Promise<unknown>): Promise<number> {
-  let done = false;
-  void op.then(
-    () => {
-      done = true;
-    },
-    () => {
-      done = true;
-    },
-  );
-  const start = clock.now();
-  while (!done) {
-    await clock.advance(1);
-    if (clock.now() - start > 10_000) throw new Error('never settled');
-  }
-  return clock.now() - start;
-}
+import { fakeDuration } from './support.js';
 
 function setup(minMs: number, maxMs: number, seed?: number) {
   const clock = new ManualClock();
@@ -53,7 +35,8 @@ describe('withLatency over a mock', () => {
     const durations = async (seed: number) => {
       const { clock, driver } = setup(40, 80, seed);
       const taken: number[] = [];
-      for (let i = 0; i < 12; i++) taken.push(await fakeDuration(clock, driver.healthCheck()));
+      for (let i = 0; i < 12; i++)
+        taken.push(await fakeDuration(clock, driver.healthCheck(), { stepMs: 1 }));
       return taken;
     };
     const first = await durations(11);
@@ -102,7 +85,7 @@ describe('withLatency over a mock', () => {
       for await (const line of stream) lines.push(line.line);
       return lines;
     })();
-    expect(await fakeDuration(clock, reading)).toBe(200);
+    expect(await fakeDuration(clock, reading, { stepMs: 1 })).toBe(200);
     expect(await reading).toEqual(['x']);
 
     const controller = new AbortController();

@@ -4,11 +4,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerDriver } from '@berth/core';
-import { DockerDriver, pingDockerEngine } from '@berth/driver-docker';
+import { DockerDriver, engineAddress, pingDockerEngine } from '@berth/driver-docker';
 import { LocalDriver } from '@berth/driver-local';
 import { type Session, SessionEvents, SessionManager } from '@berth/session';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertTestImage } from '../../../scripts/test-image.mjs';
 import {
   collectDriverMetrics,
   collectSessionMetrics,
@@ -95,6 +96,8 @@ scraped(() => {
   let background: NodeJS.Timeout | undefined;
 
   beforeAll(async () => {
+    // Missing or built elsewhere: fail at once with the fix.
+    await assertTestImage(IMAGE, engineAddress());
     stateDir = await mkdtemp(join(tmpdir(), 'berth-metrics-local-'));
     const local = new LocalDriver({ stateDir });
     const docker = new DockerDriver();

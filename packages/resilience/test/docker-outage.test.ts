@@ -5,11 +5,13 @@
  * engine's bridge), so stopping it disturbs nothing else. Its containers need no network.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DockerDriver, pingDockerEngine } from '@berth/driver-docker';
+import { DockerDriver, engineAddress, pingDockerEngine } from '@berth/driver-docker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertTestImage } from '../../../scripts/test-image.mjs';
 import { CircuitOpenError, RetryError, resilient } from '../src/index.js';
 
 const IMAGE = process.env.BERTH_TEST_IMAGE ?? 'berth-test/busybox:latest';
@@ -35,7 +37,9 @@ const missing = !which('dockerd')
         ? 'no Docker engine to copy the test image from (run scripts/docker-engine.sh)'
         : undefined;
 
-const root = mkdtempSync(join(tmpdir(), 'berth-outage-'));
+// Made by the suite's first hook, not while vitest collects: a skipped suite runs no hooks, and
+// a directory made then would be left in the temp directory.
+const root = join(tmpdir(), `berth-outage-${randomBytes(6).toString('hex')}`);
 const socketPath = join(root, 'docker.sock');
 let engine: ChildProcess | undefined;
 
@@ -57,15 +61,29 @@ function startEngine(): ChildProcess {
   );
 }
 
-async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
+/** Polls `look` until `done` holds; past 60 s fails with what it waited for and last saw. */
+async function waitFor<T>(
+  what: string,
+  look: () => Promise<T>,
+  done: (seen: T) => boolean,
+): Promise<void> {
   const deadline = Date.now() + 60_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+  for (;;) {
+    const seen = await look();
+    if (done(seen)) return;
+    if (Date.now() > deadline) {
+      throw new Error(`gave up after 60 s waiting for ${what}; last saw ${JSON.stringify(seen)}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
 const up = () => pingDockerEngine({ dockerHost: `unix://${socketPath}`, timeoutMs: 1000 });
+
+/** Whether the private engine answers, and how its process ended if it has. */
+async function engineState() {
+  return { answers: await up(), exitCode: engine?.exitCode, signal: engine?.signalCode };
+}
 
 async function stopEngine(): Promise<void> {
   const running = engine;
@@ -82,8 +100,11 @@ if (missing && !inCI)
 suite(`circuit breaker against a Docker engine that goes down${missing && !inCI ? ` [skipped: ${missing}]` : ''}`, () => {
   beforeAll(async () => {
     if (missing) throw new Error(`CI=true but ${missing}`);
+    mkdirSync(root, { mode: 0o700 });
+    // The private engine gets its image from the main one: it must be the one the script builds.
+    await assertTestImage(IMAGE, engineAddress());
     engine = startEngine();
-    await waitFor(up, 'the private dockerd');
+    await waitFor('the private dockerd to answer', engineState, (seen) => seen.answers);
     execFileSync('sh', ['-c', `docker save ${IMAGE} | docker -H unix://${socketPath} load`], {
       stdio: 'ignore',
     });
@@ -127,8 +148,12 @@ suite(`circuit breaker against a Docker engine that goes down${missing && !inCI 
       expect(refused).toBeInstanceOf(CircuitOpenError);
 
       engine = startEngine();
-      await waitFor(up, 'the private dockerd to come back');
-      await waitFor(async () => driver.circuit.state === 'halfOpen', 'the circuit to half-open');
+      await waitFor('the private dockerd to answer again', engineState, (seen) => seen.answers);
+      await waitFor(
+        'the circuit to half-open (its state)',
+        async () => driver.circuit.state,
+        (state) => state === 'halfOpen',
+      );
       const after = await driver.createContainer(config);
       expect(driver.circuit.state).toBe('closed');
       expect(transitions).toEqual(['open', 'halfOpen', 'close']);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { DockerDriver, pingDockerEngine } from '@berth/driver-docker';
-import { afterAll, describe, expect, it } from 'vitest';
+import { DockerDriver, engineAddress, pingDockerEngine } from '@berth/driver-docker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertTestImage } from '../../../scripts/test-image.mjs';
 import { resilient } from '../src/index.js';
 
 /*
@@ -22,6 +23,8 @@ const runs = engineUp || inCI;
   () => {
     const session = `short-${randomBytes(4).toString('hex')}`;
     const inner = new DockerDriver();
+    // Missing or built elsewhere: fail at once with the fix.
+    beforeAll(() => (engineUp ? assertTestImage(IMAGE, engineAddress()) : undefined));
     afterAll(async () => {
       if (engineUp) await inner.cleanup({ sessionId: session });
     });

@@ -10,7 +10,7 @@ import { DockerDriver } from '@berth/driver-docker';
 import { LocalDriver } from '@berth/driver-local';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Session, SessionEvents, SessionManager, type SessionSpec } from '../src/index.js';
-import { describeEngine, IMAGE } from './support/engine.js';
+import { describeEngine, eventually, IMAGE } from './support/engine.js';
 
 /*
  * A three-service session on real backends: a database-like service with a health check, a
@@ -117,13 +117,13 @@ await driver.close();
   }
 }
 
-async function logsOf(driver: ContainerDriver, id: string, want: string): Promise<string> {
-  let logs = '';
-  for (let i = 0; i < 50 && logs !== want; i++) {
-    logs = await driver.getContainerLogs(id);
-    if (logs !== want) await new Promise((r) => setTimeout(r, 100));
-  }
-  return logs;
+function logsOf(driver: ContainerDriver, id: string, want: string): Promise<string> {
+  return eventually(
+    `${id}'s logs to be ${JSON.stringify(want)}`,
+    () => driver.getContainerLogs(id),
+    (logs) => logs === want,
+    { timeoutMs: 5000 },
+  );
 }
 
 /**

@@ -56,13 +56,20 @@ function setup(extra: ConstructorParameters<typeof MockDockerDriver>[0] = {}) {
   return { clock, driver, events, seen, manager };
 }
 
-/** Moves fake time on until `work` settles. */
+/** Moves fake time on until `work` settles; past 100 s of it, fails saying so. */
 async function drive<T>(clock: ManualClock, work: Promise<T>): Promise<T> {
   let settled = false;
   const done = work.finally(() => {
     settled = true;
   });
   for (let i = 0; i < 2000 && !settled; i++) await clock.advance(50);
+  if (!settled) {
+    // Awaiting `done` now would hang until the test's own timeout, without a word of why.
+    done.catch(() => undefined);
+    throw new Error(
+      `still pending after 100 s of fake time (${clock.pending} sleeps waiting on the clock)`,
+    );
+  }
   return done;
 }
 

@@ -37,6 +37,9 @@ describe('a session watching over itself', () => {
       onFailed: 'end-session',
     });
     for (let i = 0; i < 200 && session.ended === undefined; i++) await clock.advance(50);
+    expect(session.ended, `ended within 10 s of fake time; events so far: ${seen.join(', ')}`).toBe(
+      'failed',
+    );
     expect(seen.filter((e) => e === 'container:restarted worker')).toHaveLength(2);
     expect(seen).toContain('service:failed worker');
     expect(seen.at(-1)).toBe('session:ended watched');

@@ -1,7 +1,8 @@
 import { request } from 'node:http';
 import { ConfigurationError, ContainerNotFoundError } from '@berth/core';
-import { DockerDriver } from '@berth/driver-docker';
-import { afterAll, describe, expect, it } from 'vitest';
+import { DockerDriver, engineAddress } from '@berth/driver-docker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertTestImage } from '../../../scripts/test-image.mjs';
 import { forTenant, tenantAdmin } from '../src/index.js';
 
 const image = 'berth-test/busybox:latest';
@@ -10,6 +11,9 @@ const suffix = `${process.pid}`;
 const tenants = { a: `ta${suffix}`, b: `tb${suffix}` };
 const a = forTenant(driver, tenants.a);
 const b = forTenant(driver, tenants.b);
+
+// Missing or built elsewhere: fail at once with the fix.
+beforeAll(() => assertTestImage(image, engineAddress()));
 
 afterAll(async () => {
   for (const t of Object.values(tenants)) await tenantAdmin(driver).cleanup(t);
@@ -50,14 +54,22 @@ async function listener(view: typeof a, session: string) {
   return { id: c.id, ip: await addressOf(c.id) };
 }
 
-async function reaches(view: typeof a, from: string, ip: string): Promise<boolean> {
+/** Whether `from` connects to `ip`:8080 within three probes, and what the last one said. */
+async function probe(view: typeof a, from: string, ip: string) {
+  const command = ['sh', '-c', `echo probe | nc -w 2 ${ip} 8080`];
   // A few tries: the listener may not be up yet, and each accepted probe restarts it.
-  for (let i = 0; i < 3; i++) {
-    // This busybox's nc has no -z: a connection that fails is a non-zero exit all the same.
-    const r = await view.exec(from, ['sh', '-c', `echo probe | nc -w 2 ${ip} 8080`]);
-    if (r.exitCode === 0) return true;
-  }
-  return false;
+  let last = await view.exec(from, command);
+  // This busybox's nc has no -z: a connection that fails is a non-zero exit all the same.
+  for (let i = 1; i < 3 && last.exitCode !== 0; i++) last = await view.exec(from, command);
+  return {
+    reached: last.exitCode === 0,
+    says: `${from} → ${ip}:8080, last probe ${JSON.stringify(last)}`,
+  };
+}
+
+async function expectReach(view: typeof a, from: string, ip: string, reached: boolean) {
+  const seen = await probe(view, from, ip);
+  expect(seen.reached, seen.says).toBe(reached);
 }
 
 describe('tenancy on the real engine', () => {
@@ -68,10 +80,10 @@ describe('tenancy on the real engine', () => {
     const cb = await b.createContainer({ sessionId: 's', image, command: ['sleep', '300'] });
     await a.startContainer(ca.id);
     await b.startContainer(cb.id);
-    expect(await reaches(a, ca.id, la.ip)).toBe(true);
-    expect(await reaches(b, cb.id, lb.ip)).toBe(true);
-    expect(await reaches(a, ca.id, lb.ip)).toBe(false);
-    expect(await reaches(b, cb.id, la.ip)).toBe(false);
+    await expectReach(a, ca.id, la.ip, true);
+    await expectReach(b, cb.id, lb.ip, true);
+    await expectReach(a, ca.id, lb.ip, false);
+    await expectReach(b, cb.id, la.ip, false);
 
     // Cross-tenant calls by id are not found, and change nothing on the engine.
     for (const call of [

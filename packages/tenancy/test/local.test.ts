@@ -5,6 +5,7 @@ import { type DriverCapabilities, wrapDriver } from '@berth/core';
 import { LocalDriver } from '@berth/driver-local';
 import { afterAll, describe, expect, it } from 'vitest';
 import { forTenant } from '../src/index.js';
+import { eventually } from './support.js';
 
 /* The tenant view over the local driver: real processes, namespaces and state on disk. */
 
@@ -53,7 +54,13 @@ describe('tenant views over the local driver', () => {
     expect((await driver.listContainers()).length).toBe(before);
     // Its network is the tenant's own: an isolated namespace on this host.
     expect((await a.listNetworks()).map((n) => n.name)).toEqual(['tenant-a']);
-    expect(await a.getContainerLogs(mine.id)).toBe('from-a\n');
+    // Its output, through the tenant's view: the program may not have printed yet.
+    const logs = await eventually(
+      "the container's output through tenant a's view",
+      () => a.getContainerLogs(mine.id),
+      (text) => text !== '',
+    );
+    expect(logs).toBe('from-a\n');
   });
 
   it('fails closed where the local driver cannot segment networks, unless told best-effort', async () => {

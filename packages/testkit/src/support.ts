@@ -1,4 +1,5 @@
 import type { ContainerConfigInput, ContainerDriver } from '@berth/core';
+import { shown } from './assertions.js';
 import type { ConformanceOptions } from './options.js';
 
 /** What every group needs: the driver, the run's session and helpers to make configs and scripts. */
@@ -41,14 +42,49 @@ export function makeContext(
   };
 }
 
-/** Polls `check` until it returns true or `timeoutMs` passes; returns the last result. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000, everyMs = 100) {
+export interface PollOptions {
+  /** How long to keep looking; 15 s by default. */
+  timeoutMs?: number;
+  /** How long to wait between looks; 100 ms by default. */
+  everyMs?: number;
+}
+
+/**
+ * Looks with `look` every `everyMs` until `done` holds for what it saw or `timeoutMs` passes;
+ * says which, and what it saw last. For checks that report a finding instead of failing.
+ */
+export async function poll<T>(
+  look: () => Promise<T>,
+  done: (seen: T) => boolean,
+  { timeoutMs = 15_000, everyMs = 100 }: PollOptions = {},
+): Promise<{ ok: boolean; last: T }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
+    const last = await look();
+    if (done(last)) return { ok: true, last };
+    if (Date.now() > deadline) return { ok: false, last };
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/**
+ * Waits like `poll` and returns what was seen once `done` holds. Past the deadline it fails with
+ * what it waited for and what it saw last, so a driver that never gets there learns what it did
+ * instead (not `expected false to be true`).
+ */
+export async function eventually<T>(
+  what: string,
+  look: () => Promise<T>,
+  done: (seen: T) => boolean,
+  options: PollOptions = {},
+): Promise<T> {
+  const { ok, last } = await poll(look, done, options);
+  if (!ok) {
+    throw new Error(
+      `${what}: not within ${(options.timeoutMs ?? 15_000) / 1000} s; last seen ${shown(last)}`,
+    );
+  }
+  return last;
 }
 
 /** Removes, best effort, everything of the run's session; for after-hooks. */

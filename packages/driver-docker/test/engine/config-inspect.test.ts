@@ -1,22 +1,28 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthEvents, UnsupportedFeatureError, withEvents, wrapDriver } from '@berth/core';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { DockerDriver } from '../../src/index.js';
-import { describeEngine, docker, IMAGE, shell, useSession } from '../support/engine.js';
+import {
+  describeEngine,
+  docker,
+  IMAGE,
+  shell,
+  suiteTempDir,
+  useSession,
+} from '../support/engine.js';
 
 describeEngine('config mapping, verified by inspecting the engine', () => {
-  const hostDir = mkdtempSync(join(tmpdir(), 'berth-bind-'));
+  const hostDir = suiteTempDir('berth-bind-', (dir) => {
+    writeFileSync(join(dir, 'hello.txt'), 'from the host\n', { mode: 0o644 });
+    // Readable by the container's unprivileged user; it is made 0700.
+    chmodSync(dir, 0o755);
+  });
   // Bind mounts need an allowed root: none are allowed by default.
   const { driver, session } = useSession('mapping', {
     labels: { team: 'berth-tests' },
     allowedRoots: [hostDir],
   });
-  writeFileSync(join(hostDir, 'hello.txt'), 'from the host\n', { mode: 0o644 });
-  // Readable by the container's unprivileged user; mkdtemp makes it 0700.
-  chmodSync(hostDir, 0o755);
-  afterAll(() => rmSync(hostDir, { recursive: true, force: true }));
 
   it('maps limits, security, mounts, network, ports, healthcheck and labels', async () => {
     const network = await driver.createNetwork({ name: `${session}-net`, sessionId: session });

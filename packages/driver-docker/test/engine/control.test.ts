@@ -1,17 +1,7 @@
 import { ConflictError, ContainerNotFoundError, ContainerRemoveError } from '@berth/core';
 import { expect, it, onTestFinished } from 'vitest';
 import type { DockerDriver } from '../../src/index.js';
-import { describeEngine, docker, IMAGE, shell, useSession } from '../support/engine.js';
-
-/** Polls `check` every 100 ms until it holds, for at most 15 s. */
-async function until(check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
-}
+import { describeEngine, docker, eventually, IMAGE, shell, useSession } from '../support/engine.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -50,7 +40,11 @@ describeEngine('Docker driver: signals, pause and resume on a real engine', () =
   it('pause freezes a counter (no exec, no start, no signal) until resume', async () => {
     const { id } = await driver.createContainer(shell(session, COUNTER));
     await driver.startContainer(id);
-    expect(await until(async () => (await count(driver, id)) >= 3)).toBe(true);
+    await eventually(
+      'the counter to reach 3 (its last line)',
+      () => count(driver, id),
+      (n) => n >= 3,
+    );
 
     await driver.pauseContainer(id);
     expect((await docker.getContainer(id).inspect()).State.Paused).toBe(true);
@@ -82,7 +76,11 @@ describeEngine('Docker driver: signals, pause and resume on a real engine', () =
     expect(await driver.getContainer(id)).toMatchObject({ status: 'running', state: 'running' });
     // Resuming a running container is a no-op (the engine answers it with a 500).
     await Promise.all([driver.resumeContainer(id), driver.resumeContainer(id)]);
-    expect(await until(async () => (await count(driver, id)) >= frozen + 3)).toBe(true);
+    await eventually(
+      `the counter to pass ${frozen} + 3 after resume (its last line)`,
+      () => count(driver, id),
+      (n) => n >= frozen + 3,
+    );
     expect(await driver.exec(id, ['echo', 'thawed'])).toMatchObject({
       exitCode: 0,
       stdout: 'thawed\n',
@@ -147,17 +145,25 @@ describeEngine('Docker driver: signals, pause and resume on a real engine', () =
   it('delivers signals to the main process through the init process', async () => {
     const { id } = await driver.createContainer(shell(session, TRAPS));
     await driver.startContainer(id);
-    expect(await until(async () => (await lines(driver, id)).includes('ready'))).toBe(true);
+    await eventually(
+      "the script to print 'ready' (the log lines)",
+      () => lines(driver, id),
+      (seen) => seen.includes('ready'),
+    );
 
     await driver.signalContainer(id, 'SIGUSR1');
-    expect(await until(async () => (await lines(driver, id)).includes('got-USR1'))).toBe(true);
+    await eventually(
+      "the trap to print 'got-USR1' (the log lines)",
+      () => lines(driver, id),
+      (seen) => seen.includes('got-USR1'),
+    );
     await driver.signalContainer(id, 'SIGHUP');
     await driver.signalContainer(id, 'SIGUSR1');
-    expect(
-      await until(
-        async () => (await lines(driver, id)).filter((l) => l === 'got-USR1').length === 2,
-      ),
-    ).toBe(true);
+    await eventually(
+      "the trap to print 'got-USR1' twice (the log lines)",
+      () => lines(driver, id),
+      (seen) => seen.filter((l) => l === 'got-USR1').length === 2,
+    );
     expect(await lines(driver, id)).toEqual(['ready', 'got-USR1', 'got-HUP', 'got-USR1']);
     // SIGWINCH is ignored by default: it is delivered and nothing happens.
     await driver.signalContainer(id, 'SIGWINCH');
@@ -179,7 +185,11 @@ describeEngine('Docker driver: signals, pause and resume on a real engine', () =
       shell(session, `trap '' TERM INT HUP; ${TRAPS}`, { name }),
     );
     await driver.startContainer(id);
-    expect(await until(async () => (await lines(driver, id)).includes('ready'))).toBe(true);
+    await eventually(
+      "the script to print 'ready' (the log lines)",
+      () => lines(driver, id),
+      (seen) => seen.includes('ready'),
+    );
     await driver.signalContainer(name, 'SIGKILL');
     expect(await driver.waitContainer(id)).toEqual({ exitCode: 137, oomKilled: false });
     await driver.removeContainer(id);
@@ -210,9 +220,11 @@ describeEngine('Docker driver: signals, pause and resume on a real engine', () =
     });
     try {
       await foreign.start();
-      expect(
-        await until(async () => String(await foreign.logs({ stdout: true })).includes('ready')),
-      ).toBe(true);
+      await eventually(
+        "the foreign container to print 'ready' (its logs)",
+        async () => String(await foreign.logs({ stdout: true })),
+        (logs) => logs.includes('ready'),
+      );
       for (const call of [
         () => driver.signalContainer(foreign.id, 'SIGUSR1'),
         () => driver.signalContainer(foreign.id, 'SIGKILL'),

@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { NetworkNotFoundError } from '@berth/core';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   configurationError,
   containersMarked,
@@ -11,6 +8,7 @@ import {
   IMAGE,
   marker,
   shell,
+  suiteTempDir,
   useSession,
   volumeExists,
 } from '../support/engine.js';
@@ -22,8 +20,7 @@ import {
  */
 
 describeEngine('Docker driver create policy on a real engine', () => {
-  const root = mkdtempSync(join(tmpdir(), 'berth-allowed-'));
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const root = suiteTempDir('berth-allowed-');
   const plain = useSession('policy');
   const everywhere = useSession('policy-roots', { allowedRoots: ['/'] });
   const bridged = useSession('policy-bridge', { allowNetworks: ['bridge'] });

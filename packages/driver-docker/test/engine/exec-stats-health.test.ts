@@ -1,6 +1,6 @@
 import { BerthEvents, TimeoutError, withEvents, wrapDriver } from '@berth/core';
 import { expect, it } from 'vitest';
-import { describeEngine, shell, useSession } from '../support/engine.js';
+import { describeEngine, eventually, shell, useSession } from '../support/engine.js';
 
 describeEngine('exec, stats and health on a real engine', () => {
   const { driver, session } = useSession('exec');
@@ -121,13 +121,16 @@ describeEngine('exec, stats and health on a real engine', () => {
     expect(await wrapped.isContainerHealthy(id)).toBe(false);
     await wrapped.startContainer(id);
 
-    const until = async (want: 'healthy' | 'unhealthy') => {
-      for (;;) {
-        const instance = await wrapped.getContainer(id);
-        if (instance?.health === want) return instance;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
+    // A check that can never pass (a /tmp the image's user cannot write) fails here, saying so.
+    const until = (want: 'healthy' | 'unhealthy') =>
+      eventually(
+        `the container to become ${want} (its status, health and exit code)`,
+        async () => {
+          const c = await wrapped.getContainer(id);
+          return { status: c?.status, health: c?.health, exitCode: c?.exitCode };
+        },
+        (seen) => seen.health === want,
+      );
     expect((await until('healthy')).status).toBe('running');
     expect(await wrapped.isContainerHealthy(id)).toBe(true);
 

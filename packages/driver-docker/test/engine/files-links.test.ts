@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigurationError, FileSystemError, packTar, readTar, type TarMember } from '@berth/core';
-import { afterAll, expect, it } from 'vitest';
-import { describeEngine, shell, useSession } from '../support/engine.js';
+import { expect, it } from 'vitest';
+import { describeEngine, shell, suiteTempDir, useSession } from '../support/engine.js';
 
 /*
  * What a hostile container (or archive) can try with links: make a read or a write land on the
@@ -13,9 +12,9 @@ import { describeEngine, shell, useSession } from '../support/engine.js';
 
 const probe = `berth-probe-${process.pid}-${Date.now()}`;
 // A host directory with a secret, at a path a link in the container can name.
-const hostDir = mkdtempSync(join(tmpdir(), 'berth-files-host-'));
-writeFileSync(join(hostDir, 'secret'), 'host secret');
-afterAll(() => rmSync(hostDir, { recursive: true, force: true }));
+const hostDir = suiteTempDir('berth-files-host-', (dir) => {
+  writeFileSync(join(dir, 'secret'), 'host secret');
+});
 
 function link(path: string, target: string): TarMember {
   return {

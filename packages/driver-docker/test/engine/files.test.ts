@@ -13,7 +13,7 @@ import {
 } from '@berth/core';
 import { expect, it } from 'vitest';
 import { DockerDriver } from '../../src/index.js';
-import { describeEngine, docker, shell, useSession } from '../support/engine.js';
+import { describeEngine, docker, eventually, IMAGE, shell, useSession } from '../support/engine.js';
 
 const MB = 1024 * 1024;
 
@@ -235,9 +235,12 @@ describeEngine('files on a real engine', () => {
     // Forced, a missing path needs no process: nothing to remove is nothing to refuse.
     await driver.removeFile(id, '/tmp/early/never', { force: true });
     await driver.startContainer(id);
-    for (let i = 0; i < 50 && !(await driver.getContainerLogs(id)).includes('before'); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await eventually(
+      "the container to print 'before' (its logs)",
+      () => driver.getContainerLogs(id),
+      (logs) => logs.includes('before'),
+      { timeoutMs: 5000 },
+    );
     expect(await driver.getContainerLogs(id)).toBe('before start\n');
     await driver.pauseContainer(id);
     await driver.writeFile(id, '/tmp/early/paused.txt', 'frozen');
@@ -333,7 +336,7 @@ describeEngine('files on a real engine', () => {
     const root = await driver.listFiles(id, '/');
     expect(root.map((f) => f.name)).toEqual(expect.arrayContaining(['bin', 'etc', 'tmp']));
     expect(root.find((f) => f.name === 'etc')).toMatchObject({ path: '/etc', type: 'directory' });
-    const foreign = await docker.createContainer({ Image: 'berth-test/busybox:latest' });
+    const foreign = await docker.createContainer({ Image: IMAGE });
     try {
       for (const call of [
         () => driver.readFile(foreign.id, '/etc/passwd'),

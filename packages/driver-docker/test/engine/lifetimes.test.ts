@@ -1,17 +1,22 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UnsupportedFeatureError } from '@berth/core';
 import { keeperRunning } from '@berth/core/kit';
 import Dockerode from 'dockerode';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { DockerDriver } from '../../src/index.js';
-import { describeEngine, docker, IMAGE, useSession } from '../support/engine.js';
+import {
+  describeEngine,
+  docker,
+  eventually,
+  IMAGE,
+  suiteTempDir,
+  useSession,
+} from '../support/engine.js';
 
-const stateDir = mkdtempSync(join(tmpdir(), 'berth-docker-lifetimes-'));
-afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+const stateDir = suiteTempDir('berth-docker-lifetimes-');
 const built = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 
 // The creating process: makes two containers with lifetimes, reports them, then waits to die.
@@ -26,14 +31,6 @@ await driver.startContainer(idle.id);
 console.log(JSON.stringify({ ttl: ttl.id, expiresAt: ttl.lifetime.expiresAt, idle: idle.id }));
 setInterval(() => {}, 1000);
 `;
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const exists = (id: string) =>
   docker
@@ -67,25 +64,38 @@ describeEngine('Docker driver: lifetimes outlive the process that made them', ()
     await new Promise((resolve) => child.once('exit', resolve));
     expect(keeperRunning(stateDir), 'a keeper runs, not the creator').toBe(true);
 
-    await until('the ttl container stopped', async () => {
-      const state = (await docker.getContainer(made.ttl).inspect()).State;
-      return !state.Running;
-    });
+    await eventually(
+      'the ttl container to stop (its engine state)',
+      async () => (await docker.getContainer(made.ttl).inspect()).State.Status,
+      (status) => status !== 'running',
+    );
     const finished = new Date((await docker.getContainer(made.ttl).inspect()).State.FinishedAt);
     expect(finished.getTime(), 'not before its end').toBeGreaterThanOrEqual(
       new Date(made.expiresAt).getTime() - 100,
     );
-    await until('the idle container removed', async () => !(await exists(made.idle)));
+    await eventually(
+      'the idle container to be removed (exists)',
+      () => exists(made.idle),
+      (there) => !there,
+    );
     expect((await driver.getContainer(made.ttl))?.status).toBe('exited');
   }, 60_000);
 
   it('a keeper that died is replaced by the next driver that gives a container a deadline', async () => {
-    await until('a keeper runs', async () => keeperRunning(stateDir));
+    await eventually(
+      'a keeper to run (keeperRunning)',
+      () => keeperRunning(stateDir),
+      (up) => up,
+    );
     const holder = JSON.parse(readFileSync(join(stateDir, 'keeper.lock'), 'utf8')) as {
       pid: number;
     };
     process.kill(holder.pid, 'SIGKILL');
-    await until('the keeper is dead', async () => !keeperRunning(stateDir));
+    await eventually(
+      'the keeper to be dead (keeperRunning)',
+      () => keeperRunning(stateDir),
+      (up) => !up,
+    );
 
     const fresh = new DockerDriver({ stateDir });
     const made = await fresh.createContainer({
@@ -95,12 +105,18 @@ describeEngine('Docker driver: lifetimes outlive the process that made them', ()
       lifetime: { ttlMs: 1500 },
     });
     await fresh.startContainer(made.id);
-    await until('a new keeper runs', async () => keeperRunning(stateDir), 5000);
+    await eventually(
+      'a new keeper to run (keeperRunning)',
+      () => keeperRunning(stateDir),
+      (up) => up,
+      { timeoutMs: 5000 },
+    );
     // Well within the keeper's 10 s between looks: the start itself must wake it.
-    await until(
-      'the container stopped within 5 s of its start',
-      async () => !(await docker.getContainer(made.id).inspect()).State.Running,
-      5000,
+    await eventually(
+      'the container to stop within 5 s of its start (its engine state)',
+      async () => (await docker.getContainer(made.id).inspect()).State.Status,
+      (status) => status !== 'running',
+      { timeoutMs: 5000 },
     );
     await fresh.close();
   }, 60_000);

@@ -1,16 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogLine } from '@berth/core';
-import { afterAll, expect, it } from 'vitest';
-import { describeEngine, shell, useSession } from '../support/engine.js';
+import { expect, it } from 'vitest';
+import { describeEngine, shell, suiteTempDir, useSession } from '../support/engine.js';
 
 describeEngine('logs from a real engine', () => {
-  const hostDir = mkdtempSync(join(tmpdir(), 'berth-logs-'));
+  // Readable by the container's unprivileged user.
+  const hostDir = suiteTempDir('berth-logs-', (dir) => chmodSync(dir, 0o755));
   const { driver, session } = useSession('logs', { allowedRoots: [hostDir] });
-  chmodSync(hostDir, 0o755);
-  afterAll(() => rmSync(hostDir, { recursive: true, force: true }));
 
   async function run(script: string, extra: Record<string, unknown> = {}): Promise<string> {
     const { id } = await driver.createContainer(shell(session, script, extra));

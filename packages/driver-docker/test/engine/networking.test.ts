@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { NetworkNotFoundError } from '@berth/core';
 import { expect, it } from 'vitest';
-import { describeEngine, docker, shell, useSession } from '../support/engine.js';
+import { describeEngine, docker, eventually, shell, useSession } from '../support/engine.js';
 
 function readFrom(host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -68,13 +68,18 @@ describeEngine('networks and ports on a real engine', () => {
       },
     ]);
     const [host, port] = (running?.endpoint ?? '').split(':');
-    let reply = '';
     // The listener inside may not be up yet when the container is; the proxy then closes at once.
-    for (let attempt = 0; attempt < 100 && reply === ''; attempt++) {
-      reply = await readFrom(host ?? '', Number(port)).catch(() => '');
-      if (reply === '') await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(reply).toBe('hello-from-container\n');
+    const read = await eventually(
+      `a reply on ${running?.endpoint} (what a connection read)`,
+      () =>
+        readFrom(host ?? '', Number(port)).then(
+          (reply) => ({ reply }),
+          (error: unknown) => ({ reply: '', error: String(error) }),
+        ),
+      (seen) => seen.reply !== '',
+      { timeoutMs: 10_000 },
+    );
+    expect(read.reply).toBe('hello-from-container\n');
     await driver.stopContainer(instance.id, { force: true });
     expect((await driver.getContainer(instance.id))?.endpoint).toBeNull();
   });

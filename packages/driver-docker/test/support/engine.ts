@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigurationError } from '@berth/core';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertTestImage } from '../../../../scripts/test-image.mjs';
 import {
   DockerDriver,
   type DockerDriverOptions,
@@ -24,15 +28,8 @@ export const docker = new Dockerode();
 export function describeEngine(name: string, body: () => void): void {
   if (engineUp) {
     describe(name, () => {
-      beforeAll(async () => {
-        try {
-          await docker.getImage(IMAGE).inspect();
-        } catch {
-          throw new Error(
-            `Test image ${IMAGE} is missing: run 'sudo bash scripts/docker-engine.sh'`,
-          );
-        }
-      });
+      // Missing or built elsewhere: fail every test at once with the fix, not each in its own way.
+      beforeAll(() => assertTestImage(IMAGE, engineAddress()));
       body();
     });
   } else if (inCI) {
@@ -49,6 +46,69 @@ export function describeEngine(name: string, body: () => void): void {
     console.warn(`[@berth/driver-docker] skipping "${name}": ${reason}`);
     describe.skip(`${name} [skipped: ${reason}]`, body);
   }
+}
+
+export interface PollOptions {
+  /** How long to keep looking; 15 s by default, well inside a test's own timeout. */
+  timeoutMs?: number;
+  /** How long to wait between looks; 100 ms by default. */
+  everyMs?: number;
+}
+
+const SHOWN_LIMIT = 400;
+
+/** A value as a failure shows it: JSON; when long, its start and its end (where logs have the news). */
+export function shown(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > SHOWN_LIMIT
+    ? `${text.slice(0, SHOWN_LIMIT / 4)}…${text.slice(-(SHOWN_LIMIT * 3) / 4)}`
+    : text;
+}
+
+/**
+ * Looks with `look` every `everyMs` until `done` holds for what it saw, and returns that. Past
+ * the deadline it throws, naming what it waited for and what it saw last; left to the test's
+ * own timeout, a failure would say neither (a health check that can never pass used to hang a
+ * test for its whole 60 s without a word).
+ */
+export async function eventually<T>(
+  what: string,
+  look: () => T | Promise<T>,
+  done: (seen: T) => boolean,
+  { timeoutMs = 15_000, everyMs = 100 }: PollOptions = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = await look();
+    if (done(seen)) return seen;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `gave up after ${timeoutMs / 1000} s waiting for ${what}; last saw ${shown(seen)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/**
+ * A temp directory for the suite (or file) it is called in: its path now, the directory from
+ * the suite's first hook on (`setup` fills it then), removed after the suite. Not made while
+ * vitest collects the tests: a suite skipped for want of an engine runs no hooks, and a
+ * directory made then was left in the temp directory.
+ */
+export function suiteTempDir(prefix: string, setup: (dir: string) => void = () => {}): string {
+  const dir = join(tmpdir(), `${prefix}${randomBytes(6).toString('hex')}`);
+  beforeAll(() => {
+    mkdirSync(dir, { mode: 0o700 });
+    setup(dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 export function sessionId(prefix: string): string {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { pingDockerEngine } from '@berth/driver-docker';
-import { describe, it } from 'vitest';
+import { engineAddress, pingDockerEngine } from '@berth/driver-docker';
+import { beforeAll, describe, it } from 'vitest';
+import { assertTestImage } from '../../../../scripts/test-image.mjs';
 
 export const IMAGE = process.env.BERTH_TEST_IMAGE ?? 'berth-test/busybox:latest';
 const engineUp = await pingDockerEngine({ timeoutMs: 3000 });
@@ -11,8 +12,13 @@ const inCI = process.env.CI === 'true' || process.env.CI === '1';
  * failing test in CI (engine tests must never pass by not running), elsewhere a named skip.
  */
 export function describeEngine(name: string, body: () => void): void {
-  if (engineUp) describe(name, body);
-  else if (inCI) {
+  if (engineUp) {
+    describe(name, () => {
+      // Missing or built elsewhere: fail every test at once with the fix, not each in its own way.
+      beforeAll(() => assertTestImage(IMAGE, engineAddress()));
+      body();
+    });
+  } else if (inCI) {
     describe(name, () => {
       it('needs a Docker engine', () => {
         throw new Error(
@@ -25,6 +31,29 @@ export function describeEngine(name: string, body: () => void): void {
     // Printed too: the default reporter shows a skipped suite's count, not its name.
     console.warn(`[@berth/session] skipping "${name}": ${reason}`);
     describe.skip(`${name} [skipped: ${reason}]`, body);
+  }
+}
+
+/**
+ * Looks with `look` every `everyMs` until `done` holds for what it saw, and returns that; past
+ * `timeoutMs` it throws, naming what it waited for and what it saw last.
+ */
+export async function eventually<T>(
+  what: string,
+  look: () => T | Promise<T>,
+  done: (seen: T) => boolean,
+  { timeoutMs = 10_000, everyMs = 100 }: { timeoutMs?: number; everyMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = await look();
+    if (done(seen)) return seen;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `gave up after ${timeoutMs / 1000} s waiting for ${what}; last saw ${JSON.stringify(seen)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 

@@ -73,15 +73,17 @@ export const controlGroup: GroupDefinition = {
         const { id } = await ctx.driver.createContainer(ctx.config({ command: ctx.sh(script) }));
         try {
           await ctx.driver.startContainer(id);
-          expect(
-            await eventually(async () => (await lines(ctx.driver, id)).includes('ready')),
-            `the script printed 'ready' within 15 s: logs ${shown(await lines(ctx.driver, id))}`,
-          ).toBe(true);
+          await eventually(
+            "the script prints 'ready' (its log lines)",
+            () => lines(ctx.driver, id),
+            (seen) => seen.includes('ready'),
+          );
           await ctx.driver.signalContainer(id, 'SIGHUP');
-          expect(
-            await eventually(async () => (await lines(ctx.driver, id)).includes('got-HUP')),
-            `signalContainer(id, 'SIGHUP') ran the script's trap within 15 s: logs ${shown(await lines(ctx.driver, id))}`,
-          ).toBe(true);
+          await eventually(
+            "signalContainer(id, 'SIGHUP') runs the script's trap, which prints 'got-HUP' (its log lines)",
+            () => lines(ctx.driver, id),
+            (seen) => seen.includes('got-HUP'),
+          );
           expect(await statusOf(ctx.driver, id), 'a trapped signal leaves it running').toBe(
             'running',
           );
@@ -131,10 +133,11 @@ export const controlGroup: GroupDefinition = {
         const { id } = await ctx.driver.createContainer(ctx.config({ command: ctx.sh(TICKS) }));
         try {
           await ctx.driver.startContainer(id);
-          expect(
-            await eventually(async () => (await lines(ctx.driver, id)).length >= 2),
-            'the ticking script printed within 15 s',
-          ).toBe(true);
+          await eventually(
+            'the ticking script prints two lines (its log lines)',
+            () => lines(ctx.driver, id),
+            (seen) => seen.length >= 2,
+          );
           await ctx.driver.pauseContainer(id);
           await ctx.driver.pauseContainer(id); // a paused container stays paused
           expect(await statusOf(ctx.driver, id), 'getContainer says paused').toBe('paused');
@@ -158,10 +161,11 @@ export const controlGroup: GroupDefinition = {
           await ctx.driver.resumeContainer(id);
           await ctx.driver.resumeContainer(id); // a running container stays running
           expect(await statusOf(ctx.driver, id), 'running again after resume').toBe('running');
-          expect(
-            await eventually(async () => (await lines(ctx.driver, id)).length > frozen),
-            'it prints again after resume',
-          ).toBe(true);
+          await eventually(
+            `it prints again after resume, past the ${frozen} lines it had when paused (its log lines)`,
+            () => lines(ctx.driver, id),
+            (seen) => seen.length > frozen,
+          );
           expect((await ctx.driver.exec(id, ['true'])).exitCode, 'exec works again').toBe(0);
         } finally {
           await ctx.driver.removeContainer(id, { force: true });

@@ -28,16 +28,12 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 /** Waits until the container is no longer running; returns when that was first seen. */
 async function stoppedAt(ctx: SuiteContext, id: string, timeoutMs: number): Promise<number> {
-  let last: string | undefined;
-  const seen = await eventually(
-    async () => {
-      last = await statusOf(ctx.driver, id);
-      return last !== 'running' && last !== 'paused';
-    },
-    timeoutMs,
-    50,
+  await eventually(
+    `${id} is stopped by the driver (its status)`,
+    () => statusOf(ctx.driver, id),
+    (status) => status !== 'running' && status !== 'paused',
+    { timeoutMs, everyMs: 50 },
   );
-  expect(seen, `stopped by the driver within ${timeoutMs} ms; last status ${last}`).toBe(true);
   return Date.now();
 }
 
@@ -109,12 +105,12 @@ export const lifetimesGroup: GroupDefinition = {
         await ctx.driver.startContainer(running.id);
         for (const made of [running, created]) {
           const end = made.lifetime?.expiresAt?.getTime() ?? 0;
-          const gone = await eventually(
-            async () => (await ctx.driver.getContainer(made.id)) === null,
-            end + 5000 - Date.now(),
-            50,
+          await eventually(
+            `${made.id} is gone within 5 s of its end (getContainer)`,
+            () => ctx.driver.getContainer(made.id),
+            (seen) => seen === null,
+            { timeoutMs: end + 5000 - Date.now(), everyMs: 50 },
           );
-          expect(gone, `${made.id} is gone within 5 s of its end`).toBe(true);
         }
         const left = await ctx.driver.listContainers({ label: ctx.runLabel });
         expect(left.map((c) => c.id)).not.toContain(running.id);

@@ -179,7 +179,11 @@ export function defineHostTests(test: GroupTest): void {
         await step('exec with LD_PRELOAD', () => ctx.driver.exec(plain.id, ['true'], { env }));
       await step('restarting it', async () => {
         await ctx.driver.restartContainer(plain.id, { timeout: 2 });
-        await eventually(async () => (await countLines(ctx, plain.id, 'started')) >= 2);
+        await eventually(
+          "the restarted container prints 'started' a second time (lines printed)",
+          () => countLines(ctx, plain.id, 'started'),
+          (n) => n >= 2,
+        );
       });
       if (exec) {
         await step('exec after the restart', () => ctx.driver.exec(plain.id, ['true'], { env }));

@@ -4,7 +4,7 @@ import { networkInterfaces } from 'node:os';
 import type { ExecResult } from '@berth/core';
 import { expect } from 'vitest';
 import type { GroupTest } from '../conformance.js';
-import { eventually } from '../support.js';
+import { poll } from '../support.js';
 import { describeError, probeConfig, removeAll, shortId } from './security-support.js';
 
 interface Listener {
@@ -100,18 +100,14 @@ export function defineNetworkTests(test: GroupTest): void {
         // The control: it shows the connect command works here, so the failures above mean
         // something. The listener may take a moment to be up.
         const address = peerAddress(peer);
-        let last: ExecResult | undefined;
-        const reached = await eventually(
-          async () => {
-            last = await attempt(client.id, address, peerPort);
-            return last.exitCode === 0;
-          },
-          15_000,
-          500,
+        const { ok: reached, last } = await poll(
+          () => attempt(client.id, address, peerPort),
+          (result) => result.exitCode === 0,
+          { timeoutMs: 15_000, everyMs: 500 },
         );
         if (!reached) {
           findings.push(
-            `a container could not reach its peer on the same internal network at ${address}:${peerPort} (exit ${last?.exitCode}: ${last?.stderr.trim()}); check security.connect, listen and peerAddress`,
+            `a container could not reach its peer on the same internal network at ${address}:${peerPort} within 15 s (last exit ${last.exitCode}: ${last.stderr.trim()}); check security.connect, listen and peerAddress`,
           );
         }
         expect(

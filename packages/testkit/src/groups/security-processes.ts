@@ -1,7 +1,7 @@
 import type { ContainerInstance } from '@berth/core';
 import { expect } from 'vitest';
 import type { GroupTest } from '../conformance.js';
-import { eventually, type SuiteContext } from '../support.js';
+import { poll, type SuiteContext } from '../support.js';
 import {
   DONE,
   describeError,
@@ -129,11 +129,16 @@ export function defineProcessTests(test: GroupTest): void {
           .replaceAll('\n', '; ');
 
         const ticks = countTicks(await stdoutOf(ctx, a.id));
-        const ticking = await eventually(
-          async () => countTicks(await stdoutOf(ctx, a.id)) > ticks,
-          5000,
+        const ticking = await poll(
+          async () => countTicks(await stdoutOf(ctx, a.id)),
+          (seen) => seen > ticks,
+          { timeoutMs: 5000 },
         );
-        if (!ticking) findings.push(`A's program stopped running after B's signals (${signals})`);
+        if (!ticking.ok) {
+          findings.push(
+            `A's program stopped running after B's signals (${signals}): ${ticking.last} ticks 5 s later, ${ticks} before`,
+          );
+        }
         const after = await ctx.driver.getContainer(a.id);
         if (after?.status !== 'running') {
           findings.push(

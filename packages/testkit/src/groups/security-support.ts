@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ContainerConfigInput } from '@berth/core';
 import { expect } from 'vitest';
-import { eventually, type SuiteContext } from '../support.js';
+import { shown } from '../assertions.js';
+import { poll, type SuiteContext } from '../support.js';
 
 /*
  * Helpers of the security group. Its probes are shell scripts an attacker could run: they print
@@ -72,11 +73,14 @@ export async function stdoutOf(ctx: SuiteContext, id: string): Promise<string> {
 }
 
 export async function untilLogged(ctx: SuiteContext, id: string, line: string): Promise<void> {
-  const logged = await eventually(async () => (await stdoutOf(ctx, id)).includes(`${line}\n`));
-  if (!logged) {
+  const logged = await poll(
+    () => stdoutOf(ctx, id),
+    (stdout) => stdout.includes(`${line}\n`),
+  );
+  if (!logged.ok) {
     const c = await ctx.driver.getContainer(id);
     throw new Error(
-      `container ${id} never printed '${line}' (status ${c?.status}, exit code ${c?.exitCode}); stderr: ${await ctx.driver.getContainerLogs(id, { stdout: false })}`,
+      `container ${id} did not print '${line}' within 15 s (status ${c?.status}, exit code ${c?.exitCode}); stdout: ${shown(logged.last)}; stderr: ${await ctx.driver.getContainerLogs(id, { stdout: false })}`,
     );
   }
 }
