@@ -4,9 +4,9 @@ import { didYouMean } from './args/suggest.js';
 import { oneOf } from './args/values.js';
 import { CATALOG, findEntry } from './commands/catalog.js';
 import { cliManifest } from './driver/packages.js';
-import { Interrupted, UsageError } from './errors/cli-errors.js';
+import { ExitWith, Interrupted, UsageError } from './errors/cli-errors.js';
 import { ExitCode } from './errors/exit-codes.js';
-import { reportError } from './errors/report.js';
+import { hintFor, reportError } from './errors/report.js';
 import { commandHelp, mainHelp } from './output/help.js';
 import { Output, type OutputStream } from './output/output.js';
 import { quoted } from './output/sanitize.js';
@@ -124,8 +124,10 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
   );
 
   let ctx: CommandContext | undefined;
+  let commandName: string | undefined;
   try {
     const { name, rest } = findCommand(argv);
+    commandName = name;
     if (name === undefined) return withoutCommand(rest, out);
     const entry = findEntry(name);
     if (!entry) {
@@ -159,7 +161,17 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
   } catch (error) {
     // A failure caused by the interruption is the interruption.
     const reason = controller.signal.aborted ? controller.signal.reason : undefined;
-    return reportError(reason instanceof Interrupted ? reason : error, out, early.debug);
+    let failure = reason instanceof Interrupted ? reason : error;
+    // `run` exits with its container's code, so its own failures (a bad flag as much as an
+    // engine down) get one code no program is likely to use, 125, as with `docker run`.
+    if (
+      commandName === 'run' &&
+      !(failure instanceof Interrupted) &&
+      !(failure instanceof ExitWith)
+    ) {
+      failure = new ExitWith(ExitCode.RUN_FAILED, failure);
+    }
+    return reportError(failure, out, early.debug, hintFor(failure, ctx?.driverName));
   } finally {
     await ctx?.close();
     io.signal?.removeEventListener('abort', onOuterAbort);

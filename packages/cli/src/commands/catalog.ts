@@ -193,7 +193,8 @@ const run: CommandSpec = {
     'berth run -d --name web --memory 256m berth-test/busybox:latest -- httpd -f',
   ],
   notes: [
-    "Exits with the container's exit code; 125 when berth failed before it ran; 130 on Ctrl-C,",
+    "Exits with the container's exit code; 125 for berth's own failures (a bad flag, no driver,",
+    "a create or start that failed), so they are never mistaken for the container's; 130 on Ctrl-C,",
     'which stops the container (and removes it unless --no-rm).',
     "The local driver runs host programs: its image is only recorded (use e.g. 'host').",
   ],

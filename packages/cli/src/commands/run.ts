@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ContainerConfigInput, ContainerDriver, ResourceLimitsInput } from '@berth/core';
 import { keyValues, memoryMb, portFlag, positiveNumber, wholeNumber } from '../args/values.js';
 import { SHORT_ID } from '../driver/containers.js';
-import { ExitWith, Interrupted, UsageError } from '../errors/cli-errors.js';
+import { Interrupted, UsageError } from '../errors/cli-errors.js';
 import { ExitCode, exitCodeFor } from '../errors/exit-codes.js';
 import { describeError } from '../errors/report.js';
 import type { CommandContext, CommandHandler } from '../runtime/context.js';
@@ -37,10 +37,9 @@ function configFrom(ctx: CommandContext): ContainerConfigInput {
   };
 }
 
-/** What a failure before the container ran becomes: 125, or the interruption that caused it. */
+/** A failure before the container ran: the interruption that caused it, or itself (exit 125). */
 function beforeRun(error: unknown, signal: AbortSignal): unknown {
-  if (signal.aborted && signal.reason instanceof Interrupted) return signal.reason;
-  return new ExitWith(ExitCode.RUN_FAILED, error);
+  return signal.aborted && signal.reason instanceof Interrupted ? signal.reason : error;
 }
 
 function aborted(signal: AbortSignal): Promise<void> {

@@ -3,7 +3,7 @@ import { wholeNumber } from '../args/values.js';
 import { findContainer } from '../driver/containers.js';
 import { Interrupted } from '../errors/cli-errors.js';
 import { ExitCode, exitCodeFor } from '../errors/exit-codes.js';
-import { describeError, reportError } from '../errors/report.js';
+import { describeError, hintFor, reportError } from '../errors/report.js';
 import type { CommandContext, CommandHandler } from '../runtime/context.js';
 
 interface Outcome {
@@ -36,7 +36,7 @@ async function eachContainer(
       const code = exitCodeFor(error);
       if (exitCode === ExitCode.OK) exitCode = code;
       outcomes.push({ ref, ok: false, error: { ...describeError(error), exitCode: code } });
-      if (!out.json) reportError(error, out, ctx.globals.debug);
+      if (!out.json) reportError(error, out, ctx.globals.debug, hintFor(error, ctx.driverName));
     }
   }
   if (out.json) out.document(outcomes);

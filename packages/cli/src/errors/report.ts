@@ -44,15 +44,33 @@ function stackOf(error: unknown): string {
 }
 
 /**
+ * What the CLI can add to a driver's message, knowing the command line around it: where to
+ * look next. The driver's own message comes first and is never replaced.
+ */
+export function hintFor(error: unknown, driver: string | undefined): string | undefined {
+  const code = codeOf(error instanceof ExitWith ? error.cause : error);
+  if (code === 'CONTAINER_NOT_FOUND') {
+    const whose = driver ? `the ${driver} driver's containers` : 'the containers';
+    return `'berth ps --all' lists ${whose} (another driver: --driver NAME)`;
+  }
+  if (code === 'NETWORK_ERROR') return "'berth doctor' says what is wrong and how to fix it";
+  return undefined;
+}
+
+/**
  * Prints a failure as one line on stderr — `berth: ContainerNotFoundError: Container not
  * found: web (code CONTAINER_NOT_FOUND)` — or as one JSON line in JSON mode, the stack only
  * with `--debug`, and returns the exit code it means.
  */
-export function reportError(error: unknown, out: Output, debug: boolean): number {
+export function reportError(error: unknown, out: Output, debug: boolean, hint?: string): number {
   const exitCode = exitCodeFor(error);
   // Ctrl-C is the user's own doing: the exit code says it, a message would only repeat it.
   if (error instanceof Interrupted && !debug) return exitCode;
-  const { name, message, code } = describeError(error);
+  const described = describeError(error);
+  const { name, code } = described;
+  const message = hint
+    ? `${described.message.replace(/\.?$/, '.')} Hint: ${hint}.`
+    : described.message;
   if (out.json) {
     const stack = debug ? { stack: stackOf(error) } : {};
     out.note(

@@ -20,7 +20,7 @@ const EXIT_CODES = [
   '  2    usage error: unknown command or flag, bad value, input the driver refused',
   '  3    not found (container, volume, network)',
   '  4    no usable driver, or its engine cannot be reached',
-  '  125  run: failed before the container ran',
+  "  125  run: berth's own failure (bad flag, no driver, create or start failed)",
   '  130  interrupted (Ctrl-C); 143 on SIGTERM',
   "  run and exec exit with the container's (command's) own code",
 ];
