@@ -150,6 +150,9 @@ export function parseCommandArgs(args: readonly string[], command: CommandSpec):
   }
 
   const positionals = parsed.positionals;
+  // `berth logs --help` shows the help; it needs no container.
+  if (parsed.values.help === true)
+    return { values: parsed.values as Record<string, OptionValue>, positionals, commandLine: tail };
   const { min, max, what } = command.args;
   if (positionals.length < min) {
     throw new UsageError(
@@ -166,7 +169,7 @@ export function parseCommandArgs(args: readonly string[], command: CommandSpec):
       command.name,
     );
   }
-  if (command.commandLine === 'required' && tail.length === 0 && !parsed.values.help) {
+  if (command.commandLine === 'required' && tail.length === 0) {
     throw new UsageError(
       `'berth ${command.name}' needs a command to run: berth ${command.name} ${command.synopsis}`,
       command.name,

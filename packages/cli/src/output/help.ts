@@ -21,7 +21,7 @@ const EXIT_CODES = [
   '  3    not found (container, volume, network)',
   '  4    no usable driver, or its engine cannot be reached',
   "  125  run: berth's own failure (bad flag, no driver, create or start failed)",
-  '  130  interrupted (Ctrl-C); 143 on SIGTERM',
+  '  130  interrupted (Ctrl-C); 143 on SIGTERM; 141 when the reader of stdout went away',
   "  run and exec exit with the container's (command's) own code",
 ];
 

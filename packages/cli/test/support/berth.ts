@@ -32,7 +32,17 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   input?: string;
   timeoutMs?: number;
+  /** Flags for node itself, before the script (`--import hooks.mjs`). */
+  nodeArgs?: string[];
 }
+
+/**
+ * Node's compile cache (which the bin turns on) goes into the package's node_modules rather
+ * than the system temp directory, so the tests leave nothing in /tmp.
+ */
+const COMPILE_CACHE = fileURLToPath(
+  new URL('../../node_modules/.cache/berth-cli-test', import.meta.url),
+);
 
 /**
  * The environment a test's berth gets: the caller's PATH and HOME, but none of this shell's
@@ -45,6 +55,7 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.
       continue;
     env[key] = value;
   }
+  env.NODE_COMPILE_CACHE = COMPILE_CACHE;
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;
@@ -60,6 +71,7 @@ export class Running {
   /** When each stdout chunk arrived, ms after start: to tell streamed from buffered output. */
   readonly arrivals: { at: number; text: string }[] = [];
   readonly done: Promise<Result>;
+  exited = false;
 
   constructor(readonly child: ChildProcess) {
     child.stdout?.setEncoding('utf8');
@@ -72,15 +84,16 @@ export class Running {
       this.stderr += text;
     });
     this.done = new Promise((resolve) => {
-      child.on('close', (code, signal) =>
+      child.on('close', (code, signal) => {
+        this.exited = true;
         resolve({
           code,
           signal,
           stdout: this.stdout,
           stderr: this.stderr,
           ms: performance.now() - this.started,
-        }),
-      );
+        });
+      });
     });
   }
 
@@ -100,7 +113,7 @@ export class Running {
 
 /** Starts `berth …` and returns at once. */
 export function start(args: readonly string[], options: RunOptions = {}): Running {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
     env: baseEnv(options.env),
     stdio: ['pipe', 'pipe', 'pipe'],
   });

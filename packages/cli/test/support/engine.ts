@@ -1,6 +1,7 @@
 import { request } from 'node:http';
-import { engineAddress, pingDockerEngine } from '@berth/driver-docker';
+import { type DockerDriver, engineAddress, pingDockerEngine } from '@berth/driver-docker';
 import { describe, it } from 'vitest';
+import type { SuiteOptions } from './driver-suite.js';
 
 export const IMAGE = process.env.BERTH_TEST_IMAGE ?? 'berth-test/busybox:latest';
 const address = JSON.stringify(engineAddress());
@@ -54,4 +55,21 @@ export function describeEngine(name: string, body: () => void): void {
   // Printed too: the default reporter shows a skipped suite's count, not its name.
   console.warn(`[@berth/cli] skipping "${name}": ${reason}`);
   describe.skip(`${name} [skipped: ${reason}]`, body);
+}
+
+/** The Docker driver as the driver suite runs it, checked on the engine through `engine`. */
+export function dockerSuite(engine: DockerDriver): SuiteOptions {
+  return {
+    driver: 'docker',
+    image: IMAGE,
+    // The driver never pulls: an image the engine does not have fails the create.
+    failingRun: {
+      args: ['berth-test/not-there:none', '--', 'true'],
+      error: 'ContainerCreationError',
+    },
+    listDirectly: async (session) => (await engine.listContainers({ sessionId: session })).length,
+    cleanDirectly: async (session) => {
+      await engine.cleanup({ sessionId: session });
+    },
+  };
 }
