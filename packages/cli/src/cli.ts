@@ -27,7 +27,10 @@ export interface CliIo {
   signal?: AbortSignal;
 }
 
-/** Flags that shape the output, looked for before parsing so even parse errors honour them. */
+/**
+ * Flags that shape the output, looked for before parsing so that even a parse error honours
+ * them; replaced by the parsed ones once parsing succeeds.
+ */
 function earlyFlags(argv: readonly string[]): { json: boolean; debug: boolean; noColor: boolean } {
   const end = argv.indexOf('--');
   const head = end < 0 ? argv : argv.slice(0, end);
@@ -114,14 +117,13 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
   };
   const emitter = stdout as Partial<NodeJS.EventEmitter>;
   emitter.on?.('error', onStdoutError);
-  const out = new Output(
-    stdout,
-    stderr,
-    makeStyle(wantsColor({ isTTY: stdout.isTTY, env, noColorFlag: early.noColor })),
-    makeStyle(wantsColor({ isTTY: stderr.isTTY, env, noColorFlag: early.noColor })),
-    early.json,
-    controller.signal,
-  );
+  const styles = (noColorFlag: boolean) => ({
+    out: makeStyle(wantsColor({ isTTY: stdout.isTTY, env, noColorFlag })),
+    err: makeStyle(wantsColor({ isTTY: stderr.isTTY, env, noColorFlag })),
+  });
+  const first = styles(early.noColor);
+  const out = new Output(stdout, stderr, first.out, first.err, early.json, controller.signal);
+  let debug = early.debug;
 
   let ctx: CommandContext | undefined;
   let commandName: string | undefined;
@@ -140,6 +142,12 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     }
     const parsed = parseCommandArgs(rest, entry.spec);
     const globals = globalsFrom(parsed.values, name);
+    // The raw guess counted `--json` anywhere; in `exec web cmd --json` it is cmd's flag.
+    const parsedStyles = styles(globals.noColor);
+    out.json = globals.json;
+    out.style = parsedStyles.out;
+    out.errStyle = parsedStyles.err;
+    debug = globals.debug;
     if (globals.help) {
       out.line(commandHelp(entry.spec, out.style));
       return ExitCode.OK;
@@ -171,7 +179,7 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<n
     ) {
       failure = new ExitWith(ExitCode.RUN_FAILED, failure);
     }
-    return reportError(failure, out, early.debug, hintFor(failure, ctx?.driverName));
+    return reportError(failure, out, debug, hintFor(failure, ctx?.driverName));
   } finally {
     await ctx?.close();
     io.signal?.removeEventListener('abort', onOuterAbort);

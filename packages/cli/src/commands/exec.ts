@@ -72,9 +72,9 @@ async function attachProcess(
     }
     const exit = await proc.wait();
     if (signal.aborted) return exitCodeFor(signal.reason);
-    if (exit.timedOut) out.note('berth: the command ran past --timeout and was killed');
+    if (exit.timedOut) out.warn('the command ran past --timeout and was killed');
     if (exit.truncated.stdout || exit.truncated.stderr) {
-      out.note("berth: output beyond the driver's limit was dropped");
+      out.warn("output beyond the driver's limit was dropped");
     }
     return exit.exitCode;
   } finally {

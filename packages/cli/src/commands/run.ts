@@ -66,7 +66,7 @@ async function streamOutput(
   } catch (error) {
     // The run goes on (its exit code is what matters); the gap is reported, not hidden.
     const { name, message } = describeError(error);
-    out.note(`berth: warning: the output stream failed: ${name}: ${message}`);
+    out.warn(`the output stream failed: ${name}: ${message}`);
   }
 }
 
@@ -77,8 +77,8 @@ async function discard(ctx: CommandContext, driver: ContainerDriver, id: string)
     return true;
   } catch (error) {
     const { name, message } = describeError(error);
-    ctx.out.note(
-      `berth: warning: could not remove container ${id.slice(0, SHORT_ID)}: ${name}: ${message} (berth rm -f ${id.slice(0, SHORT_ID)})`,
+    ctx.out.warn(
+      `could not remove container ${id.slice(0, SHORT_ID)}: ${name}: ${message} (berth rm -f ${id.slice(0, SHORT_ID)})`,
     );
     return false;
   }
@@ -149,9 +149,7 @@ export const runCommand: CommandHandler = async (ctx) => {
   const removed = remove ? await discard(ctx, driver, id) : false;
   if ('error' in outcome) throw outcome.error;
   const { exitCode, oomKilled } = outcome.result;
-  if (oomKilled && !out.json) {
-    out.note('berth: the container ran out of memory and was killed (raise --memory)');
-  }
+  if (oomKilled) out.warn('the container ran out of memory and was killed (raise --memory)');
   if (out.json) await out.record({ id, exitCode, oomKilled, removed });
   return exitCode;
 };

@@ -17,9 +17,10 @@ export class Output {
     readonly stdout: OutputStream,
     readonly stderr: OutputStream,
     /** Styles for each stream: colour is decided per stream, by whether it is a terminal. */
-    readonly style: Style,
-    readonly errStyle: Style,
-    readonly json: boolean,
+    public style: Style,
+    public errStyle: Style,
+    /** Guessed from the raw arguments until they are parsed, then berth's own `--json`. */
+    public json: boolean,
     /** Once aborted (Ctrl-C, a closed pipe), waits for a full stream end at once. */
     private readonly signal?: AbortSignal,
   ) {}
@@ -32,6 +33,16 @@ export class Output {
   /** A note for the person at the terminal (not the result); never in JSON mode's stdout. */
   note(text: string): void {
     this.stderr.write(`${text}\n`);
+  }
+
+  /**
+   * Something went wrong that does not fail the command (a container that could not be
+   * removed after its run): a line on stderr, as JSON in JSON mode so that stderr stays
+   * machine-readable there.
+   */
+  warn(message: string): void {
+    if (this.json) this.note(JSON.stringify({ warning: message }));
+    else this.note(`${this.errStyle.warn('berth: warning:')} ${message}`);
   }
 
   /** The result as one JSON document. Dates become ISO strings (Date.prototype.toJSON). */

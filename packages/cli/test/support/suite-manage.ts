@@ -24,9 +24,9 @@ export function defineManageTests(ctx: SuiteContext): void {
     expect(env.stdout).toBe('hello there\n/tmp\n');
     // Flags after the container are the command's, not berth's.
     const args = ok(
-      await cli(['exec', id, 'sh', '-c', 'printf "%s\\n" "$@"', 'sh', '-n', '--flag']),
+      await cli(['exec', id, 'sh', '-c', 'printf "%s\\n" "$@"', 'sh', '-n', '--json']),
     );
-    expect(args.stdout).toBe('-n\n--flag\n');
+    expect(args.stdout).toBe('-n\n--json\n');
     const input = 'line one\nline two\n';
     const cat = ok(await cli(['exec', '-i', id, '--', 'cat'], { input }));
     expect(cat.stdout).toBe(input);
