@@ -219,7 +219,9 @@ try {
     mkdirSync(project);
     writeFileSync(
       join(project, 'package.json'),
-      `${JSON.stringify({ name: 'berth-release-check', private: true, type: 'module', dependencies }, null, 2)}\n`,
+      // The overrides stand for the registry these versions are not on yet: a package that
+      // depends on another Berth package (the CLI on the drivers) gets its tarball too.
+      `${JSON.stringify({ name: 'berth-release-check', private: true, type: 'module', dependencies, pnpm: { overrides: dependencies } }, null, 2)}\n`,
     );
     // --no-frozen-lockfile: under CI pnpm insists on a lockfile, and this project has none.
     run('pnpm', ['install', '--prefer-offline', '--no-frozen-lockfile', '--reporter=silent'], {

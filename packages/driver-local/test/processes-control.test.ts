@@ -215,6 +215,9 @@ describe('another driver, in another process', () => {
     const driver = await makeDriver();
     const id = await running(driver);
     const proc = await driver.spawn(id, ['sleep', '600']);
+    // Start times count in clock ticks (10 ms): started in the same tick, the stranger would
+    // be indistinguishable from the process, which is not the case this test is about.
+    await sleep(50);
     // A stranger outside every container, given the pids the record names.
     const stranger = spawn('sleep', ['600'], { stdio: 'ignore' });
     try {

@@ -1,0 +1,11 @@
+import { DockerDriver } from '@berth/driver-docker';
+import { afterAll } from 'vitest';
+import { defineDriverSuite } from './support/driver-suite.js';
+import { describeEngine, dockerSuite } from './support/engine.js';
+
+describeEngine('berth run on the Docker driver', () => {
+  // Checks the engine's side directly, not through the CLI under test.
+  const engine = new DockerDriver();
+  afterAll(() => engine.close());
+  defineDriverSuite(dockerSuite(engine), ['run']);
+});
