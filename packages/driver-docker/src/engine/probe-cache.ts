@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineInfo } from './capabilities.js';
 
@@ -7,7 +7,8 @@ import type { EngineInfo } from './capabilities.js';
  * pay on every run. What it finds is a property of the engine's build and the host's kernel, so
  * a positive answer is kept on disk for that engine (its ID, version and kernel) for a day. A
  * negative one is never kept: it may have been a passing failure, and it costs nothing to ask
- * again on a host that will refuse internal networks anyway.
+ * again on a host that will refuse internal networks anyway. A claim of isolation is read only
+ * from a file (and directory) this user owns and nobody else can write.
  */
 
 const FILE = 'engine-probe.json';
@@ -24,9 +25,18 @@ function engineKey(info: EngineInfo): string | undefined {
   return JSON.stringify([info.ID, info.ServerVersion ?? null, info.KernelVersion ?? null]);
 }
 
+function trusted(path: string): boolean {
+  try {
+    const s = statSync(path);
+    return s.uid === (process.getuid?.() ?? -1) && (s.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
 export function cachedIsolation(dir: string, info: EngineInfo): boolean {
   const key = engineKey(info);
-  if (key === undefined) return false;
+  if (key === undefined || !trusted(dir) || !trusted(join(dir, FILE))) return false;
   try {
     const entry = JSON.parse(readFileSync(join(dir, FILE), 'utf8')) as Partial<Entry>;
     const age = Date.now() - (entry.at ?? 0);

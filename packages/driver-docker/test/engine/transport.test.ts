@@ -92,6 +92,10 @@ describeEngine('Docker driver: the isolation probe is remembered per engine', ()
       const cached = JSON.parse(readFileSync(join(stateDir, 'engine-probe.json'), 'utf8'));
       expect(cached).toMatchObject({ isolated: true });
       expect(await probes(capabilities), 'the next one reads the answer').toBe(0);
+      // One anybody could have written is not believed: it would claim isolation.
+      const { chmodSync } = await import('node:fs');
+      chmodSync(join(stateDir, 'engine-probe.json'), 0o666);
+      expect(await probes(capabilities), 'a writable answer is probed again').toBe(1);
     } finally {
       rmSync(stateDir, { recursive: true, force: true });
     }
