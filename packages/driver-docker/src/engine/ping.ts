@@ -1,5 +1,8 @@
-import { request as httpRequest, type RequestOptions } from 'node:http';
+import type { RequestOptions } from 'node:http';
 import type { DockerConnectionOptions } from './connection.js';
+import { http } from './node-http.js';
+
+const httpRequest = http.request;
 
 export interface PingOptions
   extends Pick<

@@ -1,7 +1,8 @@
-import { type ClientRequest, type IncomingMessage, request } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { stringify } from 'node:querystring';
 import { addAbortSignal } from 'node:stream';
 import type { DockerClient, DockerDialRequest } from './connection.js';
+import { http } from './node-http.js';
 
 /*
  * A transport of our own for the common case, an engine on a Unix socket: what dockerode's modem
@@ -81,7 +82,7 @@ export class SocketModem {
     }
     let req: ClientRequest;
     try {
-      req = request({
+      req = http.request({
         socketPath: this.socketPath,
         path,
         method: options.method,
