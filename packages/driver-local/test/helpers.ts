@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerConfigInput } from '@berth/core';
+import { eventually as kitEventually, type PollOptions } from '@berth/testkit';
 import { afterEach } from 'vitest';
 import { LocalDriver, type LocalDriverOptions } from '../src/index.js';
 
@@ -45,32 +46,10 @@ export function shell(
   return { sessionId: 'test', image: 'host', command: ['sh', '-c', script], ...extra };
 }
 
-export interface PollOptions {
-  /** How long to keep looking; 10 s by default, well inside a test's own timeout. */
-  timeoutMs?: number;
-  /** How long to wait between looks; 25 ms by default. */
-  everyMs?: number;
-}
-
-const SHOWN_LIMIT = 400;
-
-/** A value as a failure shows it: JSON; when long, its start and its end (where logs have the news). */
-export function shown(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > SHOWN_LIMIT
-    ? `${text.slice(0, SHOWN_LIMIT / 4)}…${text.slice(-(SHOWN_LIMIT * 3) / 4)}`
-    : text;
-}
-
 /**
- * Looks with `look` every `everyMs` until `done` holds for what it saw (by default: anything but
- * undefined and false) and returns that. Past the deadline it throws, naming what it waited for
- * and what it saw last; left to the test's own timeout, a failure would say neither.
+ * The testkit's wait, with this package's defaults (10 s, every 25 ms, done on anything but
+ * undefined and false): past the deadline it throws, naming what it waited for and what it saw
+ * last; left to the test's own timeout, a failure would say neither.
  */
 export function eventually<T>(
   what: string,
@@ -84,23 +63,13 @@ export function eventually<T>(
   done: (seen: T) => boolean,
   options?: PollOptions,
 ): Promise<T>;
-export async function eventually<T>(
+export function eventually<T>(
   what: string,
   look: () => T | Promise<T>,
   done: (seen: T) => boolean = (seen) => seen !== undefined && seen !== false,
-  { timeoutMs = 10_000, everyMs = 25 }: PollOptions = {},
+  options: PollOptions = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const seen = await look();
-    if (done(seen)) return seen;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `gave up after ${timeoutMs / 1000} s waiting for ${what}; last saw ${shown(seen)}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
+  return kitEventually(what, look, done, { timeoutMs: 10_000, everyMs: 25, ...options });
 }
 
 export async function procStatus(pid: number): Promise<Record<string, string>> {

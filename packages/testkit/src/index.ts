@@ -8,4 +8,4 @@ export type {
   DriverFactory,
   SecurityConformanceOptions,
 } from './options.js';
-export type { SuiteContext } from './support.js';
+export { eventually, type PollOptions, poll, type SuiteContext } from './support.js';

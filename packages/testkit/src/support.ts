@@ -54,7 +54,7 @@ export interface PollOptions {
  * says which, and what it saw last. For checks that report a finding instead of failing.
  */
 export async function poll<T>(
-  look: () => Promise<T>,
+  look: () => T | Promise<T>,
   done: (seen: T) => boolean,
   { timeoutMs = 15_000, everyMs = 100 }: PollOptions = {},
 ): Promise<{ ok: boolean; last: T }> {
@@ -74,14 +74,19 @@ export async function poll<T>(
  */
 export async function eventually<T>(
   what: string,
-  look: () => Promise<T>,
+  look: () => T | Promise<T>,
   done: (seen: T) => boolean,
   options: PollOptions = {},
 ): Promise<T> {
   const { ok, last } = await poll(look, done, options);
   if (!ok) {
+    // A long text (logs, mostly) has its news at the end.
+    const seen =
+      typeof last === 'string' && last.length > 300
+        ? `…${JSON.stringify(last.slice(-300))}`
+        : shown(last);
     throw new Error(
-      `${what}: not within ${(options.timeoutMs ?? 15_000) / 1000} s; last seen ${shown(last)}`,
+      `${what}: not within ${(options.timeoutMs ?? 15_000) / 1000} s; last seen ${seen}`,
     );
   }
   return last;

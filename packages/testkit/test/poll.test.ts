@@ -27,6 +27,21 @@ describe('the suite’s polling waits', () => {
     );
   });
 
+  it('show the end of a long text, where logs have the news', async () => {
+    const logs = `${'x'.repeat(1000)}\nthe line that says why`;
+    const failure = await eventually(
+      'a ready line',
+      async () => logs,
+      (v) => v.includes('ready!'),
+      {
+        timeoutMs: 50,
+        everyMs: 10,
+      },
+    ).catch((e: unknown) => String(e));
+    expect(failure).toMatch(/the line that says why"$/);
+    expect((failure as string).length).toBeLessThan(400);
+  });
+
   it('poll reports a miss with the last value instead of throwing', async () => {
     const result = await poll(
       async () => 7,

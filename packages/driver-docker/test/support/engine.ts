@@ -3,6 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError } from '@berth/core';
+import { eventually as kitEventually, type PollOptions } from '@berth/testkit';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertTestImage } from '../../../../scripts/test-image.mjs';
@@ -48,51 +49,19 @@ export function describeEngine(name: string, body: () => void): void {
   }
 }
 
-export interface PollOptions {
-  /** How long to keep looking; 15 s by default, well inside a test's own timeout. */
-  timeoutMs?: number;
-  /** How long to wait between looks; 100 ms by default. */
-  everyMs?: number;
-}
-
-const SHOWN_LIMIT = 400;
-
-/** A value as a failure shows it: JSON; when long, its start and its end (where logs have the news). */
-export function shown(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > SHOWN_LIMIT
-    ? `${text.slice(0, SHOWN_LIMIT / 4)}…${text.slice(-(SHOWN_LIMIT * 3) / 4)}`
-    : text;
-}
-
 /**
- * Looks with `look` every `everyMs` until `done` holds for what it saw, and returns that. Past
- * the deadline it throws, naming what it waited for and what it saw last; left to the test's
- * own timeout, a failure would say neither (a health check that can never pass used to hang a
- * test for its whole 60 s without a word).
+ * The testkit's wait, with this package's defaults (15 s, every 100 ms): past the deadline it
+ * throws, naming what it waited for and what it saw last; left to the test's own timeout, a
+ * failure would say neither (a health check that can never pass used to hang a test for its
+ * whole 60 s without a word).
  */
-export async function eventually<T>(
+export function eventually<T>(
   what: string,
   look: () => T | Promise<T>,
   done: (seen: T) => boolean,
-  { timeoutMs = 15_000, everyMs = 100 }: PollOptions = {},
+  options: PollOptions = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const seen = await look();
-    if (done(seen)) return seen;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `gave up after ${timeoutMs / 1000} s waiting for ${what}; last saw ${shown(seen)}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
+  return kitEventually(what, look, done, { timeoutMs: 15_000, everyMs: 100, ...options });
 }
 
 /**
