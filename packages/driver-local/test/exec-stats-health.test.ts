@@ -121,11 +121,13 @@ describe('disk', () => {
       ),
     );
     await driver.startContainer(c.id);
-    const stats = await eventually(
-      'stats with 3 MB on disk (getContainerStats)',
-      () => driver.getContainerStats(c.id),
-      (s) => s.diskBytes !== undefined && s.diskBytes >= 3 * 1024 * 1024,
+    // Once the script said it is done: 3 MB on disk can be seen before the note is written.
+    await eventually(
+      "the script's 'done' (getContainerLogs)",
+      () => driver.getContainerLogs(c.id),
+      (logs) => logs.includes('done'),
     );
+    const stats = await driver.getContainerStats(c.id);
     // blob once (twin is the same inode), the note, and nothing behind the symlink.
     expect(stats.diskBytes).toBe(3 * 1024 * 1024 + 3);
     await driver.stopContainer(c.id, { timeout: 1 });
