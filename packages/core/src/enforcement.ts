@@ -31,6 +31,8 @@ export function unenforcedFeatures(
   if (config.ports.length > 0) need(caps.ports, 'ports', 'ports');
   if (config.healthcheck) need(caps.healthchecks, 'healthchecks', 'healthcheck');
   if (config.lifetime) need(caps.lifetimes, 'lifetimes', 'lifetime');
+  if (config.placement) need(caps.placement === true, 'placement', 'placement');
+  if (config.restart) need(caps.restarts === true, 'restarts', 'restart');
   return missing;
 }
 

@@ -87,6 +87,55 @@ export const LifetimeSchema = z
     message: 'needs ttlMs, idleTimeoutMs or both',
   });
 
+// Node attributes placement may test: Swarm's names, which a driver for another scheduler maps
+// onto its own (a Kubernetes driver onto node labels and the node's name).
+const PLACEMENT_KEY =
+  /^(node\.(id|hostname|role|platform\.os|platform\.arch)|(node|engine)\.labels\.[A-Za-z0-9][A-Za-z0-9._/-]*)$/;
+const SPREAD_KEY = /^(node\.(id|hostname)|(node|engine)\.labels\.[A-Za-z0-9][A-Za-z0-9._/-]*)$/;
+// Nothing a scheduler's expression syntax could read as an operator, a separator or a second term.
+const PLACEMENT_VALUE = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,252}$/;
+
+export const PlacementConstraintSchema = z.strictObject({
+  key: z
+    .string()
+    .regex(
+      PLACEMENT_KEY,
+      'must be node.id, node.hostname, node.role, node.platform.os, node.platform.arch, node.labels.<name> or engine.labels.<name>',
+    ),
+  operator: z.enum(['==', '!=']).default('=='),
+  value: z
+    .string()
+    .regex(
+      PLACEMENT_VALUE,
+      'must be 1-253 letters, digits and . _ : @ / - (starting with a letter or digit)',
+    ),
+});
+
+/**
+ * Where a scheduling driver may run the container: every constraint must hold for its node, and
+ * containers are spread evenly over the values of each `spread` attribute in turn. Drivers of one
+ * machine refuse it (strict) or list it as unenforced (best-effort).
+ */
+export const PlacementSchema = z.strictObject({
+  constraints: z.array(PlacementConstraintSchema).default(() => []),
+  spread: z
+    .array(
+      z
+        .string()
+        .regex(SPREAD_KEY, 'must be node.id, node.hostname, node.labels.<name> or engine.labels.<name>'),
+    )
+    .default(() => []),
+});
+
+/**
+ * Restarting the container when its program ends: on a failure only (a non-zero exit) or always,
+ * at most `maxAttempts` times when given. Without it a container that ended stays ended.
+ */
+export const RestartSchema = z.strictObject({
+  condition: z.enum(['on-failure', 'always']),
+  maxAttempts: z.number().int().positive().optional(),
+});
+
 export const ContainerConfigSchema = z.strictObject({
   sessionId: nonEmpty,
   image: nonEmpty,
@@ -105,6 +154,8 @@ export const ContainerConfigSchema = z.strictObject({
   healthcheck: HealthcheckSchema.optional(),
   tenantId: nonEmpty.optional(),
   lifetime: LifetimeSchema.optional(),
+  placement: PlacementSchema.optional(),
+  restart: RestartSchema.optional(),
 });
 
 export const ContainerStatusSchema = z.enum([
@@ -195,6 +246,10 @@ export type VolumeMount = z.output<typeof VolumeMountSchema>;
 export type VolumeMountInput = z.input<typeof VolumeMountSchema>;
 export type PortMapping = z.output<typeof PortMappingSchema>;
 export type PortMappingInput = z.input<typeof PortMappingSchema>;
+export type Placement = z.output<typeof PlacementSchema>;
+export type PlacementInput = z.input<typeof PlacementSchema>;
+export type PlacementConstraint = z.output<typeof PlacementConstraintSchema>;
+export type RestartPolicy = z.output<typeof RestartSchema>;
 export type Healthcheck = z.output<typeof HealthcheckSchema>;
 export type HealthcheckInput = z.input<typeof HealthcheckSchema>;
 /** A fully parsed configuration, every default filled. */

@@ -59,6 +59,16 @@ export interface ContainerInstance {
   unenforced?: UnsupportedFeature[];
   /** When the driver side will stop or remove it on its own; only for a `lifetime` config. */
   lifetime?: ContainerLifetime;
+  /** The machine it runs (or last ran) on, from drivers that place containers on several. */
+  node?: ContainerNode;
+}
+
+/** A machine of a scheduling driver's cluster, as a container's instance names it. */
+export interface ContainerNode {
+  id: string;
+  hostname: string;
+  /** The node's address in the cluster, where known. */
+  address?: string;
 }
 
 /** A container's lifetime as it stands now (extendTtl and use move it). */
@@ -196,6 +206,10 @@ export interface DriverCapabilities {
    * driver's keeper is a process of its own it survives the process that made the container.
    */
   lifetimes: boolean;
+  /** `placement` (constraints, spread) is honoured. Absent: it is not. */
+  placement?: boolean;
+  /** `restart` is honoured: the container is restarted when its program ends. Absent: it is not. */
+  restarts?: boolean;
 }
 
 export type EnforcementMode = 'strict' | 'best-effort';

@@ -20,7 +20,7 @@ async function removeMadeOnce(session: EngineSession, token: string): Promise<vo
       {
         method: 'GET',
         path: '/containers/json',
-        query: { all: true, filters: labelFilter([`${LABEL.create}=${token}`]) },
+        query: { all: true, filters: labelFilter([`${LABEL.create}=${token}`], session.owner) },
       },
       { kind: 'engine' },
     );
@@ -38,7 +38,7 @@ async function removeMadeOnce(session: EngineSession, token: string): Promise<vo
       {
         method: 'GET',
         path: '/volumes',
-        query: { filters: labelFilter([`${LABEL.create}=${token}`]) },
+        query: { filters: labelFilter([`${LABEL.create}=${token}`], session.owner) },
       },
       { kind: 'engine' },
     );

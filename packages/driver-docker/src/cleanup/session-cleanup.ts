@@ -32,7 +32,7 @@ export async function cleanup(
     {
       method: 'GET',
       path: '/containers/json',
-      query: { all: true, filters: labelFilter(wanted) },
+      query: { all: true, filters: labelFilter(wanted, session.owner) },
       signal,
     },
     { kind: 'engine' },

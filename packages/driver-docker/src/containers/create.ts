@@ -4,7 +4,7 @@ import { removeMadeBy } from '../cleanup/create-rollback.js';
 import type { EngineSession } from '../engine/session.js';
 import { toCreateOptions } from '../mapping/create-options.js';
 import { toInstance } from '../mapping/instance.js';
-import { berthLabels, isManaged, LABEL } from '../mapping/labels.js';
+import { berthLabels, LABEL, ownedBy } from '../mapping/labels.js';
 import { volumeLabels } from '../volumes-networks/volumes.js';
 
 /** `caps`: the engine's, for what the create body may ask of it (a disk size). */
@@ -34,7 +34,7 @@ export async function createContainer(
     const existing = await volumeLabels(session, mount.source, signal);
     if (existing === undefined) missing.push(mount.source);
     else if (
-      !isManaged(existing) ||
+      !ownedBy(existing, session.owner) ||
       existing[LABEL.session] !== config.sessionId ||
       existing[LABEL.tenant] !== config.tenantId
     ) {

@@ -36,7 +36,7 @@ export async function listContainers(
     {
       method: 'GET',
       path: '/containers/json',
-      query: { all: true, filters: labelFilter(labels) },
+      query: { all: true, filters: labelFilter(labels, session.owner) },
       signal,
     },
     { kind: 'engine' },

@@ -86,11 +86,12 @@ export class DockerEngine implements DriverPrimitives {
   readonly lifetimes: LifetimeSupport | undefined;
   readonly #lifetimesReason: string | undefined;
 
-  constructor(options: DockerDriverOptions = {}) {
+  /** `owner`: whose containers it acts on (see EngineSession.owner); the Docker driver's own. */
+  constructor(options: DockerDriverOptions = {}, owner?: string) {
     const lifetimes = dockerLifetimes(options);
     this.lifetimes = lifetimes.support;
     this.#lifetimesReason = lifetimes.support ? undefined : lifetimes.reason;
-    this.#session = new EngineSession(options);
+    this.#session = new EngineSession(options, owner);
     this.#probe = new CapabilitiesProbe(this.#session);
     this.#allowRoot = options.allowRoot === true;
   }

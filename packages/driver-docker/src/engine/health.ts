@@ -22,7 +22,7 @@ export async function healthCheck(
         {
           method: 'GET',
           path: '/containers/json',
-          query: { all: true, filters: labelFilter() },
+          query: { all: true, filters: labelFilter([], session.owner) },
           signal,
         },
         { kind: 'engine' },

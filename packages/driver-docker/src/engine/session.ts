@@ -4,7 +4,8 @@ import { ContainerNotFoundError, isObjectId, requireObjectId } from '@berth/core
 import type Dockerode from 'dockerode';
 import type { DockerDriverOptions } from '../docker-driver.js';
 import { parseLogDriverOptions } from '../mapping/create-options.js';
-import { isManaged } from '../mapping/labels.js';
+import { DRIVER_NAME } from '../identity.js';
+import { ownedBy } from '../mapping/labels.js';
 import type { CreatePolicy } from '../policy/create-policy.js';
 import { SpawnRegistry } from '../processes/registry.js';
 import { EngineClient, type EngineRequest } from './client.js';
@@ -36,8 +37,15 @@ export class EngineSession {
   readonly #options: DockerDriverOptions;
   #client: Promise<EngineClient> | undefined;
 
-  constructor(options: DockerDriverOptions) {
+  /**
+   * The driver whose objects this session sees (`berth.driver`): the Docker driver's own, or,
+   * for a swarm's node engine, the swarm driver's task containers.
+   */
+  readonly owner: string;
+
+  constructor(options: DockerDriverOptions, owner: string = DRIVER_NAME) {
     this.#options = options;
+    this.owner = owner;
     this.stateDir = dockerStateDir(options);
     this.labels = { ...options.labels };
     this.logDriver = options.logDriver === undefined ? 'local' : options.logDriver;
@@ -125,7 +133,7 @@ export class EngineSession {
         { method: 'GET', path: `/containers/${encodeURIComponent(id)}/json`, signal },
         { kind: 'container', op: 'other', id },
       );
-      if (!isManaged(info.Config.Labels)) return null;
+      if (!ownedBy(info.Config.Labels, this.owner)) return null;
       // Only the full id is remembered: a name or prefix can come to mean another container
       // (removed outside Berth, a foreign one made under the same name), so it is looked up
       // every time.

@@ -25,9 +25,21 @@ export function berthLabels(
   });
 }
 
-export { isManaged, readUnenforced };
+export { readUnenforced };
+
+/**
+ * Whether an object is one this driver made: Berth's, and made by the driver named `owner`. An
+ * engine can hold other Berth drivers' objects too (a swarm's task containers on its nodes),
+ * which this one must neither list, control nor clean up.
+ */
+export function ownedBy(
+  labels: Readonly<Record<string, string>> | null | undefined,
+  owner: string = DRIVER_NAME,
+): boolean {
+  return isManaged(labels) && labels?.[LABEL.driver] === owner;
+}
 
 /** Engine list filter for everything this driver made, optionally narrowed. */
-export function labelFilter(extra: string[] = []): { label: string[] } {
-  return { label: [`${LABEL.managed}=true`, ...extra] };
+export function labelFilter(extra: string[] = [], owner: string = DRIVER_NAME): { label: string[] } {
+  return { label: [`${LABEL.managed}=true`, `${LABEL.driver}=${owner}`, ...extra] };
 }

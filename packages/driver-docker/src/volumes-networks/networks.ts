@@ -8,7 +8,7 @@ import {
 import type { CreateContext, PrimitiveContext } from '@berth/core/kit';
 import { INTERNAL_BRIDGE_OPTIONS } from '../engine/network-isolation.js';
 import type { EngineSession } from '../engine/session.js';
-import { isManaged, labelFilter } from '../mapping/labels.js';
+import { labelFilter, ownedBy } from '../mapping/labels.js';
 import { type EngineNetwork, toNetwork } from '../mapping/volume-network.js';
 
 export async function createNetwork(
@@ -55,7 +55,7 @@ export async function removeNetwork(
     { method: 'GET', path: `/networks/${encodeURIComponent(id)}`, signal },
     { kind: 'network', op: 'other', id },
   );
-  if (!isManaged(network.Labels)) throw new NetworkNotFoundError(id);
+  if (!ownedBy(network.Labels, session.owner)) throw new NetworkNotFoundError(id);
   await session.call(
     { method: 'DELETE', path: `/networks/${network.Id}`, signal },
     { kind: 'network', op: 'remove', id },
@@ -77,7 +77,7 @@ export async function engineNetworks(
 ): Promise<EngineNetwork[]> {
   signal?.throwIfAborted();
   return session.call<EngineNetwork[]>(
-    { method: 'GET', path: '/networks', query: { filters: labelFilter(labels) }, signal },
+    { method: 'GET', path: '/networks', query: { filters: labelFilter(labels, session.owner) }, signal },
     { kind: 'engine' },
   );
 }
@@ -94,7 +94,7 @@ export async function networkManaged(
       { method: 'GET', path: `/networks/${encodeURIComponent(name)}`, signal },
       { kind: 'network', op: 'other', id: name },
     );
-    return isManaged(network.Labels);
+    return ownedBy(network.Labels, session.owner);
   } catch (error) {
     if (error instanceof NetworkNotFoundError) return undefined;
     throw error;

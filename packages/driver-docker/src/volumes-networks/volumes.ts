@@ -8,7 +8,7 @@ import {
 import type { CreateContext, PrimitiveContext } from '@berth/core/kit';
 import type { EngineOperation } from '../engine/error-mapping.js';
 import type { EngineSession } from '../engine/session.js';
-import { isManaged, LABEL, labelFilter } from '../mapping/labels.js';
+import { LABEL, labelFilter, ownedBy } from '../mapping/labels.js';
 import { type EngineVolume, toVolume } from '../mapping/volume-network.js';
 
 export async function createVolume(
@@ -30,7 +30,7 @@ export async function createVolume(
   );
   // The engine answers a create of an existing name with that volume: make sure it is ours.
   const existing = volume.Labels ?? {};
-  if (!isManaged(existing) || existing[LABEL.session] !== labels[LABEL.session]) {
+  if (!ownedBy(existing, session.owner) || existing[LABEL.session] !== labels[LABEL.session]) {
     throw new ConflictError(`Volume ${config.name} already exists and belongs to something else`);
   }
   return toVolume(volume);
@@ -63,7 +63,7 @@ export async function engineVolumes(
 ): Promise<EngineVolume[]> {
   signal?.throwIfAborted();
   const reply = await session.call<{ Volumes: EngineVolume[] | null }>(
-    { method: 'GET', path: '/volumes', query: { filters: labelFilter(labels) }, signal },
+    { method: 'GET', path: '/volumes', query: { filters: labelFilter(labels, session.owner) }, signal },
     { kind: 'engine' },
   );
   return reply.Volumes ?? [];
@@ -98,5 +98,5 @@ async function requireVolume(
     { method: 'GET', path: `/volumes/${encodeURIComponent(id)}`, signal },
     { kind: 'volume', op: 'other', id },
   );
-  if (!isManaged(volume.Labels)) throw new VolumeNotFoundError(id);
+  if (!ownedBy(volume.Labels, session.owner)) throw new VolumeNotFoundError(id);
 }

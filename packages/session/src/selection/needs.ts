@@ -35,6 +35,8 @@ const CAPABILITY_NAMES: Record<keyof DriverCapabilities, true> = {
   processAttach: true,
   files: true,
   lifetimes: true,
+  placement: true,
+  restarts: true,
 };
 
 const KNOWN = Object.keys(CAPABILITY_NAMES) as (keyof DriverCapabilities)[];

@@ -1,0 +1,175 @@
+import {
+  type Network,
+  type NetworkConfig,
+  NetworkNotFoundError,
+  requireObjectId,
+} from '@berth/core';
+import { BERTH_LABELS, type CreateContext, type PrimitiveContext } from '@berth/core/kit';
+import { ownedBySwarm, swarmFilter } from '../cluster/manager.js';
+import type { ManagerApi } from '../cluster/manager.js';
+
+/**
+ * Marks a container's own network (its value: the container's create token). A service asked
+ * to join no network lands on its node's default bridge, where it reaches the node's own
+ * listeners, and Swarm has no `none` network for services: so each such container gets an
+ * internal overlay that nothing else is on, made before it and removed after it.
+ */
+export const OWN_NETWORK_LABEL = 'berth.swarm-own-network';
+
+/** A network as the manager describes it. */
+export interface SwarmNetwork {
+  Id: string;
+  Name: string;
+  Driver: string;
+  Scope: string;
+  Internal: boolean;
+  Created: string;
+  Labels: Record<string, string> | null;
+}
+
+export function toNetwork(network: SwarmNetwork): Network {
+  const labels = network.Labels ?? {};
+  const result: Network = {
+    id: network.Id,
+    name: network.Name,
+    driver: network.Driver,
+    labels,
+    internal: network.Internal,
+    createdAt: new Date(network.Created),
+  };
+  if (labels[BERTH_LABELS.session] !== undefined) result.sessionId = labels[BERTH_LABELS.session];
+  if (labels[BERTH_LABELS.tenant] !== undefined) result.tenantId = labels[BERTH_LABELS.tenant];
+  return result;
+}
+
+/**
+ * An overlay network: it spans every node, and the host is never on it (an overlay has no
+ * address on any host). An internal one also gives its tasks no gateway bridge, so no route
+ * out of it at all.
+ */
+export async function createNetwork(
+  manager: ManagerApi,
+  config: NetworkConfig,
+  ctx: CreateContext,
+): Promise<Network> {
+  const { signal } = ctx;
+  const created = await manager.session.call<{ Id: string }>(
+    {
+      method: 'POST',
+      path: '/networks/create',
+      body: {
+        Name: config.name,
+        CheckDuplicate: true,
+        Driver: 'overlay',
+        Internal: config.internal,
+        // Services only: a container started outside the swarm cannot join it.
+        Attachable: false,
+        Options: { ...config.options },
+        Labels: { ...ctx.labels },
+      },
+      signal,
+    },
+    { kind: 'network', op: 'create', id: config.name },
+  );
+  return toNetwork(await inspectNetwork(manager, created.Id, signal));
+}
+
+export function inspectNetwork(
+  manager: ManagerApi,
+  id: string,
+  signal: AbortSignal | undefined,
+): Promise<SwarmNetwork> {
+  return manager.session.call<SwarmNetwork>(
+    { method: 'GET', path: `/networks/${encodeURIComponent(id)}`, signal },
+    { kind: 'network', op: 'other', id },
+  );
+}
+
+/** A network by exact name or id, or undefined; `owned` says whether this driver made it. */
+export async function findNetwork(
+  manager: ManagerApi,
+  name: string,
+  signal: AbortSignal | undefined,
+): Promise<{ network: SwarmNetwork; owned: boolean } | undefined> {
+  try {
+    const network = await inspectNetwork(manager, name, signal);
+    // The engine also answers a prefix of an id: only an exact name or id counts.
+    if (network.Name !== name && network.Id !== name) return undefined;
+    return { network, owned: ownedBySwarm(network.Labels) };
+  } catch (error) {
+    if (error instanceof NetworkNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+export async function removeNetwork(
+  manager: ManagerApi,
+  id: string,
+  ctx: PrimitiveContext,
+): Promise<void> {
+  requireObjectId(id, 'network');
+  const found = await findNetwork(manager, id, ctx.signal);
+  if (!found?.owned) throw new NetworkNotFoundError(id);
+  await manager.session.call(
+    { method: 'DELETE', path: `/networks/${found.network.Id}`, signal: ctx.signal },
+    { kind: 'network', op: 'remove', id },
+  );
+}
+
+export async function listNetworks(
+  manager: ManagerApi,
+  labels: string[],
+  ctx: PrimitiveContext,
+): Promise<SwarmNetwork[]> {
+  const networks = await manager.session.call<SwarmNetwork[]>(
+    { method: 'GET', path: '/networks', query: { filters: swarmFilter(labels) }, signal: ctx.signal },
+    { kind: 'engine' },
+  );
+  return networks.filter((n) => ownedBySwarm(n.Labels));
+}
+
+/** An internal overlay for one container only (see OWN_NETWORK_LABEL). */
+export async function createOwnNetwork(
+  manager: ManagerApi,
+  labels: Record<string, string>,
+  token: string,
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  const name = `berth-own-${token.replaceAll('-', '').slice(0, 20)}`;
+  const created = await manager.session.call<{ Id: string }>(
+    {
+      method: 'POST',
+      path: '/networks/create',
+      body: {
+        Name: name,
+        CheckDuplicate: true,
+        Driver: 'overlay',
+        Internal: true,
+        Attachable: false,
+        Labels: { ...labels, [OWN_NETWORK_LABEL]: token },
+      },
+      signal,
+    },
+    { kind: 'network', op: 'create', id: name },
+  );
+  return created.Id;
+}
+
+/**
+ * Removes the own network of the container made with `token`, once its task's endpoint is gone
+ * (a few seconds at most); one still in use is left to `cleanup`.
+ */
+export async function removeOwnNetwork(manager: ManagerApi, token: string): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const left = await listNetworks(manager, [`${OWN_NETWORK_LABEL}=${token}`], { signal: undefined });
+    if (left.length === 0) return;
+    await Promise.all(
+      left.map((n) =>
+        manager.session
+          .call({ method: 'DELETE', path: `/networks/${n.Id}` }, { kind: 'network', op: 'remove', id: n.Id })
+          .catch(() => undefined),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

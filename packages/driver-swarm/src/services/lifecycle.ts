@@ -1,0 +1,228 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ConflictError,
+  ContainerStartError,
+  ContainerStopError,
+  type WaitResult,
+} from '@berth/core';
+import type { ParsedRemoveOptions, ParsedStopOptions, PrimitiveContext } from '@berth/core/kit';
+import { BERTH_LABELS } from '@berth/core/kit';
+import { currentTask } from '../cluster/manager.js';
+import { removeOwnNetwork } from '../resources/networks.js';
+import { ENDED, type Task } from '../cluster/swarm-types.js';
+import { nodeLost, taskExitCode } from './instance.js';
+import type { Views } from './views.js';
+
+type Signal = AbortSignal | undefined;
+
+/**
+ * Polls `look` until it returns a value: every 50 ms for the first second (a task usually
+ * moves within it), then every 250 ms, until `deadlineMs` passes (then undefined).
+ */
+export async function poll<T>(
+  look: () => Promise<T | undefined>,
+  deadlineMs: number,
+  signal: Signal,
+): Promise<T | undefined> {
+  const start = Date.now();
+  for (;;) {
+    const seen = await look();
+    if (seen !== undefined) return seen;
+    if (Date.now() - start >= deadlineMs) return undefined;
+    await sleep(Date.now() - start < 1000 ? 50 : 250, undefined, { signal });
+  }
+}
+
+async function current(views: Views, id: string, signal: Signal): Promise<Task | undefined> {
+  const service = await views.manager.serviceOrThrow(id, signal);
+  return currentTask(await views.manager.tasks([service.ID], signal), service.ID);
+}
+
+/**
+ * Asks for a task (one replica, or a new one when the last has ended) and returns once it runs
+ * or has already run. A task the swarm cannot place or start is a ContainerStartError with the
+ * swarm's reason, and the service is scaled back to none, as it was.
+ */
+export async function startService(
+  views: Views,
+  id: string,
+  timeoutMs: number,
+  ctx: PrimitiveContext,
+): Promise<void> {
+  const { signal } = ctx;
+  const before = await current(views, id, signal);
+  if (before && before.DesiredState === 'running' && !ENDED.has(before.Status.State)) {
+    if (before.Status.State === 'running') return;
+  } else {
+    await views.manager.updateService(
+      id,
+      (spec) => {
+        spec.Mode = { Replicated: { Replicas: 1 } };
+        // Forced, so the slot gets a new task even while the last one that ended is still in
+        // it (being removed after a stop, or kept as completed): under restart condition none
+        // the swarm counts such a slot as done, and scaling alone would start nothing.
+        spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
+        return spec;
+      },
+      signal,
+    );
+  }
+  let last: Task | undefined;
+  const started = await poll(
+    async () => {
+      const task = await current(views, id, signal);
+      last = task;
+      if (!task || task.ID === before?.ID) return undefined;
+      if (task.Status.State === 'running') return task;
+      if (ENDED.has(task.Status.State)) return task;
+      return undefined;
+    },
+    timeoutMs,
+    signal,
+  );
+  const failed =
+    started &&
+    ENDED.has(started.Status.State) &&
+    started.Status.ContainerStatus?.ContainerID === undefined;
+  if (started && !failed) return;
+  const why = last
+    ? `its task is ${last.Status.State}: ${last.Status.Err ?? last.Status.Message ?? 'no reason given'}`
+    : 'no task was made';
+  await views.manager
+    .updateService(id, (spec) => ({ ...spec, Mode: { Replicated: { Replicas: 0 } } }), undefined)
+    .catch(() => undefined);
+  throw new ContainerStartError(
+    id,
+    started ? why : `not running after ${timeoutMs} ms (${why})`,
+    { retryable: !started },
+  );
+}
+
+/**
+ * Scales the service to no task, which has the node stop its container, and stops it on the
+ * node at once with the caller's timeout (the swarm would give it the service's 10 s). Returns
+ * once the task has ended, or at once when its node is away: it is stopped when it returns.
+ */
+export async function stopService(
+  views: Views,
+  id: string,
+  options: ParsedStopOptions,
+  ctx: PrimitiveContext,
+): Promise<void> {
+  const { signal } = ctx;
+  const view = await views.viewOrThrow(id, signal);
+  await views.manager.updateService(
+    id,
+    (spec) => ({ ...spec, Mode: { Replicated: { Replicas: 0 } } }),
+    signal,
+  );
+  const task = view.task;
+  if (!task || ENDED.has(task.Status.State) || nodeLost(view.node)) return;
+  const containerId = task.Status.ContainerStatus?.ContainerID;
+  if (task.NodeID && containerId) {
+    await views.engines
+      .engine(task.NodeID, signal)
+      .then((engine) => engine.containers.stopContainer(containerId, options, ctx))
+      .catch(() => undefined);
+  }
+  const waitMs = ((options.force ? 0 : (options.timeout ?? 10)) + 20) * 1000;
+  const ended = await poll(
+    async () => {
+      const now = await current(views, id, signal);
+      return !now || now.ID !== task.ID || ENDED.has(now.Status.State) ? true : undefined;
+    },
+    waitMs,
+    signal,
+  );
+  if (!ended) throw new ContainerStopError(id, `its task did not end within ${waitMs} ms`);
+}
+
+/** Removes the service; a running one only with `force`. The nodes then remove its container. */
+export async function removeService(
+  views: Views,
+  id: string,
+  options: ParsedRemoveOptions,
+  ctx: PrimitiveContext,
+): Promise<void> {
+  const { signal } = ctx;
+  const view = await views.viewOrThrow(id, signal);
+  const task = view.task;
+  const live = task && !ENDED.has(task.Status.State) && task.DesiredState === 'running';
+  if (live && !options.force) {
+    throw new ConflictError(
+      `Container ${id} is running: stop it first (stopContainer), or remove it with force: true`,
+    );
+  }
+  const containerId = task?.Status.ContainerStatus?.ContainerID;
+  if (live && task?.NodeID && containerId && !nodeLost(view.node)) {
+    // Killed first: removing the service would have its node give it the 10 s grace period.
+    await views.engines
+      .engine(task.NodeID, signal)
+      .then((engine) =>
+        engine.containers.stopContainer(containerId, { force: true }, ctx),
+      )
+      .catch(() => undefined);
+  }
+  await views.manager.removeService(view.service.ID, signal);
+  if (task?.NodeID && containerId && !nodeLost(view.node)) {
+    await containerGone(views, task.NodeID, containerId, signal);
+  }
+  const token = view.service.Spec.Labels?.[BERTH_LABELS.create];
+  if (token !== undefined) await removeOwnNetwork(views.manager, token);
+}
+
+/** Waits (10 s at most) until the node has removed the task's container, as it will. */
+async function containerGone(
+  views: Views,
+  nodeId: string,
+  containerId: string,
+  signal: Signal,
+): Promise<void> {
+  const engine = await views.engines.engine(nodeId, signal).catch(() => undefined);
+  if (!engine) return;
+  await poll(
+    async () =>
+      (await engine.containers.getContainer(containerId, { signal }).catch(() => null)) === null
+        ? true
+        : undefined,
+    10_000,
+    signal,
+  );
+}
+
+/**
+ * Blocks until the container's program ends. While its task runs on a node whose engine
+ * answers, that engine's own wait is used (no polling); then the task's end is awaited, so a
+ * getContainer right after sees it exited.
+ */
+export async function waitService(views: Views, id: string, ctx: PrimitiveContext): Promise<WaitResult> {
+  const { signal } = ctx;
+  let oomKilled = false;
+  for (;;) {
+    const view = await views.viewOrThrow(id, signal);
+    const task = view.task;
+    // Ended, or lost with its node: -1 when no exit code was ever recorded.
+    if (task && (ENDED.has(task.Status.State) || nodeLost(view.node))) {
+      return { exitCode: taskExitCode(task) ?? -1, oomKilled };
+    }
+    const containerId = task?.Status.ContainerStatus?.ContainerID;
+    if (task?.NodeID && containerId && task.Status.State === 'running') {
+      const engine = await views.engines.engine(task.NodeID, signal).catch(() => undefined);
+      const ended = await engine?.containers.waitContainer(containerId, ctx).catch(() => undefined);
+      if (ended) {
+        oomKilled = ended.oomKilled;
+        // The node tells the manager a moment later.
+        const done = await poll(
+          async () => {
+            const now = await current(views, id, signal);
+            return now && (now.ID !== task.ID || ENDED.has(now.Status.State)) ? now : undefined;
+          },
+          5000,
+          signal,
+        );
+        return { exitCode: (done && taskExitCode(done)) ?? ended.exitCode, oomKilled };
+      }
+    }
+    await sleep(250, undefined, { signal });
+  }
+}
