@@ -17,6 +17,7 @@ bridge=berth-swarm0
 manager_addr=10.231.0.1
 main=/var/run/docker.sock
 nodes=(worker solo)
+launched=
 
 say() { echo "swarm: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -32,16 +33,12 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
 
 # wait_until WHAT CMD...: polls CMD; past the deadline says what never happened, with the clues.
 wait_until() {
-  local what=$1 deadline=$((SECONDS + wait_seconds)) n
+  local what=$1 deadline=$((SECONDS + wait_seconds))
   shift
   until "$@"; do
     if [ "$SECONDS" -ge "$deadline" ]; then
       say "gave up after ${wait_seconds}s waiting for: $what"
-      for n in "${nodes[@]}"; do
-        [ -f "$(log_of "$n")" ] || continue
-        say "last lines of $(log_of "$n"):"
-        tail -n 20 "$(log_of "$n")" >&2
-      done
+      tail -n 20 "$(log_of worker)" "$(log_of solo)" >&2 2>/dev/null || true
       say "nodes as the main engine sees them:"
       dk "$main" node ls >&2 2>&1 || true
       exit 1
@@ -69,7 +66,8 @@ network_up() {
   local n ns veth
   for n in "${nodes[@]}"; do
     ns=berth-$n veth=berth-sw-$n
-    [ -e "/run/netns/$ns" ] || ip netns add "$ns"
+    # A name left as a plain file (its mount gone) would make `ip netns add` fail.
+    mountpoint -q "/run/netns/$ns" || { rm -f "/run/netns/$ns"; ip netns add "$ns"; }
     # A deleted namespace takes its end of the pair along, so the host end tells whether both exist.
     [ -e "/sys/class/net/$veth" ] || ip link add "$veth" type veth peer name eth0 netns "$ns"
     ip link set "$veth" master "$bridge" up
@@ -79,32 +77,51 @@ network_up() {
   done
 }
 
-# A live dockerd of ours, not a pid reused since, nor a zombie nobody reaped yet.
-daemon_pid() {
+# running PIDFILE COMM: the pid of a live COMM in PIDFILE; not a pid reused since, nor a zombie
+# that init has not reaped yet (dockerd takes one for a live process and would wait on it).
+running() {
   local pid
-  pid=$(cat "$state/$1.pid" 2>/dev/null) || return 1
-  [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] || return 1
+  pid=$(cat "$1" 2>/dev/null) || return 1
+  [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ] || return 1
   [ "$(awk '/^State:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)" != Z ] || return 1
   echo "$pid"
 }
+daemon_pid() { running "$state/$1.pid" dockerd; }
 
 start_daemon() {
   local n=$1 sock
   sock=$(sock_of "$n")
+  launched=
   if ! daemon_pid "$n" >/dev/null; then
     mkdir -p "$data/$n" "$state/$n"
+    # Left by a daemon that was killed: dockerd refuses to start while that pid is still there,
+    # and waits in vain on a containerd of its whose pid is. A containerd still alive is reused.
+    rm -f "$state/$n.pid"
+    running "$state/$n/containerd/containerd.pid" containerd >/dev/null || rm -f "$state/$n/containerd/containerd.pid"
     say "starting dockerd berth-$n (log: $(log_of "$n"))"
     # nsenter, not `ip netns exec`: that remounts /sys and dockerd then finds no cgroups. A UTS
     # namespace of its own gives the node its name in swarm listings. Its own exec root gives it
     # its own containerd; its own containerd namespaces keep it apart even if a system containerd
     # is found and shared. fd 9 (the lock) is not handed down, or the daemon would hold it forever.
+    # shellcheck disable=SC2016 # $0 and $@ are the inner shell's
     nohup nsenter --net="/run/netns/berth-$n" unshare --uts \
       sh -c 'echo "$0" >/proc/sys/kernel/hostname && exec "$@"' "berth-$n" \
       dockerd --data-root "$data/$n" --exec-root "$state/$n" --pidfile "$state/$n.pid" \
       -H "unix://$sock" --containerd-namespace "berth-$n" --containerd-plugins-namespace "berth-$n-plugins" \
       --iptables=false --ip-masq=false >>"$(log_of "$n")" 2>&1 </dev/null 9<&- &
+    launched=$!
   fi
-  wait_until "dockerd berth-$n to answer on $sock" answers "$sock"
+  wait_until "dockerd berth-$n to answer on $sock" answers_or_exited "$n"
+}
+# Succeeds once the daemon answers; ends the wait at once if the one just launched has exited.
+answers_or_exited() {
+  answers "$(sock_of "$1")" && return 0
+  [ -z "$launched" ] || kill -0 "$launched" 2>/dev/null || {
+    say "dockerd berth-$1 exited; last lines of $(log_of "$1"):"
+    tail -n 15 "$(log_of "$1")" >&2
+    exit 1
+  }
+  return 1
 }
 
 stop_daemon() {
@@ -237,14 +254,14 @@ status() {
 # Services first: their tasks keep the networks busy until they are gone.
 remove_managed() {
   local ids
-  ids=$(dk "$1" service ls -q --filter label=berth.managed=true)
-  [ -z "$ids" ] || dk "$1" service rm $ids >/dev/null
+  mapfile -t ids < <(dk "$1" service ls -q --filter label=berth.managed=true)
+  [ "${#ids[@]}" -eq 0 ] || dk "$1" service rm "${ids[@]}" >/dev/null
   wait_until "berth.managed networks of $1 removed" no_managed_networks "$1"
 }
 no_managed_networks() {
   local ids
-  ids=$(dk "$1" network ls -q --filter label=berth.managed=true --filter scope=swarm)
-  [ -z "$ids" ] || { dk "$1" network rm $ids >/dev/null 2>&1; return 1; }
+  mapfile -t ids < <(dk "$1" network ls -q --filter label=berth.managed=true --filter scope=swarm)
+  [ "${#ids[@]}" -eq 0 ] || { dk "$1" network rm "${ids[@]}" >/dev/null 2>&1; return 1; }
 }
 
 down() {
@@ -286,11 +303,9 @@ down() {
   say "down"
 }
 
-worker_id() { dk "$main" node ls --filter role=worker --format '{{.ID}}' | head -n 1; }
-
 worker_stop() {
   local id t0 t1
-  ours && id=$(worker_id) && [ -n "$id" ] || die "twoNode is not up; run: bash scripts/swarm.sh up"
+  ours && id=$(dk "$main" node ls --filter role=worker --format '{{.ID}}' | head -n 1) && [ -n "$id" ] || die "twoNode is not up; run: bash scripts/swarm.sh up"
   t0=$(now)
   stop_daemon worker
   t1=$(now)
