@@ -5,7 +5,7 @@ import { statusOf } from '@berth/driver-docker/engine';
 import type { ManagerApi } from '../cluster/manager.js';
 import type { NodeEngines } from '../cluster/node-engines.js';
 import { poll } from '../services/lifecycle.js';
-import { listNetworks } from './networks.js';
+import { listNetworks, OWN_NETWORK_LABEL } from './networks.js';
 import { listVolumes } from './volumes.js';
 
 function filterLabels(filter: CleanupFilter): string[] {
@@ -73,7 +73,31 @@ export async function cleanup(
     15_000,
     signal,
   );
-  const networks = await listNetworks(manager, wanted, ctx);
+  // A node that was away when its services were removed may still hold their containers:
+  // removed here, as the Docker driver's cleanup would remove them.
+  const alive = new Set((await manager.services([], signal)).map((s) => s.ID));
+  const nodeFilter = {
+    ...('sessionId' in filter && filter.sessionId !== undefined ? { sessionId: filter.sessionId } : {}),
+    ...('tenantId' in filter && filter.tenantId !== undefined ? { tenantId: filter.tenantId } : {}),
+  };
+  await Promise.all(
+    reachable.map((engine) =>
+      engine.containers
+        .listContainers(nodeFilter, { signal })
+        .then((list) =>
+          Promise.all(
+            list
+              .filter((c) => !alive.has(c.labels['com.docker.swarm.service.id'] ?? ''))
+              .map((c) => engine.containers.removeContainer(c.id, { force: true, volumes: true }, { signal })),
+          ),
+        )
+        .catch(() => undefined),
+    ),
+  );
+  // A container's own network is counted as part of it, not as a network.
+  const networks = (await listNetworks(manager, wanted, ctx)).filter(
+    (n) => n.Labels?.[OWN_NETWORK_LABEL] === undefined,
+  );
   for (let attempt = 0; attempt < 20; attempt++) {
     const left = await listNetworks(manager, wanted, ctx);
     if (left.length === 0) break;

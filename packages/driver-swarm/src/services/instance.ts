@@ -1,4 +1,4 @@
-import type { ContainerInstance, ContainerStatus } from '@berth/core';
+import type { ContainerInstance, ContainerStatus, HealthStatus } from '@berth/core';
 import { BERTH_LABELS, readUnenforced } from '@berth/core/kit';
 import { ENDED, type Service, STARTING, type SwarmNode, type Task } from '../cluster/swarm-types.js';
 import { DRIVER_NAME } from '../identity.js';
@@ -37,13 +37,27 @@ function statusOf(view: TaskView): ContainerStatus {
   if (STARTING.has(state)) return 'created';
   if (state === 'running') {
     if (nodeLost(view.node)) return 'dead';
+    // The node knows first: its report of a container that ended reaches the manager later.
     const seen = view.container?.status;
-    return seen === 'paused' ? 'paused' : 'running';
+    if (seen === 'paused' || seen === 'exited' || seen === 'dead') return seen;
+    return 'running';
   }
   if (state === 'remove') return 'removing';
   if (state === 'complete' || state === 'shutdown') return 'exited';
   if (state === 'failed') return task.Status.ContainerStatus?.ContainerID ? 'exited' : 'dead';
   return 'dead';
+}
+
+/**
+ * The container's health while it runs, from its node; a task the swarm ended because its
+ * health check failed (it does: an unhealthy task is killed) stays unhealthy.
+ */
+function healthOf(view: TaskView): HealthStatus {
+  const { task, container } = view;
+  if (task && ENDED.has(task.Status.State) && /unhealthy container/i.test(task.Status.Err ?? '')) {
+    return 'unhealthy';
+  }
+  return container?.health ?? 'none';
 }
 
 /** A service and what runs it → the contract's view. */
@@ -71,7 +85,7 @@ export function toInstance(view: TaskView): ContainerInstance {
       pids: limits.Pids ?? 0,
     },
     driver: DRIVER_NAME,
-    health: container?.health ?? 'none',
+    health: healthOf(view),
   };
   const tenant = labels[BERTH_LABELS.tenant];
   if (tenant !== undefined) instance.tenantId = tenant;
@@ -83,7 +97,7 @@ export function toInstance(view: TaskView): ContainerInstance {
     if (status === 'exited' || status === 'dead') {
       const finishedAt = container?.finishedAt ?? stamp;
       if (finishedAt) instance.finishedAt = finishedAt;
-      const code = taskExitCode(task) ?? container?.exitCode;
+      const code = container?.exitCode ?? taskExitCode(task);
       if (code !== undefined) instance.exitCode = code;
     }
   }

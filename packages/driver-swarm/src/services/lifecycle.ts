@@ -9,7 +9,7 @@ import type { ParsedRemoveOptions, ParsedStopOptions, PrimitiveContext } from '@
 import { BERTH_LABELS } from '@berth/core/kit';
 import { currentTask } from '../cluster/manager.js';
 import { removeOwnNetwork } from '../resources/networks.js';
-import { ENDED, type Task } from '../cluster/swarm-types.js';
+import { ENDED, STARTING, type Task } from '../cluster/swarm-types.js';
 import { nodeLost, taskExitCode } from './instance.js';
 import type { Views } from './views.js';
 
@@ -99,9 +99,11 @@ export async function startService(
 }
 
 /**
- * Scales the service to no task, which has the node stop its container, and stops it on the
- * node at once with the caller's timeout (the swarm would give it the service's 10 s). Returns
- * once the task has ended, or at once when its node is away: it is stopped when it returns.
+ * Stops the task's container on its node with the caller's timeout. Without restarts that is
+ * all: the task ends and stays, with its container, so logs and files outlive the stop as on
+ * one engine. A service that restarts its task is also scaled to none (else the swarm would
+ * start it again), as is one whose node is away: that node stops it when it returns. Returns
+ * once the task has ended, or at once when its node is away.
  */
 export async function stopService(
   views: Views,
@@ -111,20 +113,22 @@ export async function stopService(
 ): Promise<void> {
   const { signal } = ctx;
   const view = await views.viewOrThrow(id, signal);
-  await views.manager.updateService(
-    id,
-    (spec) => ({ ...spec, Mode: { Replicated: { Replicas: 0 } } }),
-    signal,
-  );
   const task = view.task;
-  if (!task || ENDED.has(task.Status.State) || nodeLost(view.node)) return;
-  const containerId = task.Status.ContainerStatus?.ContainerID;
-  if (task.NodeID && containerId) {
-    await views.engines
-      .engine(task.NodeID, signal)
-      .then((engine) => engine.containers.stopContainer(containerId, options, ctx))
-      .catch(() => undefined);
+  const restarts = view.service.Spec.TaskTemplate.RestartPolicy?.Condition !== 'none';
+  const containerId = task?.Status.ContainerStatus?.ContainerID;
+  const engine =
+    task?.NodeID && containerId && !nodeLost(view.node)
+      ? await views.engines.engine(task.NodeID, signal).catch(() => undefined)
+      : undefined;
+  if (restarts || !engine || !task || STARTING.has(task.Status.State)) {
+    await views.manager.updateService(
+      id,
+      (spec) => ({ ...spec, Mode: { Replicated: { Replicas: 0 } } }),
+      signal,
+    );
   }
+  if (!task || ENDED.has(task.Status.State) || nodeLost(view.node)) return;
+  if (engine && containerId) await engine.containers.stopContainer(containerId, options, ctx);
   const waitMs = ((options.force ? 0 : (options.timeout ?? 10)) + 20) * 1000;
   const ended = await poll(
     async () => {
