@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { engineAddress, pingDockerEngine } from '@berth/driver-docker';
@@ -21,6 +21,8 @@ function firstSnippet(readme: string): string {
 
 const engine = await pingDockerEngine({ timeoutMs: 2000 });
 const inCI = process.env.CI === 'true' || process.env.CI === '1';
+// The swarm driver's snippet runs on the swarm scripts/swarm.sh makes of the main engine.
+const swarm = existsSync(process.env.BERTH_SWARM_CLUSTERS ?? '/run/berth-swarm/clusters.json');
 
 /** The driver-docker README's snippets run the test image: if it is not the script's, say so. */
 const dockerSnippetImage = () => assertTestImage('berth-test/busybox:latest', engineAddress());
@@ -57,6 +59,9 @@ describe('package README snippets run', () => {
 
   const needsEngine = !engine && !inCI;
   if (needsEngine) console.warn('[readme snippets] @berth/driver-docker skipped: no Docker engine');
+  const needsSwarm = !swarm && !inCI;
+  if (needsSwarm)
+    console.warn('[readme snippets] @berth/driver-swarm skipped: no swarm (scripts/swarm.sh up)');
   const packages = [
     'core',
     'driver-mock',
@@ -66,6 +71,7 @@ describe('package README snippets run', () => {
     'tenancy',
     'metrics',
     ...(needsEngine ? [] : ['driver-docker']),
+    ...(needsSwarm ? [] : ['driver-swarm']),
   ];
   /** Runs the first ts snippet under `heading` of a package's README; returns what it printed. */
   async function runSection(pkg: string, heading: string): Promise<string> {
@@ -107,7 +113,7 @@ describe('package README snippets run', () => {
 
   for (const pkg of packages) {
     it(`@berth/${pkg}`, async () => {
-      if (pkg === 'driver-docker') await dockerSnippetImage();
+      if (pkg === 'driver-docker' || pkg === 'driver-swarm') await dockerSnippetImage();
       const file = `${here}.snippet-${pkg}.ts`;
       writeFileSync(file, firstSnippet(`${here}../../../packages/${pkg}/README.md`));
       written.push(file);

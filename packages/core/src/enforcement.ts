@@ -45,11 +45,17 @@ export function checkEnforcement(
   caps: DriverCapabilities,
   mode: EnforcementMode,
   driverName?: string,
+  /** Why the driver lacks a feature, in its words: put in the strict refusal. */
+  reasonOf?: (feature: string) => string | undefined,
 ): UnsupportedFeature[] {
   const missing = unenforcedFeatures(config, caps);
   if (missing.length > 0 && mode === 'strict') {
+    const explained = missing.map((item) => {
+      const reason = item.reason ?? reasonOf?.(item.feature);
+      return reason === undefined ? item : { ...item, reason };
+    });
     throw new UnsupportedFeatureError(
-      missing,
+      explained,
       `${driverName ? `Driver '${driverName}'` : 'This driver'} on this host cannot enforce them. Remove these settings, use a driver or host that enforces them, or create the driver with enforcement: 'best-effort' to run without them (the instance then lists what was not enforced).`,
     );
   }

@@ -122,7 +122,10 @@ export const PlacementSchema = z.strictObject({
     .array(
       z
         .string()
-        .regex(SPREAD_KEY, 'must be node.id, node.hostname, node.labels.<name> or engine.labels.<name>'),
+        .regex(
+          SPREAD_KEY,
+          'must be node.id, node.hostname, node.labels.<name> or engine.labels.<name>',
+        ),
     )
     .default(() => []),
 });

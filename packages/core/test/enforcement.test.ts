@@ -91,3 +91,72 @@ describe('checkEnforcement', () => {
     expect(() => checkEnforcement(networked, weak, 'strict')).toThrow(/networks/);
   });
 });
+
+describe('placement and restart', () => {
+  const placed = parseContainerConfig({
+    sessionId: 's',
+    image: 'i',
+    placement: { constraints: [{ key: 'node.role', value: 'worker' }], spread: ['node.id'] },
+    restart: { condition: 'on-failure', maxAttempts: 3 },
+  });
+
+  it('fills the defaults: == for a constraint, no spread unless asked', () => {
+    expect(placed.placement).toEqual({
+      constraints: [{ key: 'node.role', operator: '==', value: 'worker' }],
+      spread: ['node.id'],
+    });
+    expect(parseContainerConfig({ sessionId: 's', image: 'i', placement: {} }).placement).toEqual({
+      constraints: [],
+      spread: [],
+    });
+  });
+
+  it('a driver that cannot place or restart refuses them under strict, lists them under best-effort', () => {
+    expect(() => checkEnforcement(placed, everything, 'strict')).toThrow(UnsupportedFeatureError);
+    expect(checkEnforcement(placed, everything, 'best-effort').map((f) => f.feature)).toEqual([
+      'placement',
+      'restarts',
+    ]);
+    expect(
+      checkEnforcement(placed, { ...everything, placement: true, restarts: true }, 'strict'),
+    ).toEqual([]);
+  });
+
+  it.each([
+    [{ key: 'node.name', value: 'a' }, 'key'],
+    [{ key: 'node.labels.', value: 'a' }, 'key'],
+    [{ key: 'node.role', value: 'worker==x' }, 'value'],
+    [{ key: 'node.role', value: 'a,node.id!=b' }, 'value'],
+    [{ key: 'node.role', value: 'a b' }, 'value'],
+    [{ key: 'node.role', value: '' }, 'value'],
+    [{ key: 'node.role', operator: '=~', value: 'a' }, 'operator'],
+  ])('refuses a constraint a scheduler could misread: %o', (constraint, field) => {
+    let error: unknown;
+    try {
+      parseContainerConfig({
+        sessionId: 's',
+        image: 'i',
+        placement: { constraints: [constraint] },
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({
+      code: 'CONFIGURATION_ERROR',
+      issues: [expect.objectContaining({ path: ['placement', 'constraints', 0, field] })],
+    });
+  });
+
+  it('refuses a spread over an attribute it cannot spread by, and a restart of 0 attempts', () => {
+    expect(() =>
+      parseContainerConfig({ sessionId: 's', image: 'i', placement: { spread: ['node.role'] } }),
+    ).toThrow(/placement\.spread\.0|spread/);
+    expect(() =>
+      parseContainerConfig({
+        sessionId: 's',
+        image: 'i',
+        restart: { condition: 'always', maxAttempts: 0 },
+      }),
+    ).toThrow(/restart/);
+  });
+});

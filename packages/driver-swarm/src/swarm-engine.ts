@@ -35,8 +35,8 @@ import {
 import type { ContainerEngine } from '@berth/driver-docker/engine';
 import { readSwarmFacts, type SwarmFacts } from './cluster/capabilities.js';
 import { ManagerApi } from './cluster/manager.js';
-import { NodeEngines } from './cluster/node-engines.js';
 import { nodeViews, type SwarmNodeView } from './cluster/node-capacity.js';
+import { NodeEngines } from './cluster/node-engines.js';
 import { DRIVER_NAME, DRIVER_VERSION } from './identity.js';
 import { cleanup } from './resources/cleanup.js';
 import * as networks from './resources/networks.js';
@@ -79,7 +79,12 @@ export class SwarmEngine implements DriverPrimitives {
   }
 
   #swarm(signal: Signal): Promise<SwarmFacts> {
-    const facts = (this.#facts ??= readSwarmFacts(this.manager, signal));
+    this.#facts ??= readSwarmFacts(this.manager, signal).then((facts) => {
+      this.#reasons = facts.reasons;
+      return facts;
+    });
+    const facts = this.#facts;
+    // A failed read (manager away) is not kept: the next call asks again.
     facts.catch(() => {
       if (this.#facts === facts) this.#facts = undefined;
     });
@@ -100,7 +105,6 @@ export class SwarmEngine implements DriverPrimitives {
   }
 
   async checkContainer(config: ContainerConfig, ctx: PrimitiveContext): Promise<ValidationIssue[]> {
-    this.#reasons = (await this.#swarm(ctx.signal)).reasons;
     const { issues, resolved } = await checkConfig(
       this.manager,
       this.engines,
@@ -154,7 +158,10 @@ export class SwarmEngine implements DriverPrimitives {
     return view ? toInstance(view) : null;
   }
 
-  async listContainers(filter: ContainerFilter, ctx: PrimitiveContext): Promise<ContainerInstance[]> {
+  async listContainers(
+    filter: ContainerFilter,
+    ctx: PrimitiveContext,
+  ): Promise<ContainerInstance[]> {
     const labels: string[] = [];
     if (filter.sessionId !== undefined) labels.push(`${BERTH_LABELS.session}=${filter.sessionId}`);
     if (filter.tenantId !== undefined) labels.push(`${BERTH_LABELS.tenant}=${filter.tenantId}`);
@@ -168,14 +175,19 @@ export class SwarmEngine implements DriverPrimitives {
   async isContainerHealthy(id: string, ctx: PrimitiveContext): Promise<boolean> {
     const instance = toInstance(await this.#views.viewOrThrow(id, ctx.signal));
     if (instance.status !== 'running') return false;
-    return instance.health === 'none' || instance.health === 'healthy' || instance.health === undefined;
+    return (
+      instance.health === 'none' || instance.health === 'healthy' || instance.health === undefined
+    );
   }
 
   async healthCheck(ctx: PrimitiveContext): Promise<DriverHealth> {
     const started = Date.now();
     try {
       const [version, all, nodes] = await Promise.all([
-        this.manager.session.call<{ Version: string }>({ method: 'GET', path: '/version', signal: ctx.signal }, { kind: 'engine' }),
+        this.manager.session.call<{ Version: string }>(
+          { method: 'GET', path: '/version', signal: ctx.signal },
+          { kind: 'engine' },
+        ),
         this.listContainers({}, ctx),
         this.manager.nodes(true),
         this.#swarm(ctx.signal),
@@ -188,7 +200,9 @@ export class SwarmEngine implements DriverPrimitives {
         uptime: (Date.now() - this.manager.session.startedAt) / 1000,
         containers: { total: all.length, running, stopped: all.length - running },
         ...(lost.length > 0
-          ? { error: `nodes not ready: ${lost.map((n) => `${n.Description.Hostname} (${n.Status.State})`).join(', ')}` }
+          ? {
+              error: `nodes not ready: ${lost.map((n) => `${n.Description.Hostname} (${n.Status.State})`).join(', ')}`,
+            }
           : {}),
       };
     } catch (error) {
@@ -218,7 +232,11 @@ export class SwarmEngine implements DriverPrimitives {
     return call(engine.containers, containerId);
   }
 
-  async *streamLogs(id: string, options: ParsedLogOptions, ctx: PrimitiveContext): AsyncGenerator<LogLine> {
+  async *streamLogs(
+    id: string,
+    options: ParsedLogOptions,
+    ctx: PrimitiveContext,
+  ): AsyncGenerator<LogLine> {
     const view = await this.#views.viewOrThrow(id, ctx.signal);
     if (!view.task?.Status.ContainerStatus?.ContainerID) return;
     yield* await this.#onNode(id, ctx, async (c, cid) => c.streamLogs(cid, options, ctx));
@@ -230,7 +248,12 @@ export class SwarmEngine implements DriverPrimitives {
     return this.#onNode(id, ctx, (c, cid) => c.getContainerLogs(cid, options, ctx));
   }
 
-  exec(id: string, command: string[], options: ParsedExecOptions, ctx: PrimitiveContext): Promise<ExecResult> {
+  exec(
+    id: string,
+    command: string[],
+    options: ParsedExecOptions,
+    ctx: PrimitiveContext,
+  ): Promise<ExecResult> {
     return this.#onNode(id, ctx, (c, cid) => c.exec(cid, command, options, ctx));
   }
 
@@ -250,7 +273,12 @@ export class SwarmEngine implements DriverPrimitives {
     return this.#onNode(id, ctx, (c, cid) => c.resumeContainer(cid, ctx));
   }
 
-  spawn(id: string, command: string[], options: ParsedSpawnOptions, ctx: PrimitiveContext): Promise<ProcessSource> {
+  spawn(
+    id: string,
+    command: string[],
+    options: ParsedSpawnOptions,
+    ctx: PrimitiveContext,
+  ): Promise<ProcessSource> {
     return this.#onNode(id, ctx, (c, cid) => c.spawn(cid, command, options, ctx));
   }
 
@@ -262,7 +290,13 @@ export class SwarmEngine implements DriverPrimitives {
     return this.#onNode(id, ctx, (c, cid) => c.attach(cid, processId, ctx));
   }
 
-  upload(id: string, path: string, tar: AsyncIterable<Uint8Array>, ownership: 'archive' | 'container', ctx: PrimitiveContext): Promise<void> {
+  upload(
+    id: string,
+    path: string,
+    tar: AsyncIterable<Uint8Array>,
+    ownership: 'archive' | 'container',
+    ctx: PrimitiveContext,
+  ): Promise<void> {
     return this.#onNode(id, ctx, (c, cid) => c.upload(cid, path, tar, ownership, ctx));
   }
 
@@ -292,7 +326,12 @@ export class SwarmEngine implements DriverPrimitives {
     return this.#onNode(id, ctx, (c, cid) => c.listFiles(cid, path, ctx));
   }
 
-  removeFile(id: string, path: string, options: { recursive: boolean; force: boolean }, ctx: PrimitiveContext): Promise<void> {
+  removeFile(
+    id: string,
+    path: string,
+    options: { recursive: boolean; force: boolean },
+    ctx: PrimitiveContext,
+  ): Promise<void> {
     return this.#onNode(id, ctx, (c, cid) => c.removeFile(cid, path, options, ctx));
   }
 

@@ -9,7 +9,8 @@ describeSwarm('Swarm driver against the Berth contract, on a one-node swarm', 's
     () => new SwarmDriver({ ...clusterOptions('solo'), enforcement: 'best-effort' }),
     {
       ...CONFORMANCE,
-      createWeakDriver: (enforcement) => new SwarmDriver({ ...clusterOptions('solo'), enforcement }),
+      createWeakDriver: (enforcement) =>
+        new SwarmDriver({ ...clusterOptions('solo'), enforcement }),
     },
   );
 });

@@ -68,7 +68,9 @@ describeSwarm('Swarm driver on a two-node swarm', 'twoNode', () => {
         name: `${session}-srv`,
       }),
     );
-    const client = await started(shell(session, 'sleep 120', { ...onManager, network: network.name }));
+    const client = await started(
+      shell(session, 'sleep 120', { ...onManager, network: network.name }),
+    );
     expect(server.node?.id).not.toBe(client.node?.id);
     const reply = await eventually(
       'the client on the manager reaches the server on the worker by its name',
@@ -89,9 +91,15 @@ describeSwarm('Swarm driver on a two-node swarm', 'twoNode', () => {
     // The host's addresses a task could reach it at: its gateway bridge, and its swarm address.
     const listeners = await Promise.all([gateway, manager.address].map((a) => hostListener(a)));
     afterAll(() => Promise.all(listeners.map((l) => l.close())));
-    const targets = [gateway, manager.address].map((host, i) => ({ host, port: listeners[i]?.port ?? 0 }));
+    const targets = [gateway, manager.address].map((host, i) => ({
+      host,
+      port: listeners[i]?.port ?? 0,
+    }));
 
-    const internal = await driver.createNetwork({ name: `${session}-internal`, sessionId: session });
+    const internal = await driver.createNetwork({
+      name: `${session}-internal`,
+      sessionId: session,
+    });
     expect(internal.internal).toBe(true);
     const inside = await Promise.all(
       [onManager, onWorker].map((where) =>
@@ -101,7 +109,9 @@ describeSwarm('Swarm driver on a two-node swarm', 'twoNode', () => {
     for (const c of inside) {
       for (const { host, port } of targets) {
         const tried = await driver.exec(c.id, connect(host, port));
-        expect(tried.exitCode, `${c.node?.hostname} → ${host}:${port}: ${tried.stderr}`).not.toBe(0);
+        expect(tried.exitCode, `${c.node?.hostname} → ${host}:${port}: ${tried.stderr}`).not.toBe(
+          0,
+        );
       }
     }
     expect(listeners.map((l) => l.accepted())).toEqual([0, 0]);
@@ -112,7 +122,9 @@ describeSwarm('Swarm driver on a two-node swarm', 'twoNode', () => {
       sessionId: session,
       internal: false,
     });
-    const outside = await started(shell(session, 'sleep 120', { ...onManager, network: open.name }));
+    const outside = await started(
+      shell(session, 'sleep 120', { ...onManager, network: open.name }),
+    );
     const port = targets[0]?.port ?? 0;
     const reached = await driver.exec(outside.id, connect(gateway, port));
     expect(reached.exitCode, reached.stderr).toBe(0);

@@ -1,4 +1,4 @@
-import { BerthEvents, type ContainerInstance, wrapDriver, withEvents } from '@berth/core';
+import { BerthEvents, type ContainerInstance, withEvents, wrapDriver } from '@berth/core';
 import { afterAll, expect, it } from 'vitest';
 import { containersLabelled, swarmScript } from './support/host.js';
 import { clusters, describeSwarm, eventually, shell, useSession } from './support/swarm.js';
@@ -22,7 +22,9 @@ describeSwarm('Swarm driver when a worker goes away', 'twoNode', () => {
 
     const start = async (role: string): Promise<ContainerInstance> => {
       const c = await watched.createContainer(
-        shell(session, 'sleep 300', { placement: { constraints: [{ key: 'node.role', value: role }] } }),
+        shell(session, 'sleep 300', {
+          placement: { constraints: [{ key: 'node.role', value: role }] },
+        }),
       );
       await watched.startContainer(c.id);
       const seen = await watched.getContainer(c.id);
@@ -44,7 +46,9 @@ describeSwarm('Swarm driver when a worker goes away', 'twoNode', () => {
     expect(dead?.state).toBe('error');
     expect(Date.now() - stoppedAt).toBeLessThan(30_000);
     expect(died, 'container:died fired for it').toContain(lost.id);
-    expect((await watched.getContainer(kept.id))?.status, 'the one on the manager runs on').toBe('running');
+    expect((await watched.getContainer(kept.id))?.status, 'the one on the manager runs on').toBe(
+      'running',
+    );
     expect((await driver.listNodes()).find((n) => n.id === worker.nodeId)?.state).toBe('down');
     // Exec on it says where it is and what to do, and is retryable.
     await expect(driver.exec(lost.id, ['true'])).rejects.toMatchObject({ code: 'NETWORK_ERROR' });

@@ -48,13 +48,21 @@ describeSwarm('A session spanning both nodes of a swarm', 'twoNode', () => {
     const [db, api] = await Promise.all(
       ['db', 'api'].map((name) => driver.getContainer(session.services[name] ?? '')),
     );
-    expect(new Set([db?.node?.id, api?.node?.id])).toEqual(new Set([manager.nodeId, worker.nodeId]));
-    const talk = await driver.exec(api?.id ?? '', ['sh', '-c', `nc -w 2 ${db?.name} 5432 </dev/null`]);
+    expect(new Set([db?.node?.id, api?.node?.id])).toEqual(
+      new Set([manager.nodeId, worker.nodeId]),
+    );
+    const talk = await driver.exec(api?.id ?? '', [
+      'sh',
+      '-c',
+      `nc -w 2 ${db?.name} 5432 </dev/null`,
+    ]);
     expect(talk.stdout, talk.stderr).toContain('ok');
 
     await session.end();
     expect(await driver.listContainers({ sessionId: session.id })).toEqual([]);
-    expect(await driver.listNetworks()).not.toContainEqual(expect.objectContaining({ sessionId: session.id }));
+    expect(await driver.listNetworks()).not.toContainEqual(
+      expect.objectContaining({ sessionId: session.id }),
+    );
     const label = `berth.session=${session.id}`;
     expect([
       ...(await containersLabelled(manager.socketPath, label)),

@@ -66,7 +66,9 @@ export class KitDriver extends KitFiles implements ContainerDriver {
       const issues = (await this.primitives.checkContainer?.(config, ctx)) ?? [];
       if (issues.length > 0) fail(`container configuration (driver '${this.name}')`, issues);
       const caps = await this.kitCapabilities(ctx);
-      const unenforced = checkEnforcement(config, caps, this.enforcement, this.name);
+      const unenforced = checkEnforcement(config, caps, this.enforcement, this.name, (f) =>
+        this.primitives.unenforcedReason?.(f),
+      );
       const token = randomUUID();
       const owned = ownedLabels(this.kitPolicy.labels, this, config, unenforced, token);
       const labels = this.kitLifetimes.label(config, owned, unenforced);

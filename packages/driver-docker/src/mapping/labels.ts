@@ -40,6 +40,9 @@ export function ownedBy(
 }
 
 /** Engine list filter for everything this driver made, optionally narrowed. */
-export function labelFilter(extra: string[] = [], owner: string = DRIVER_NAME): { label: string[] } {
+export function labelFilter(
+  extra: string[] = [],
+  owner: string = DRIVER_NAME,
+): { label: string[] } {
   return { label: [`${LABEL.managed}=true`, `${LABEL.driver}=${owner}`, ...extra] };
 }

@@ -77,7 +77,12 @@ export async function engineNetworks(
 ): Promise<EngineNetwork[]> {
   signal?.throwIfAborted();
   return session.call<EngineNetwork[]>(
-    { method: 'GET', path: '/networks', query: { filters: labelFilter(labels, session.owner) }, signal },
+    {
+      method: 'GET',
+      path: '/networks',
+      query: { filters: labelFilter(labels, session.owner) },
+      signal,
+    },
     { kind: 'engine' },
   );
 }

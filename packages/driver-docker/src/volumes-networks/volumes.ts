@@ -63,7 +63,12 @@ export async function engineVolumes(
 ): Promise<EngineVolume[]> {
   signal?.throwIfAborted();
   const reply = await session.call<{ Volumes: EngineVolume[] | null }>(
-    { method: 'GET', path: '/volumes', query: { filters: labelFilter(labels, session.owner) }, signal },
+    {
+      method: 'GET',
+      path: '/volumes',
+      query: { filters: labelFilter(labels, session.owner) },
+      signal,
+    },
     { kind: 'engine' },
   );
   return reply.Volumes ?? [];

@@ -1,6 +1,6 @@
 import { ContainerNotFoundError, isObjectId } from '@berth/core';
-import { EngineSession } from '@berth/driver-docker/engine';
 import { BERTH_LABELS } from '@berth/core/kit';
+import { EngineSession } from '@berth/driver-docker/engine';
 import { DRIVER_NAME } from '../identity.js';
 import type { EngineEndpoint } from '../swarm-options.js';
 import type { Service, ServiceSpec, SwarmNode, Task } from './swarm-types.js';

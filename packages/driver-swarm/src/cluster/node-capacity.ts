@@ -35,16 +35,18 @@ const MB = 1024 * 1024;
  * Every node with its capacity and what this driver's live tasks are allotted on it: the view a
  * placer reads to choose a node (see SwarmDriver.pickNode), as a ResourcePool reads its own.
  */
-export async function nodeViews(manager: ManagerApi, signal: AbortSignal | undefined): Promise<SwarmNodeView[]> {
-  const [nodes, services] = await Promise.all([
-    manager.nodes(true),
-    manager.services([], signal),
-  ]);
+export async function nodeViews(
+  manager: ManagerApi,
+  signal: AbortSignal | undefined,
+): Promise<SwarmNodeView[]> {
+  const [nodes, services] = await Promise.all([manager.nodes(true), manager.services([], signal)]);
   const tasks = await manager.tasks(
     services.map((s) => s.ID),
     signal,
   );
-  const limitsOf = new Map(services.map((s) => [s.ID, s.Spec.TaskTemplate.Resources?.Limits ?? {}]));
+  const limitsOf = new Map(
+    services.map((s) => [s.ID, s.Spec.TaskTemplate.Resources?.Limits ?? {}]),
+  );
   return nodes.map((node) => {
     const live = tasks.filter(
       (t) => t.NodeID === node.ID && t.DesiredState === 'running' && !ENDED.has(t.Status.State),

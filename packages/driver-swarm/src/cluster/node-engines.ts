@@ -76,7 +76,8 @@ export class NodeEngines {
     );
     const name = node ? `${node.Description.Hostname} (${nodeId})` : nodeId;
     const state = node ? `; the manager sees it ${node.Status.State}` : '';
-    const tried = failures.length > 0 ? `; endpoints that did not answer: ${failures.join('; ')}` : '';
+    const tried =
+      failures.length > 0 ? `; endpoints that did not answer: ${failures.join('; ')}` : '';
     return new NetworkError(
       `No engine of node ${name} can be reached${state}${tried}. Exec, stats, files and processes go to the engine of the node running the task: give its endpoint in the driver's \`nodes\` option, and make sure that engine runs.`,
       { retryable: node?.Status.State !== 'ready' },

@@ -67,7 +67,11 @@ export interface Task {
 
 export interface SwarmNode {
   ID: string;
-  Spec: { Role: 'manager' | 'worker'; Availability: 'active' | 'pause' | 'drain'; Labels?: Record<string, string> };
+  Spec: {
+    Role: 'manager' | 'worker';
+    Availability: 'active' | 'pause' | 'drain';
+    Labels?: Record<string, string>;
+  };
   Description: {
     Hostname: string;
     Platform?: { OS?: string; Architecture?: string };

@@ -64,7 +64,11 @@ export async function cleanup(
         reachable.map((engine) =>
           engine.containers
             .listContainers({ label: { [BERTH_LABELS.managed]: 'true' } }, { signal })
-            .then((list) => list.filter((c) => serviceIds.has(c.labels['com.docker.swarm.service.id'] ?? '')).length)
+            .then(
+              (list) =>
+                list.filter((c) => serviceIds.has(c.labels['com.docker.swarm.service.id'] ?? ''))
+                  .length,
+            )
             .catch(() => 0),
         ),
       );
@@ -77,7 +81,9 @@ export async function cleanup(
   // removed here, as the Docker driver's cleanup would remove them.
   const alive = new Set((await manager.services([], signal)).map((s) => s.ID));
   const nodeFilter = {
-    ...('sessionId' in filter && filter.sessionId !== undefined ? { sessionId: filter.sessionId } : {}),
+    ...('sessionId' in filter && filter.sessionId !== undefined
+      ? { sessionId: filter.sessionId }
+      : {}),
     ...('tenantId' in filter && filter.tenantId !== undefined ? { tenantId: filter.tenantId } : {}),
   };
   await Promise.all(
@@ -88,7 +94,9 @@ export async function cleanup(
           Promise.all(
             list
               .filter((c) => !alive.has(c.labels['com.docker.swarm.service.id'] ?? ''))
-              .map((c) => engine.containers.removeContainer(c.id, { force: true, volumes: true }, { signal })),
+              .map((c) =>
+                engine.containers.removeContainer(c.id, { force: true, volumes: true }, { signal }),
+              ),
           ),
         )
         .catch(() => undefined),
@@ -104,7 +112,10 @@ export async function cleanup(
     await Promise.all(
       left.map((n) =>
         manager.session
-          .call({ method: 'DELETE', path: `/networks/${n.Id}`, signal }, { kind: 'network', op: 'remove', id: n.Id })
+          .call(
+            { method: 'DELETE', path: `/networks/${n.Id}`, signal },
+            { kind: 'network', op: 'remove', id: n.Id },
+          )
           .catch(() => undefined),
       ),
     );

@@ -5,8 +5,8 @@ import {
   requireObjectId,
 } from '@berth/core';
 import { BERTH_LABELS, type CreateContext, type PrimitiveContext } from '@berth/core/kit';
-import { ownedBySwarm, swarmFilter } from '../cluster/manager.js';
 import type { ManagerApi } from '../cluster/manager.js';
+import { ownedBySwarm, swarmFilter } from '../cluster/manager.js';
 
 /**
  * Marks a container's own network (its value: the container's create token). A service asked
@@ -122,7 +122,12 @@ export async function listNetworks(
   ctx: PrimitiveContext,
 ): Promise<SwarmNetwork[]> {
   const networks = await manager.session.call<SwarmNetwork[]>(
-    { method: 'GET', path: '/networks', query: { filters: swarmFilter(labels) }, signal: ctx.signal },
+    {
+      method: 'GET',
+      path: '/networks',
+      query: { filters: swarmFilter(labels) },
+      signal: ctx.signal,
+    },
     { kind: 'engine' },
   );
   return networks.filter((n) => ownedBySwarm(n.Labels));
@@ -161,12 +166,17 @@ export async function createOwnNetwork(
  */
 export async function removeOwnNetwork(manager: ManagerApi, token: string): Promise<void> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const left = await listNetworks(manager, [`${OWN_NETWORK_LABEL}=${token}`], { signal: undefined });
+    const left = await listNetworks(manager, [`${OWN_NETWORK_LABEL}=${token}`], {
+      signal: undefined,
+    });
     if (left.length === 0) return;
     await Promise.all(
       left.map((n) =>
         manager.session
-          .call({ method: 'DELETE', path: `/networks/${n.Id}` }, { kind: 'network', op: 'remove', id: n.Id })
+          .call(
+            { method: 'DELETE', path: `/networks/${n.Id}` },
+            { kind: 'network', op: 'remove', id: n.Id },
+          )
           .catch(() => undefined),
       ),
     );

@@ -1,10 +1,10 @@
 import {
   ConflictError,
   NetworkError,
+  requireObjectId,
   type Volume,
   type VolumeConfig,
   VolumeNotFoundError,
-  requireObjectId,
 } from '@berth/core';
 import { BERTH_LABELS, type CreateContext, type PrimitiveContext } from '@berth/core/kit';
 import { ownedBySwarm, swarmFilter } from '../cluster/manager.js';
@@ -52,10 +52,14 @@ export async function createVolume(
   const { signal } = ctx;
   const existing = await findVolume(engines, config.name, signal);
   if (existing) {
-    throw new ConflictError(`Volume ${config.name} already exists on node ${existing.engine.nodeId}`);
+    throw new ConflictError(
+      `Volume ${config.name} already exists on node ${existing.engine.nodeId}`,
+    );
   }
   const ready = new Set(
-    nodes.filter((n) => n.Status.State === 'ready' && n.Spec.Availability === 'active').map((n) => n.ID),
+    nodes
+      .filter((n) => n.Status.State === 'ready' && n.Spec.Availability === 'active')
+      .map((n) => n.ID),
   );
   const candidates = (await engines.reachable(signal)).filter((e) => ready.has(e.nodeId));
   if (candidates.length === 0) {
@@ -64,7 +68,9 @@ export async function createVolume(
     );
   }
   const counts = await Promise.all(
-    candidates.map(async (engine) => (await engineVolumes(engine, [], signal).catch(() => [])).length),
+    candidates.map(
+      async (engine) => (await engineVolumes(engine, [], signal).catch(() => [])).length,
+    ),
   );
   const engine = candidates[counts.indexOf(Math.min(...counts))] as NodeEngine;
   const volume = await engine.session.call<EngineVolume>(
@@ -84,7 +90,11 @@ export async function createVolume(
   return toVolume(volume);
 }
 
-function engineVolumes(engine: NodeEngine, labels: string[], signal: Signal): Promise<EngineVolume[]> {
+function engineVolumes(
+  engine: NodeEngine,
+  labels: string[],
+  signal: Signal,
+): Promise<EngineVolume[]> {
   return engine.session
     .call<{ Volumes: EngineVolume[] | null }>(
       { method: 'GET', path: '/volumes', query: { filters: swarmFilter(labels) }, signal },
@@ -109,7 +119,11 @@ export async function findVolume(
   return all.find((entry) => entry !== undefined);
 }
 
-export async function removeVolume(engines: NodeEngines, name: string, ctx: PrimitiveContext): Promise<void> {
+export async function removeVolume(
+  engines: NodeEngines,
+  name: string,
+  ctx: PrimitiveContext,
+): Promise<void> {
   requireObjectId(name, 'volume');
   const found = await findVolume(engines, name, ctx.signal);
   if (!found) throw new VolumeNotFoundError(name);

@@ -1,6 +1,12 @@
 import type { ContainerInstance, ContainerStatus, HealthStatus } from '@berth/core';
 import { BERTH_LABELS, readUnenforced } from '@berth/core/kit';
-import { ENDED, type Service, STARTING, type SwarmNode, type Task } from '../cluster/swarm-types.js';
+import {
+  ENDED,
+  type Service,
+  STARTING,
+  type SwarmNode,
+  type Task,
+} from '../cluster/swarm-types.js';
 import { DRIVER_NAME } from '../identity.js';
 
 const MB = 1024 * 1024;
@@ -73,7 +79,12 @@ export function toInstance(view: TaskView): ContainerInstance {
     sessionId: labels[BERTH_LABELS.session] ?? '',
     image: String(spec.TaskTemplate.ContainerSpec.Image ?? '').replace(/@sha256:[0-9a-f]+$/, ''),
     status,
-    state: status === 'running' || status === 'paused' ? 'running' : status === 'dead' ? 'error' : 'terminated',
+    state:
+      status === 'running' || status === 'paused'
+        ? 'running'
+        : status === 'dead'
+          ? 'error'
+          : 'terminated',
     // Swarm cannot publish on loopback only, so nothing is published (see capabilities).
     endpoint: null,
     ports: [],

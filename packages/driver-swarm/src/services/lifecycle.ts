@@ -8,8 +8,8 @@ import {
 import type { ParsedRemoveOptions, ParsedStopOptions, PrimitiveContext } from '@berth/core/kit';
 import { BERTH_LABELS } from '@berth/core/kit';
 import { currentTask } from '../cluster/manager.js';
-import { removeOwnNetwork } from '../resources/networks.js';
 import { ENDED, STARTING, type Task } from '../cluster/swarm-types.js';
+import { removeOwnNetwork } from '../resources/networks.js';
 import { nodeLost, taskExitCode } from './instance.js';
 import type { Views } from './views.js';
 
@@ -91,11 +91,9 @@ export async function startService(
   await views.manager
     .updateService(id, (spec) => ({ ...spec, Mode: { Replicated: { Replicas: 0 } } }), undefined)
     .catch(() => undefined);
-  throw new ContainerStartError(
-    id,
-    started ? why : `not running after ${timeoutMs} ms (${why})`,
-    { retryable: !started },
-  );
+  throw new ContainerStartError(id, started ? why : `not running after ${timeoutMs} ms (${why})`, {
+    retryable: !started,
+  });
 }
 
 /**
@@ -162,9 +160,7 @@ export async function removeService(
     // Killed first: removing the service would have its node give it the 10 s grace period.
     await views.engines
       .engine(task.NodeID, signal)
-      .then((engine) =>
-        engine.containers.stopContainer(containerId, { force: true }, ctx),
-      )
+      .then((engine) => engine.containers.stopContainer(containerId, { force: true }, ctx))
       .catch(() => undefined);
   }
   await views.manager.removeService(view.service.ID, signal);
@@ -199,7 +195,11 @@ async function containerGone(
  * answers, that engine's own wait is used (no polling); then the task's end is awaited, so a
  * getContainer right after sees it exited.
  */
-export async function waitService(views: Views, id: string, ctx: PrimitiveContext): Promise<WaitResult> {
+export async function waitService(
+  views: Views,
+  id: string,
+  ctx: PrimitiveContext,
+): Promise<WaitResult> {
   const { signal } = ctx;
   let oomKilled = false;
   for (;;) {

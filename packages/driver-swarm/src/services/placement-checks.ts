@@ -1,5 +1,5 @@
-import { BERTH_LABELS } from '@berth/core/kit';
 import type { ContainerConfig, ValidationIssue } from '@berth/core';
+import { BERTH_LABELS } from '@berth/core/kit';
 import type { ManagerApi } from '../cluster/manager.js';
 import type { NodeEngines } from '../cluster/node-engines.js';
 import { findNetwork } from '../resources/networks.js';
@@ -40,7 +40,12 @@ export async function checkConfig(
     const found = await findNetwork(manager, config.network, signal);
     const allowed = policy.allowNetworks.includes(config.network);
     if (!found) {
-      issues.push(issue(['network'], `no swarm network ${config.network}: create it with createNetwork first`));
+      issues.push(
+        issue(
+          ['network'],
+          `no swarm network ${config.network}: create it with createNetwork first`,
+        ),
+      );
     } else if (!found.owned && !allowed) {
       issues.push(
         issue(
@@ -49,7 +54,12 @@ export async function checkConfig(
         ),
       );
     } else if (found.network.Scope !== 'swarm') {
-      issues.push(issue(['network'], `network ${config.network} is not a swarm network (scope ${found.network.Scope})`));
+      issues.push(
+        issue(
+          ['network'],
+          `network ${config.network} is not a swarm network (scope ${found.network.Scope})`,
+        ),
+      );
     } else {
       resolved.networkId = found.network.Id;
     }
@@ -68,19 +78,32 @@ export async function checkConfig(
     const found = await findVolume(engines, mount.source, signal);
     const labels = found?.volume.Labels ?? {};
     if (!found) {
-      issues.push(issue(['volumes', index, 'source'], `no volume ${mount.source} on any node that answers: create it with createVolume first`));
+      issues.push(
+        issue(
+          ['volumes', index, 'source'],
+          `no volume ${mount.source} on any node that answers: create it with createVolume first`,
+        ),
+      );
     } else if (
       labels[BERTH_LABELS.session] !== config.sessionId ||
       labels[BERTH_LABELS.tenant] !== config.tenantId
     ) {
-      issues.push(issue(['volumes', index, 'source'], `volume ${mount.source} belongs to another session or tenant`));
+      issues.push(
+        issue(
+          ['volumes', index, 'source'],
+          `volume ${mount.source} belongs to another session or tenant`,
+        ),
+      );
     } else {
       nodes.add(labels[VOLUME_NODE_LABEL] ?? found.engine.nodeId);
     }
   }
   if (nodes.size > 1) {
     issues.push(
-      issue(['volumes'], `the volumes live on different nodes (${[...nodes].join(', ')}): a container can only mount volumes of one node`),
+      issue(
+        ['volumes'],
+        `the volumes live on different nodes (${[...nodes].join(', ')}): a container can only mount volumes of one node`,
+      ),
     );
   } else if (nodes.size === 1) {
     resolved.pinTo = [...nodes][0];

@@ -71,7 +71,10 @@ export class Views {
    * The node engine and container id of the container's current task, for the calls that go
    * to the node (exec, stats, files, processes, signals, pause).
    */
-  async onNode(id: string, signal: Signal): Promise<{ engine: NodeEngine; containerId: string; view: TaskView }> {
+  async onNode(
+    id: string,
+    signal: Signal,
+  ): Promise<{ engine: NodeEngine; containerId: string; view: TaskView }> {
     const view = await this.viewOrThrow(id, signal);
     const task = view.task;
     const containerId = task?.Status.ContainerStatus?.ContainerID;

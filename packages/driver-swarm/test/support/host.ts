@@ -7,7 +7,9 @@ const run = promisify(execFile);
 const SCRIPT = new URL('../../../../scripts/swarm.sh', import.meta.url).pathname;
 
 /** `bash scripts/swarm.sh <command>`: the project's own way to stop and start the worker. */
-export async function swarmScript(command: 'worker-stop' | 'worker-start' | 'status'): Promise<string> {
+export async function swarmScript(
+  command: 'worker-stop' | 'worker-start' | 'status',
+): Promise<string> {
   const { stdout, stderr } = await run('bash', [SCRIPT, command], { timeout: 120_000 });
   return `${stdout}${stderr}`;
 }
@@ -34,12 +36,17 @@ export function engineGet<T>(socketPath: string, path: string): Promise<T> {
 /** Containers on an engine carrying `label` (key=value), running or not. */
 export async function containersLabelled(socketPath: string, label: string): Promise<string[]> {
   const filters = encodeURIComponent(JSON.stringify({ label: [label] }));
-  const list = await engineGet<{ Id: string }[]>(socketPath, `/containers/json?all=true&filters=${filters}`);
+  const list = await engineGet<{ Id: string }[]>(
+    socketPath,
+    `/containers/json?all=true&filters=${filters}`,
+  );
   return list.map((c) => c.Id);
 }
 
 /** A TCP listener on the host at `address`, counting the connections it accepts. */
-export async function hostListener(address: string): Promise<{ port: number; accepted: () => number; close: () => Promise<void> }> {
+export async function hostListener(
+  address: string,
+): Promise<{ port: number; accepted: () => number; close: () => Promise<void> }> {
   let accepted = 0;
   const server: Server = createServer((socket) => {
     accepted += 1;

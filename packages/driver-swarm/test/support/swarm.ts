@@ -62,7 +62,9 @@ export function describeSwarm(name: string, cluster: ClusterName, body: () => vo
   } else if (inCI) {
     describe(name, () => {
       it('needs the test swarms', () => {
-        throw new Error(`CI=true but there is no ${CLUSTERS}: run 'bash scripts/swarm.sh up' first`);
+        throw new Error(
+          `CI=true but there is no ${CLUSTERS}: run 'bash scripts/swarm.sh up' first`,
+        );
       });
     });
   } else {
@@ -83,7 +85,11 @@ export function useSession(
   options: SwarmDriverOptions = {},
 ): { driver: SwarmDriver; session: string } {
   const session = sessionId(prefix);
-  const driver = new SwarmDriver({ enforcement: 'best-effort', ...clusterOptions(cluster), ...options });
+  const driver = new SwarmDriver({
+    enforcement: 'best-effort',
+    ...clusterOptions(cluster),
+    ...options,
+  });
   afterAll(async () => {
     if (clusters) await driver.cleanup({ sessionId: session });
   });
