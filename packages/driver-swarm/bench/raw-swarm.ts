@@ -24,7 +24,8 @@ export function readCluster(name: string): { manager: NodeEntry; workers: NodeEn
     throw new Error(`no ${CLUSTERS}: run 'bash scripts/swarm.sh up' first`);
   }
   const cluster = all[name];
-  if (!cluster) throw new Error(`no cluster ${name} in ${CLUSTERS} (${Object.keys(all).join(', ')})`);
+  if (!cluster)
+    throw new Error(`no cluster ${name} in ${CLUSTERS} (${Object.keys(all).join(', ')})`);
   return { manager: cluster.manager, workers: cluster.workers ?? [] };
 }
 
@@ -68,7 +69,9 @@ export class RawEngine {
             const data = Buffer.concat(chunks);
             const status = res.statusCode ?? 500;
             if (status >= 300) {
-              reject(new EngineError(`${method} ${path}: ${status} ${data.toString().trim()}`, status));
+              reject(
+                new EngineError(`${method} ${path}: ${status} ${data.toString().trim()}`, status),
+              );
             } else resolve(data);
           });
           res.on('error', reject);
@@ -106,15 +109,20 @@ export async function byNode(engines: RawEngine[]): Promise<Map<string, RawEngin
 
 /**
  * Polls `look` until it returns a value, on the driver's own schedule (every 50 ms for the
- * first second, then every 250 ms), so the two sides differ in their calls, not their patience.
+ * first 3 s, then every 250 ms), so the two sides differ in their calls, not their patience.
  */
-export async function poll<T>(look: () => Promise<T | undefined>, deadlineMs: number, what: string): Promise<T> {
+export async function poll<T>(
+  look: () => Promise<T | undefined>,
+  deadlineMs: number,
+  what: string,
+): Promise<T> {
   const start = Date.now();
   for (;;) {
     const seen = await look();
     if (seen !== undefined) return seen;
-    if (Date.now() - start >= deadlineMs) throw new Error(`raw: ${what} not within ${deadlineMs} ms`);
-    await sleep(Date.now() - start < 1000 ? 50 : 250);
+    if (Date.now() - start >= deadlineMs)
+      throw new Error(`raw: ${what} not within ${deadlineMs} ms`);
+    await sleep(Date.now() - start < 3000 ? 50 : 250);
   }
 }
 
@@ -123,10 +131,15 @@ export function demux(data: Buffer): { stdout: string; stderr: string } {
   const out = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
   for (let offset = 0; offset + 8 <= data.length; ) {
     const size = data.readUInt32BE(offset + 4);
-    (data[offset] === 2 ? out.stderr : out.stdout).push(data.subarray(offset + 8, offset + 8 + size));
+    (data[offset] === 2 ? out.stderr : out.stdout).push(
+      data.subarray(offset + 8, offset + 8 + size),
+    );
     offset += 8 + size;
   }
-  return { stdout: Buffer.concat(out.stdout).toString(), stderr: Buffer.concat(out.stderr).toString() };
+  return {
+    stdout: Buffer.concat(out.stdout).toString(),
+    stderr: Buffer.concat(out.stderr).toString(),
+  };
 }
 
 export interface RawTask {
@@ -134,14 +147,21 @@ export interface RawTask {
   NodeID?: string;
   CreatedAt: string;
   DesiredState: string;
-  Status: { State: string; Err?: string; ContainerStatus?: { ContainerID?: string; ExitCode?: number } };
+  Status: {
+    State: string;
+    Err?: string;
+    ContainerStatus?: { ContainerID?: string; ExitCode?: number };
+  };
 }
 
 /** A task that ran and ended, or never will run. */
 export const ENDED = new Set(['complete', 'shutdown', 'failed', 'rejected', 'remove', 'orphaned']);
 
 /** The service's newest task, or undefined before the swarm made one. */
-export async function currentTask(manager: RawEngine, serviceId: string): Promise<RawTask | undefined> {
+export async function currentTask(
+  manager: RawEngine,
+  serviceId: string,
+): Promise<RawTask | undefined> {
   const tasks = await manager.json<RawTask[]>('GET', `/tasks?${filters({ service: [serviceId] })}`);
   return tasks.sort((a, b) => Date.parse(b.CreatedAt) - Date.parse(a.CreatedAt))[0];
 }

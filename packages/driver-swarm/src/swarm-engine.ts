@@ -47,6 +47,7 @@ import { checkConfig, type Resolved } from './services/placement-checks.js';
 import { toServiceSpec } from './services/service-spec.js';
 import { Views } from './services/views.js';
 import type { SwarmDriverOptions } from './swarm-options.js';
+import { checkSwarmOptions } from './swarm-options-check.js';
 
 type Signal = AbortSignal | undefined;
 
@@ -69,10 +70,16 @@ export class SwarmEngine implements DriverPrimitives {
   // What checkContainer found for a config, for the create that follows with the same object.
   readonly #resolved = new WeakMap<ContainerConfig, Resolved>();
 
-  constructor(options: SwarmDriverOptions) {
+  constructor(input: SwarmDriverOptions) {
+    const options = checkSwarmOptions(input);
     const endpoint = options.manager ?? {};
     this.manager = new ManagerApi(endpoint);
-    this.engines = new NodeEngines(this.manager, endpoint, options.nodes ?? []);
+    this.engines = new NodeEngines(
+      this.manager,
+      endpoint,
+      options.nodes ?? [],
+      options.allowRoot === true,
+    );
     this.#views = new Views(this.manager, this.engines);
     this.#allowNetworks = [...(options.allowNetworks ?? [])];
     this.#startTimeoutMs = options.startTimeoutMs ?? 60_000;
@@ -132,7 +139,8 @@ export class SwarmEngine implements DriverPrimitives {
         pidsAndCaps: facts.caps.pids || facts.caps.capabilityDrop,
       });
       id = (await this.manager.createService(spec, ctx.signal)).ID;
-      return toInstance(await this.#views.viewOrThrow(id, ctx.signal));
+      // No task yet, so no node: the service alone is the whole view.
+      return toInstance({ service: await this.manager.serviceOrThrow(id, ctx.signal) });
     } catch (error) {
       // Nothing half-made is left: the service, then the network made for it.
       if (id !== undefined) await this.manager.removeService(id, undefined).catch(() => undefined);
@@ -228,24 +236,23 @@ export class SwarmEngine implements DriverPrimitives {
     ctx: PrimitiveContext,
     call: (containers: ContainerEngine, containerId: string) => Promise<T>,
   ): Promise<T> {
-    const { engine, containerId } = await this.#views.onNode(id, ctx.signal);
+    const { engine, containerId } = await this.#views.onNode(id, ctx.signal, { started: true });
     return call(engine.containers, containerId);
   }
 
+  // A container never started has no output yet: no logs, rather than an error.
   async *streamLogs(
     id: string,
     options: ParsedLogOptions,
     ctx: PrimitiveContext,
   ): AsyncGenerator<LogLine> {
-    const view = await this.#views.viewOrThrow(id, ctx.signal);
-    if (!view.task?.Status.ContainerStatus?.ContainerID) return;
-    yield* await this.#onNode(id, ctx, async (c, cid) => c.streamLogs(cid, options, ctx));
+    const found = await this.#views.onNode(id, ctx.signal, { started: false });
+    if (found) yield* found.engine.containers.streamLogs(found.containerId, options, ctx);
   }
 
   async getContainerLogs(id: string, options: LogOptions, ctx: PrimitiveContext): Promise<string> {
-    const view = await this.#views.viewOrThrow(id, ctx.signal);
-    if (!view.task?.Status.ContainerStatus?.ContainerID) return '';
-    return this.#onNode(id, ctx, (c, cid) => c.getContainerLogs(cid, options, ctx));
+    const found = await this.#views.onNode(id, ctx.signal, { started: false });
+    return found ? found.engine.containers.getContainerLogs(found.containerId, options, ctx) : '';
   }
 
   exec(

@@ -1,7 +1,12 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { ContainerInstance } from '@berth/core';
 import { afterAll, expect, it } from 'vitest';
 import { containersLabelled, engineGet, hostListener } from './support/host.js';
 import { clusters, describeSwarm, eventually, shell, useSession } from './support/swarm.js';
+
+/** The docker CLI on the manager's engine, for what the test sets up outside the driver. */
+const docker = (args: string[]) => promisify(execFile)('docker', args, { timeout: 30_000 });
 
 const onWorker = { placement: { constraints: [{ key: 'node.role', value: 'worker' }] } };
 const onManager = { placement: { constraints: [{ key: 'node.role', value: 'manager' }] } };
@@ -151,5 +156,70 @@ describeSwarm('Swarm driver on a two-node swarm', 'twoNode', () => {
       (r) => r.exitCode === 0,
     );
     expect(read.stdout).toBe('kept\n');
+  });
+
+  it('restarts a container that fails when its config asks, as often as it says, and no more', async () => {
+    const { manager } = cluster();
+    const made = await driver.createContainer(
+      shell(session, 'echo run; exit 1', { restart: { condition: 'on-failure', maxAttempts: 2 } }),
+    );
+    await driver.startContainer(made.id);
+    const filters = encodeURIComponent(JSON.stringify({ service: [made.id] }));
+    const tasks = await eventually(
+      'the first run and its two restarts have ended',
+      () =>
+        engineGet<{ Status: { State: string } }[]>(manager.socketPath, `/tasks?filters=${filters}`),
+      (list) => list.length === 3 && list.every((t) => t.Status.State === 'failed'),
+    );
+    expect(tasks).toHaveLength(3);
+    expect(await driver.waitContainer(made.id)).toEqual({ exitCode: 1, oomKilled: false });
+    // Without restart, a failure is final: one task.
+    const once = await driver.createContainer(shell(session, 'exit 1'));
+    await driver.startContainer(once.id);
+    expect(await driver.waitContainer(once.id)).toEqual({ exitCode: 1, oomKilled: false });
+    const onceFilter = encodeURIComponent(JSON.stringify({ service: [once.id] }));
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(
+      await engineGet<unknown[]>(manager.socketPath, `/tasks?filters=${onceFilter}`),
+    ).toHaveLength(1);
+  });
+
+  it('spreads containers started at once evenly over the values of a node label', async () => {
+    const { manager, worker } = cluster();
+    const label = 'berth-test-zone';
+    await docker(['node', 'update', '--label-add', `${label}=a`, manager.nodeId]);
+    await docker(['node', 'update', '--label-add', `${label}=b`, worker.nodeId]);
+    try {
+      const config = shell(session, 'sleep 120', {
+        placement: { spread: [`node.labels.${label}`] },
+        resources: { cpu: 0.1, memory: 32 },
+      });
+      // What this driver already runs counts: the new ones fill the emptier zone first.
+      const running = (await driver.listContainers({})).filter((c) => c.status === 'running');
+      const already = (nodeId: string) => running.filter((c) => c.node?.id === nodeId).length;
+      let zoneA = already(manager.nodeId);
+      let zoneB = already(worker.nodeId);
+      const made = await Promise.all([1, 2, 3, 4, 5, 6].map(() => driver.createContainer(config)));
+      await Promise.all(made.map((c) => driver.startContainer(c.id)));
+      for (const _ of made) {
+        if (zoneA <= zoneB) zoneA += 1;
+        else zoneB += 1;
+      }
+      const nodes = await Promise.all(
+        made.map(async (c) => (await driver.getContainer(c.id))?.node?.id),
+      );
+      const onManager = nodes.filter((n) => n === manager.nodeId).length;
+      expect(
+        { onManager, onWorker: nodes.length - onManager },
+        `with ${already(manager.nodeId)} and ${already(worker.nodeId)} running there before`,
+      ).toEqual({
+        onManager: zoneA - already(manager.nodeId),
+        onWorker: zoneB - already(worker.nodeId),
+      });
+      await Promise.all(made.map((c) => driver.removeContainer(c.id, { force: true })));
+    } finally {
+      await docker(['node', 'update', '--label-rm', label, manager.nodeId]);
+      await docker(['node', 'update', '--label-rm', label, worker.nodeId]);
+    }
   });
 });

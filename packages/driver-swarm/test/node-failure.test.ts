@@ -34,6 +34,23 @@ describeSwarm('Swarm driver when a worker goes away', 'twoNode', () => {
     const lost = await start('worker');
     const kept = await start('manager');
     expect(lost.node?.id).toBe(worker.nodeId);
+    // One that asks for restarts, on the worker too: the swarm moves it to the manager.
+    const spread = shell(session, 'sleep 300', {
+      restart: { condition: 'always' },
+      placement: { spread: ['node.id'] },
+    });
+    const movable: ContainerInstance[] = [];
+    for (let i = 0; i < 4 && !movable.some((c) => c.node?.id === worker.nodeId); i++) {
+      const c = await watched.createContainer(spread);
+      await watched.startContainer(c.id);
+      const seen = await watched.getContainer(c.id);
+      if (seen) movable.push(seen);
+    }
+    const moved = movable.find((c) => c.node?.id === worker.nodeId);
+    if (!moved)
+      throw new Error(
+        `no restartable container landed on the worker: ${JSON.stringify(movable.map((c) => c.node))}`,
+      );
 
     await swarmScript('worker-stop');
     const stoppedAt = Date.now();
@@ -48,6 +65,12 @@ describeSwarm('Swarm driver when a worker goes away', 'twoNode', () => {
     expect(died, 'container:died fired for it').toContain(lost.id);
     expect((await watched.getContainer(kept.id))?.status, 'the one on the manager runs on').toBe(
       'running',
+    );
+    await eventually(
+      'the swarm has started the restartable one again, on the manager',
+      () => watched.getContainer(moved.id),
+      (c) => c?.status === 'running' && c.node?.id === manager.nodeId,
+      { timeoutMs: 30_000 },
     );
     expect((await driver.listNodes()).find((n) => n.id === worker.nodeId)?.state).toBe('down');
     // Exec on it says where it is and what to do, and is retryable.

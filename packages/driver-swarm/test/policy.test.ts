@@ -1,7 +1,14 @@
-import { SwarmDriver } from '../src/index.js';
 import { expect, it } from 'vitest';
+import { SwarmDriver } from '../src/index.js';
 import { engineGet } from './support/host.js';
-import { clusterOptions, clusters, describeSwarm, IMAGE, shell, useSession } from './support/swarm.js';
+import {
+  clusterOptions,
+  clusters,
+  describeSwarm,
+  IMAGE,
+  shell,
+  useSession,
+} from './support/swarm.js';
 
 /** The error a call rejects with; fails the test when it succeeds. */
 async function refusal(promise: Promise<unknown>): Promise<Record<string, unknown>> {
@@ -26,7 +33,12 @@ describeSwarm('Swarm driver policies', 'solo', () => {
   it('under strict enforcement the secure defaults are refused: this API cannot set no-new-privileges', async () => {
     const strict = new SwarmDriver(clusterOptions('solo'));
     const caps = await strict.capabilities();
-    expect(caps).toMatchObject({ noNewPrivileges: false, ports: false, placement: true, restarts: true });
+    expect(caps).toMatchObject({
+      noNewPrivileges: false,
+      ports: false,
+      placement: true,
+      restarts: true,
+    });
     const error = await refusal(strict.createContainer(shell(session, 'true')));
     expect(error).toMatchObject({ code: 'UNSUPPORTED_FEATURE' });
     expect(String(error.message)).toMatch(/noNewPrivileges[\s\S]*API 1\.\d+/);

@@ -27,8 +27,17 @@ export class NodeEngines {
   readonly #endpoints: Known[];
   readonly #byNode = new Map<string, NodeEngine>();
 
-  constructor(manager: ManagerApi, managerEndpoint: EngineEndpoint, nodes: EngineEndpoint[]) {
+  readonly #allowRoot: boolean;
+
+  /** `allowRoot`: the driver's, for what the node engines do as root when allowed (removeFile). */
+  constructor(
+    manager: ManagerApi,
+    managerEndpoint: EngineEndpoint,
+    nodes: EngineEndpoint[],
+    allowRoot: boolean,
+  ) {
     this.#manager = manager;
+    this.#allowRoot = allowRoot;
     this.#endpoints = [managerEndpoint, ...nodes].map((endpoint) => ({ endpoint }));
   }
 
@@ -64,7 +73,10 @@ export class NodeEngines {
     const engine: NodeEngine = {
       nodeId,
       session,
-      containers: new ContainerEngine(entry.endpoint, DRIVER_NAME),
+      containers: new ContainerEngine(
+        { ...entry.endpoint, allowRoot: this.#allowRoot },
+        DRIVER_NAME,
+      ),
     };
     entry.engine = engine;
     this.#byNode.set(nodeId, engine);

@@ -10,7 +10,7 @@ export interface ServiceSpec {
   TaskTemplate: {
     ContainerSpec: Record<string, unknown> & { Labels?: Record<string, string> };
     Resources?: { Limits?: { NanoCPUs?: number; MemoryBytes?: number; Pids?: number } };
-    RestartPolicy?: { Condition?: string; MaxAttempts?: number };
+    RestartPolicy?: { Condition?: string; Delay?: number; MaxAttempts?: number };
     Placement?: { Constraints?: string[]; Preferences?: unknown[] };
     Networks?: { Target: string; Aliases?: string[] }[];
     ForceUpdate?: number;

@@ -170,16 +170,21 @@ export async function removeOwnNetwork(manager: ManagerApi, token: string): Prom
       signal: undefined,
     });
     if (left.length === 0) return;
-    await Promise.all(
+    const removed = await Promise.all(
       left.map((n) =>
         manager.session
           .call(
             { method: 'DELETE', path: `/networks/${n.Id}` },
             { kind: 'network', op: 'remove', id: n.Id },
           )
-          .catch(() => undefined),
+          .then(
+            () => true,
+            (error: unknown) => error instanceof NetworkNotFoundError,
+          ),
       ),
     );
+    if (removed.every(Boolean)) return;
+    // Still in use: the endpoint of the task just removed lingers a moment on its node.
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

@@ -31,9 +31,18 @@ function time(value: string | undefined): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
+/**
+ * The id of the task's container; undefined before it has one. A task the node refused before
+ * making a container (no such image) reports an empty id, and an exit code 0 that means nothing.
+ */
+export function containerOf(task: Task | undefined): string | undefined {
+  const id = task?.Status.ContainerStatus?.ContainerID;
+  return id ? id : undefined;
+}
+
 /** The exit code a task recorded; undefined when its container never ran. */
 export function taskExitCode(task: Task): number | undefined {
-  return task.Status.ContainerStatus?.ExitCode;
+  return containerOf(task) === undefined ? undefined : task.Status.ContainerStatus?.ExitCode;
 }
 
 function statusOf(view: TaskView): ContainerStatus {
@@ -50,7 +59,7 @@ function statusOf(view: TaskView): ContainerStatus {
   }
   if (state === 'remove') return 'removing';
   if (state === 'complete' || state === 'shutdown') return 'exited';
-  if (state === 'failed') return task.Status.ContainerStatus?.ContainerID ? 'exited' : 'dead';
+  if (state === 'failed') return containerOf(task) ? 'exited' : 'dead';
   return 'dead';
 }
 

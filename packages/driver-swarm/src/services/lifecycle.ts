@@ -3,21 +3,25 @@ import {
   ConflictError,
   ContainerStartError,
   ContainerStopError,
+  type PlacementConstraint,
   type WaitResult,
 } from '@berth/core';
 import type { ParsedRemoveOptions, ParsedStopOptions, PrimitiveContext } from '@berth/core/kit';
 import { BERTH_LABELS } from '@berth/core/kit';
 import { currentTask } from '../cluster/manager.js';
-import { ENDED, STARTING, type Task } from '../cluster/swarm-types.js';
+import { spreadConstraints } from '../cluster/spread.js';
+import { ENDED, type Service, STARTING, type Task } from '../cluster/swarm-types.js';
 import { removeOwnNetwork } from '../resources/networks.js';
-import { nodeLost, taskExitCode } from './instance.js';
+import { containerOf, nodeLost, taskExitCode } from './instance.js';
+import { storedPlacement, swarmConstraint } from './service-spec.js';
 import type { Views } from './views.js';
 
 type Signal = AbortSignal | undefined;
 
 /**
- * Polls `look` until it returns a value: every 50 ms for the first second (a task usually
- * moves within it), then every 250 ms, until `deadlineMs` passes (then undefined).
+ * Polls `look` until it returns a value: every 50 ms for the first 3 s (a task starts, and a
+ * node removes a container, within them), then every 250 ms, until `deadlineMs` passes (then
+ * undefined).
  */
 export async function poll<T>(
   look: () => Promise<T | undefined>,
@@ -29,19 +33,50 @@ export async function poll<T>(
     const seen = await look();
     if (seen !== undefined) return seen;
     if (Date.now() - start >= deadlineMs) return undefined;
-    await sleep(Date.now() - start < 1000 ? 50 : 250, undefined, { signal });
+    await sleep(Date.now() - start < 3000 ? 50 : 250, undefined, { signal });
   }
 }
 
-async function current(views: Views, id: string, signal: Signal): Promise<Task | undefined> {
-  const service = await views.manager.serviceOrThrow(id, signal);
-  return currentTask(await views.manager.tasks([service.ID], signal), service.ID);
+/** The newest task of a service known to exist, by its full id: one request. */
+async function current(views: Views, serviceId: string, signal: Signal): Promise<Task | undefined> {
+  return currentTask(await views.manager.tasks([serviceId], signal), serviceId);
 }
 
 /**
- * Asks for a task (one replica, or a new one when the last has ended) and returns once it runs
- * or has already run. A task the swarm cannot place or start is a ContainerStartError with the
- * swarm's reason, and the service is scaled back to none, as it was.
+ * Where this start's task may go: the stored constraints plus the spread's choice, which is
+ * counted as pending at once, in the same turn it is made, so that starts under way in this
+ * process each see the others' choices (until the start returns).
+ */
+async function startPlacement(
+  views: Views,
+  service: Service,
+  signal: Signal,
+): Promise<{ constraints: PlacementConstraint[] } | undefined> {
+  const stored = storedPlacement(service.Spec.Labels);
+  if (!stored || stored.spread.length === 0) return undefined;
+  const [nodes, services] = await Promise.all([
+    views.manager.nodes(true),
+    views.manager.services([], signal),
+  ]);
+  const tasks = await views.manager.tasks(
+    services.map((s) => s.ID),
+    signal,
+  );
+  const chosen = spreadConstraints(
+    stored.spread,
+    stored.constraints,
+    nodes,
+    tasks,
+    views.pendingSpread,
+  );
+  views.pendingSpread.set(service.ID, chosen.map(swarmConstraint));
+  return { constraints: [...stored.constraints, ...chosen] };
+}
+
+/**
+ * Asks for a task (one replica, and always a new task) and returns once it runs or has already
+ * run. A task the swarm cannot place or start is a ContainerStartError with the swarm's reason,
+ * and the service is scaled back to none, as it was.
  */
 export async function startService(
   views: Views,
@@ -50,46 +85,74 @@ export async function startService(
   ctx: PrimitiveContext,
 ): Promise<void> {
   const { signal } = ctx;
-  const before = await current(views, id, signal);
-  if (before && before.DesiredState === 'running' && !ENDED.has(before.Status.State)) {
-    if (before.Status.State === 'running') return;
-  } else {
-    await views.manager.updateService(
-      id,
-      (spec) => {
-        spec.Mode = { Replicated: { Replicas: 1 } };
-        // Forced, so the slot gets a new task even while the last one that ended is still in
-        // it (being removed after a stop, or kept as completed): under restart condition none
-        // the swarm counts such a slot as done, and scaling alone would start nothing.
-        spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
-        return spec;
-      },
-      signal,
-    );
+  const service = await views.manager.serviceOrThrow(id, signal);
+  const before = await current(views, service.ID, signal);
+  const live = before && before.DesiredState === 'running' && !ENDED.has(before.Status.State);
+  if (live && before.Status.State === 'running') return;
+  // A start already under way (another caller's): wait for that task rather than a new one.
+  const awaited = live ? before.ID : undefined;
+  const placement = live ? undefined : await startPlacement(views, service, signal);
+  try {
+    if (!live) {
+      await views.manager.updateService(
+        service.ID,
+        (spec) => {
+          spec.Mode = { Replicated: { Replicas: 1 } };
+          // Forced, so the slot gets a new task even while the last one that ended is still in
+          // it (being removed after a stop, or kept as completed): under restart condition none
+          // the swarm counts such a slot as done, and scaling alone would start nothing.
+          spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
+          if (placement) {
+            spec.TaskTemplate.Placement = {
+              ...spec.TaskTemplate.Placement,
+              Constraints: placement.constraints.map(swarmConstraint),
+            };
+          }
+          return spec;
+        },
+        signal,
+      );
+    }
+    await taskRunning(views, id, service.ID, before?.ID, awaited, timeoutMs, signal);
+  } finally {
+    // Its task is listed by now (or it failed): counted as a task from here on.
+    if (placement) views.pendingSpread.delete(service.ID);
   }
+}
+
+/** Waits for the new task (or `awaited`) to run or to have run; a ContainerStartError if not. */
+async function taskRunning(
+  views: Views,
+  id: string,
+  serviceId: string,
+  previous: string | undefined,
+  awaited: string | undefined,
+  timeoutMs: number,
+  signal: Signal,
+): Promise<void> {
   let last: Task | undefined;
   const started = await poll(
     async () => {
-      const task = await current(views, id, signal);
+      const task = await current(views, serviceId, signal);
       last = task;
-      if (!task || task.ID === before?.ID) return undefined;
-      if (task.Status.State === 'running') return task;
-      if (ENDED.has(task.Status.State)) return task;
-      return undefined;
+      if (!task || (task.ID === previous && task.ID !== awaited)) return undefined;
+      return task.Status.State === 'running' || ENDED.has(task.Status.State) ? task : undefined;
     },
     timeoutMs,
     signal,
   );
-  const failed =
-    started &&
-    ENDED.has(started.Status.State) &&
-    started.Status.ContainerStatus?.ContainerID === undefined;
+  // Ended without a container: the node refused it (no such image, a mount it cannot make).
+  const failed = started && ENDED.has(started.Status.State) && containerOf(started) === undefined;
   if (started && !failed) return;
   const why = last
-    ? `its task is ${last.Status.State}: ${last.Status.Err ?? last.Status.Message ?? 'no reason given'}`
+    ? `its task is ${last.Status.State}: ${last.Status.Err || last.Status.Message || 'no reason given'}`
     : 'no task was made';
   await views.manager
-    .updateService(id, (spec) => ({ ...spec, Mode: { Replicated: { Replicas: 0 } } }), undefined)
+    .updateService(
+      serviceId,
+      (spec) => ({ ...spec, Mode: { Replicated: { Replicas: 0 } } }),
+      undefined,
+    )
     .catch(() => undefined);
   throw new ContainerStartError(id, started ? why : `not running after ${timeoutMs} ms (${why})`, {
     retryable: !started,
@@ -113,7 +176,7 @@ export async function stopService(
   const view = await views.viewOrThrow(id, signal);
   const task = view.task;
   const restarts = view.service.Spec.TaskTemplate.RestartPolicy?.Condition !== 'none';
-  const containerId = task?.Status.ContainerStatus?.ContainerID;
+  const containerId = containerOf(task);
   const engine =
     task?.NodeID && containerId && !nodeLost(view.node)
       ? await views.engines.engine(task.NodeID, signal).catch(() => undefined)
@@ -130,7 +193,7 @@ export async function stopService(
   const waitMs = ((options.force ? 0 : (options.timeout ?? 10)) + 20) * 1000;
   const ended = await poll(
     async () => {
-      const now = await current(views, id, signal);
+      const now = await current(views, view.service.ID, signal);
       return !now || now.ID !== task.ID || ENDED.has(now.Status.State) ? true : undefined;
     },
     waitMs,
@@ -155,7 +218,7 @@ export async function removeService(
       `Container ${id} is running: stop it first (stopContainer), or remove it with force: true`,
     );
   }
-  const containerId = task?.Status.ContainerStatus?.ContainerID;
+  const containerId = containerOf(task);
   if (live && task?.NodeID && containerId && !nodeLost(view.node)) {
     // Killed first: removing the service would have its node give it the 10 s grace period.
     await views.engines
@@ -209,7 +272,7 @@ export async function waitService(
     if (task && (ENDED.has(task.Status.State) || nodeLost(view.node))) {
       return { exitCode: taskExitCode(task) ?? -1, oomKilled };
     }
-    const containerId = task?.Status.ContainerStatus?.ContainerID;
+    const containerId = containerOf(task);
     if (task?.NodeID && containerId && task.Status.State === 'running') {
       const engine = await views.engines.engine(task.NodeID, signal).catch(() => undefined);
       const ended = await engine?.containers.waitContainer(containerId, ctx).catch(() => undefined);
@@ -218,7 +281,7 @@ export async function waitService(
         // The node tells the manager a moment later.
         const done = await poll(
           async () => {
-            const now = await current(views, id, signal);
+            const now = await current(views, view.service.ID, signal);
             return now && (now.ID !== task.ID || ENDED.has(now.Status.State)) ? now : undefined;
           },
           5000,

@@ -1,4 +1,4 @@
-import type { ContainerConfig, Placement } from '@berth/core';
+import type { ContainerConfig, Placement, PlacementConstraint } from '@berth/core';
 import type { ServiceSpec } from '../cluster/swarm-types.js';
 
 const MB = 1024 * 1024;
@@ -6,6 +6,7 @@ const NS_PER_MS = 1_000_000;
 
 /** Docker's own default; `stopContainer`'s timeout is applied on the node (see lifecycle.ts). */
 export const STOP_GRACE_NS = 10_000 * NS_PER_MS;
+const RESTART_DELAY_NS = 1000 * NS_PER_MS;
 
 export interface SpecOptions {
   labels: Record<string, string>;
@@ -17,17 +18,41 @@ export interface SpecOptions {
   pidsAndCaps: boolean;
 }
 
-/** `placement` in Swarm's own syntax: `key==value` constraints and spread preferences. */
-export function placementSpec(
+/** The label keeping a container's placement (constraints, spread) for each start's choice. */
+export const PLACEMENT_LABEL = 'berth.swarm-placement';
+
+/** What PLACEMENT_LABEL holds: the config's constraints (and a volume's node), and spread. */
+export interface StoredPlacement {
+  constraints: PlacementConstraint[];
+  spread: string[];
+}
+
+/** A constraint in Swarm's syntax. */
+export function swarmConstraint(c: PlacementConstraint): string {
+  return `${c.key}${c.operator}${c.value}`;
+}
+
+/** The placement a service was made with, or undefined (none, or a label that is not ours). */
+export function storedPlacement(
+  labels: Readonly<Record<string, string>> | undefined,
+): StoredPlacement | undefined {
+  const raw = labels?.[PLACEMENT_LABEL];
+  if (raw === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(raw) as StoredPlacement;
+    return Array.isArray(parsed.constraints) && Array.isArray(parsed.spread) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function basePlacement(
   placement: Placement | undefined,
   pinTo: string | undefined,
-): { Constraints: string[]; Preferences: { Spread: { SpreadDescriptor: string } }[] } {
-  const constraints = (placement?.constraints ?? []).map((c) => `${c.key}${c.operator}${c.value}`);
-  if (pinTo !== undefined) constraints.push(`node.id==${pinTo}`);
-  return {
-    Constraints: constraints,
-    Preferences: (placement?.spread ?? []).map((key) => ({ Spread: { SpreadDescriptor: key } })),
-  };
+): StoredPlacement {
+  const constraints = [...(placement?.constraints ?? [])];
+  if (pinTo !== undefined) constraints.push({ key: 'node.id', operator: '==', value: pinTo });
+  return { constraints, spread: [...(placement?.spread ?? [])] };
 }
 
 /**
@@ -79,18 +104,26 @@ export function toServiceSpec(config: ContainerConfig, options: SpecOptions): Se
   if (options.pidsAndCaps) limits.Pids = resources.pids;
 
   const restart = config.restart;
+  const placed = basePlacement(config.placement, options.pinTo);
+  const labels = { ...options.labels };
+  if (placed.constraints.length > 0 || placed.spread.length > 0) {
+    labels[PLACEMENT_LABEL] = JSON.stringify(placed);
+  }
   const spec: ServiceSpec = {
-    Labels: options.labels,
+    Labels: labels,
     TaskTemplate: {
       ContainerSpec: containerSpec,
       Resources: { Limits: limits },
       RestartPolicy: restart
         ? {
             Condition: restart.condition === 'always' ? 'any' : 'on-failure',
+            // A second, not Swarm's 5 s: a restart should come about as soon as on one engine.
+            Delay: RESTART_DELAY_NS,
             ...(restart.maxAttempts === undefined ? {} : { MaxAttempts: restart.maxAttempts }),
           }
         : { Condition: 'none' },
-      Placement: placementSpec(config.placement, options.pinTo),
+      // Spread is the driver's, decided at each start (see cluster/spread.ts).
+      Placement: { Constraints: placed.constraints.map(swarmConstraint) },
       // Always one: the config's, or the container's own (OWN_NETWORK_LABEL), never the node's
       // default bridge.
       Networks:

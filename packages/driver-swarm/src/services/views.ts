@@ -2,7 +2,7 @@ import { ConflictError, ContainerNotFoundError } from '@berth/core';
 import { currentTask, type ManagerApi } from '../cluster/manager.js';
 import type { NodeEngine, NodeEngines } from '../cluster/node-engines.js';
 import { ENDED, type Service, type Task } from '../cluster/swarm-types.js';
-import { nodeLost, type TaskView } from './instance.js';
+import { containerOf, nodeLost, type TaskView } from './instance.js';
 
 type Signal = AbortSignal | undefined;
 
@@ -10,6 +10,8 @@ type Signal = AbortSignal | undefined;
 export class Views {
   readonly manager: ManagerApi;
   readonly engines: NodeEngines;
+  /** Spread choices of this driver's starts under way (see cluster/spread.ts). */
+  readonly pendingSpread = new Map<string, string[]>();
 
   constructor(manager: ManagerApi, engines: NodeEngines) {
     this.manager = manager;
@@ -56,7 +58,7 @@ export class Views {
   ): Promise<TaskView> {
     const node = task?.NodeID ? nodes.find((n) => n.ID === task.NodeID) : undefined;
     const view: TaskView = { service, task, node };
-    const containerId = task?.Status.ContainerStatus?.ContainerID;
+    const containerId = containerOf(task);
     // Paused, health and exact times are the container's, known only to its node's engine.
     if (task?.NodeID && containerId && !nodeLost(node) && !ENDED.has(task.Status.State)) {
       view.container = await this.engines
@@ -69,16 +71,17 @@ export class Views {
 
   /**
    * The node engine and container id of the container's current task, for the calls that go
-   * to the node (exec, stats, files, processes, signals, pause).
+   * to the node (exec, stats, files, processes, signals, pause, logs). One never started is a
+   * ConflictError, or, with `started: false`, null (it has no logs yet).
    */
-  async onNode(
-    id: string,
-    signal: Signal,
-  ): Promise<{ engine: NodeEngine; containerId: string; view: TaskView }> {
+  async onNode(id: string, signal: Signal, need: { started: true }): Promise<OnNode>;
+  async onNode(id: string, signal: Signal, need: { started: false }): Promise<OnNode | null>;
+  async onNode(id: string, signal: Signal, need: { started: boolean }): Promise<OnNode | null> {
     const view = await this.viewOrThrow(id, signal);
     const task = view.task;
-    const containerId = task?.Status.ContainerStatus?.ContainerID;
+    const containerId = containerOf(task);
     if (!task?.NodeID || !containerId) {
+      if (!need.started) return null;
       const state = task ? `its task is ${task.Status.State}` : 'it was never started';
       throw new ConflictError(
         `Container ${id} has no container on any node yet (${state}): start it with startContainer first`,
@@ -86,4 +89,10 @@ export class Views {
     }
     return { engine: await this.engines.engine(task.NodeID, signal), containerId, view };
   }
+}
+
+interface OnNode {
+  engine: NodeEngine;
+  containerId: string;
+  view: TaskView;
 }

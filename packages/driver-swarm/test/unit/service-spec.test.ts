@@ -43,7 +43,7 @@ describe('toServiceSpec', () => {
     expect(s.TaskTemplate.ContainerSpec).not.toHaveProperty('CapabilityDrop');
   });
 
-  it('writes placement in Swarm syntax, the node of a mounted volume last', () => {
+  it('writes constraints in Swarm syntax, the node of a mounted volume last, and keeps spread for the starts', () => {
     const s = toServiceSpec(
       config({
         placement: {
@@ -58,20 +58,28 @@ describe('toServiceSpec', () => {
     );
     expect(s.TaskTemplate.Placement).toEqual({
       Constraints: ['node.role==worker', 'node.labels.zone!=b', 'node.id==node7'],
-      Preferences: [
-        { Spread: { SpreadDescriptor: 'node.labels.zone' } },
-        { Spread: { SpreadDescriptor: 'node.id' } },
-      ],
     });
+    // Swarm's own spread preference would spread the tasks of this one service: nothing.
+    expect(s.TaskTemplate.Placement).not.toHaveProperty('Preferences');
+    expect(JSON.parse(s.Labels?.['berth.swarm-placement'] ?? '')).toEqual({
+      constraints: [
+        { key: 'node.role', operator: '==', value: 'worker' },
+        { key: 'node.labels.zone', operator: '!=', value: 'b' },
+        { key: 'node.id', operator: '==', value: 'node7' },
+      ],
+      spread: ['node.labels.zone', 'node.id'],
+    });
+    expect(spec().Labels).not.toHaveProperty('berth.swarm-placement');
   });
 
   it("restarts only when asked, always as Swarm's any", () => {
     expect(spec({ restart: { condition: 'always' } }).TaskTemplate.RestartPolicy).toEqual({
       Condition: 'any',
+      Delay: 1e9,
     });
     expect(
       spec({ restart: { condition: 'on-failure', maxAttempts: 2 } }).TaskTemplate.RestartPolicy,
-    ).toEqual({ Condition: 'on-failure', MaxAttempts: 2 });
+    ).toEqual({ Condition: 'on-failure', Delay: 1e9, MaxAttempts: 2 });
   });
 
   it('entrypoint is Command, command is Args; the name is the service name and its alias', () => {
@@ -170,5 +178,80 @@ describe('apiAtLeast', () => {
     expect(apiAtLeast('1.9', '1.41')).toBe(false);
     expect(apiAtLeast('1.100', '1.41')).toBe(true);
     expect(apiAtLeast('2.0', '1.41')).toBe(true);
+  });
+});
+
+describe('SwarmDriver options', () => {
+  it.each([
+    [{ nodes: 'worker' }, /nodes must be an array/],
+    [{ nodes: [null] }, /nodes\[0\] must be an endpoint/],
+    [{ manager: 'unix:///x' }, /manager must be an endpoint/],
+    [{ startTimeoutMs: 5 }, /startTimeoutMs/],
+    [{ allowNetworks: [''] }, /allowNetworks/],
+  ])('refuses %o with a ConfigurationError saying what to give', async (options, message) => {
+    const { SwarmDriver } = await import('../../src/index.js');
+    expect(() => new SwarmDriver(options as never)).toThrow(message);
+  });
+});
+
+describe('spreadConstraints', () => {
+  const zoneNode = (
+    id: string,
+    zone: string | undefined,
+    state: 'ready' | 'down' = 'ready',
+  ): SwarmNode => ({
+    ID: id,
+    Spec: { Role: 'worker', Availability: 'active', Labels: zone ? { zone } : {} },
+    Description: { Hostname: id },
+    Status: { State: state },
+  });
+  const liveOn = (nodeId: string): Task => ({
+    ...task('running'),
+    ID: `t-${nodeId}-${Math.random()}`,
+    NodeID: nodeId,
+  });
+  const nodes = [
+    zoneNode('a1', 'a'),
+    zoneNode('a2', 'a'),
+    zoneNode('b1', 'b'),
+    zoneNode('x', undefined),
+  ];
+
+  it('constrains to the value with the fewest live tasks, counting starts under way', async () => {
+    const { spreadConstraints } = await import('../../src/cluster/spread.js');
+    const key = 'node.labels.zone';
+    expect(spreadConstraints([key], [], nodes, [])).toEqual([{ key, operator: '==', value: 'a' }]);
+    // Zone a has 2 tasks over its 2 nodes, b has 1: b is emptier, whatever its node count.
+    const tasks = [liveOn('a1'), liveOn('a2'), liveOn('b1')];
+    expect(spreadConstraints([key], [], nodes, tasks)).toEqual([
+      { key, operator: '==', value: 'b' },
+    ]);
+    // Two starts under way chose b: b counts 3 now, whether their tasks are listed or not.
+    const starting = { ...liveOn('b1'), ServiceID: 'starting-1' };
+    const pending = new Map([
+      ['starting-1', [`${key}==b`]],
+      ['starting-2', [`${key}==b`]],
+    ]);
+    expect(spreadConstraints([key], [], nodes, [...tasks, starting], pending)).toEqual([
+      { key, operator: '==', value: 'a' },
+    ]);
+  });
+
+  it('leaves node.id to the scheduler, skips nodes that are down or excluded, and an attribute none has', async () => {
+    const { spreadConstraints } = await import('../../src/cluster/spread.js');
+    expect(spreadConstraints(['node.id', 'node.hostname'], [], nodes, [])).toEqual([]);
+    const some = [zoneNode('a1', 'a', 'down'), zoneNode('b1', 'b')];
+    expect(spreadConstraints(['node.labels.zone'], [], some, [])).toEqual([
+      { key: 'node.labels.zone', operator: '==', value: 'b' },
+    ]);
+    expect(
+      spreadConstraints(
+        ['node.labels.zone'],
+        [{ key: 'node.id', operator: '!=', value: 'b1' }],
+        some,
+        [],
+      ),
+    ).toEqual([]);
+    expect(spreadConstraints(['node.labels.rack'], [], nodes, [])).toEqual([]);
   });
 });
