@@ -79,4 +79,20 @@ describeSwarm('Swarm driver policies', 'solo', () => {
     expect(JSON.stringify(service)).not.toMatch(/PublishedPort/);
     await driver.removeContainer(made.id);
   });
+
+  it('a task the node cannot start (no such image) fails the start with the swarm\'s reason', async () => {
+    const made = await driver.createContainer({
+      sessionId: session,
+      image: 'berth-test/no-such-image:latest',
+      command: ['true'],
+    });
+    const error = await refusal(driver.startContainer(made.id));
+    expect(error).toMatchObject({ code: 'CONTAINER_START_FAILED' });
+    expect(String(error.message)).toMatch(/no such image|not found|pull/i);
+    const seen = await driver.getContainer(made.id);
+    expect(seen?.status, JSON.stringify(seen)).not.toBe('running');
+    // Never ran: no exit code is made up for it.
+    expect(seen?.exitCode).toBeUndefined();
+    await driver.removeContainer(made.id);
+  });
 });
