@@ -25,7 +25,10 @@ function inspected(state: { Status: string; Paused?: boolean }) {
     Id: ID,
     Name: `/${ID}`,
     Created: '2024-05-01T10:00:00Z',
-    Config: { Image: 'img', Labels: { 'berth.managed': 'true', 'berth.session': 's' } },
+    Config: {
+      Image: 'img',
+      Labels: { 'berth.managed': 'true', 'berth.driver': 'docker', 'berth.session': 's' },
+    },
     State: {
       Running: state.Status === 'running' || state.Status === 'paused',
       Paused: false,

@@ -122,6 +122,7 @@ describe('DockerDriver with an injected client', () => {
       'POST /containers/create': { Id: 'abc' },
       'GET /containers/abc/json': inspectReply('abc', {
         'berth.managed': 'true',
+        'berth.driver': 'docker',
         'berth.session': 's',
         'berth.unenforced': JSON.stringify([{ feature: 'disk', path: 'resources.disk' }]),
       }),

@@ -88,7 +88,7 @@ describe('processes where the engine is', () => {
     const running = {
       Id: ID,
       Name: '/box',
-      Config: { Labels: { 'berth.managed': 'true' } },
+      Config: { Labels: { 'berth.managed': 'true', 'berth.driver': 'docker' } },
       State: { Status: 'running', Running: true, Paused: false, Pid: 2 ** 30 },
     };
     const { docker, calls } = fakeEngine(
