@@ -104,7 +104,8 @@ start_daemon() {
     # its own containerd; its own containerd namespaces keep it apart even if a system containerd
     # is found and shared. fd 9 (the lock) is not handed down, or the daemon would hold it forever.
     # shellcheck disable=SC2016 # $0 and $@ are the inner shell's
-    nohup nsenter --net="/run/netns/berth-$n" unshare --uts \
+    # A session of its own: a daemon started from a test run (worker-start) outlives that run.
+    setsid nohup nsenter --net="/run/netns/berth-$n" unshare --uts \
       sh -c 'echo "$0" >/proc/sys/kernel/hostname && exec "$@"' "berth-$n" \
       dockerd --data-root "$data/$n" --exec-root "$state/$n" --pidfile "$state/$n.pid" \
       -H "unix://$sock" --containerd-namespace "berth-$n" --containerd-plugins-namespace "berth-$n-plugins" \

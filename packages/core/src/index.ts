@@ -106,6 +106,7 @@ export {
   type OperationCall,
   wrapDriver,
 } from './middleware.js';
+export { editDistance } from './nearest-name.js';
 export { isObjectId, OBJECT_ID_PATTERN, requireObjectId } from './object-ids.js';
 export {
   DRIVER_OPERATIONS,

@@ -17,3 +17,10 @@ export {
   statusOf,
 } from './engine/error-mapping.js';
 export { EngineSession } from './engine/session.js';
+export { labelFilter, ownedBy } from './mapping/labels.js';
+export {
+  type EngineNetwork,
+  type EngineVolume,
+  toNetwork,
+  toVolume,
+} from './mapping/volume-network.js';

@@ -19,22 +19,22 @@ import type {
   VolumeConfig,
   WaitResult,
 } from '@berth/core';
-import {
-  BERTH_LABELS,
-  type CreateContext,
-  type DriverPrimitives,
-  type ParsedExecOptions,
-  type ParsedLogOptions,
-  type ParsedRemoveOptions,
-  type ParsedSpawnOptions,
-  type ParsedStopOptions,
-  type PrimitiveCapabilities,
-  type PrimitiveContext,
-  type ProcessSource,
+import type {
+  CreateContext,
+  DriverPrimitives,
+  ParsedExecOptions,
+  ParsedLogOptions,
+  ParsedRemoveOptions,
+  ParsedSpawnOptions,
+  ParsedStopOptions,
+  PrimitiveCapabilities,
+  PrimitiveContext,
+  ProcessSource,
 } from '@berth/core/kit';
-import type { ContainerEngine } from '@berth/driver-docker/engine';
+import { type ContainerEngine, toNetwork } from '@berth/driver-docker/engine';
 import { readSwarmFacts, type SwarmFacts } from './cluster/capabilities.js';
-import { ManagerApi } from './cluster/manager.js';
+import { swarmHealth } from './cluster/health.js';
+import { ManagerApi, ownerLabels } from './cluster/manager.js';
 import { nodeViews, type SwarmNodeView } from './cluster/node-capacity.js';
 import { NodeEngines } from './cluster/node-engines.js';
 import { DRIVER_NAME, DRIVER_VERSION } from './identity.js';
@@ -170,10 +170,7 @@ export class SwarmEngine implements DriverPrimitives {
     filter: ContainerFilter,
     ctx: PrimitiveContext,
   ): Promise<ContainerInstance[]> {
-    const labels: string[] = [];
-    if (filter.sessionId !== undefined) labels.push(`${BERTH_LABELS.session}=${filter.sessionId}`);
-    if (filter.tenantId !== undefined) labels.push(`${BERTH_LABELS.tenant}=${filter.tenantId}`);
-    return (await this.#views.views(labels, ctx.signal)).map(toInstance);
+    return (await this.#views.views(ownerLabels(filter), ctx.signal)).map(toInstance);
   }
 
   waitContainer(id: string, ctx: PrimitiveContext): Promise<WaitResult> {
@@ -183,46 +180,16 @@ export class SwarmEngine implements DriverPrimitives {
   async isContainerHealthy(id: string, ctx: PrimitiveContext): Promise<boolean> {
     const instance = toInstance(await this.#views.viewOrThrow(id, ctx.signal));
     if (instance.status !== 'running') return false;
-    return (
-      instance.health === 'none' || instance.health === 'healthy' || instance.health === undefined
-    );
+    return instance.health === 'none' || instance.health === 'healthy';
   }
 
-  async healthCheck(ctx: PrimitiveContext): Promise<DriverHealth> {
-    const started = Date.now();
-    try {
-      const [version, all, nodes] = await Promise.all([
-        this.manager.session.call<{ Version: string }>(
-          { method: 'GET', path: '/version', signal: ctx.signal },
-          { kind: 'engine' },
-        ),
-        this.listContainers({}, ctx),
-        this.manager.nodes(true),
-        this.#swarm(ctx.signal),
-      ]);
-      const running = all.filter((c) => c.status === 'running').length;
-      const lost = nodes.filter((n) => n.Status.State !== 'ready');
-      return {
-        status: lost.length > 0 ? 'degraded' : 'healthy',
-        version: version.Version,
-        uptime: (Date.now() - this.manager.session.startedAt) / 1000,
-        containers: { total: all.length, running, stopped: all.length - running },
-        ...(lost.length > 0
-          ? {
-              error: `nodes not ready: ${lost.map((n) => `${n.Description.Hostname} (${n.Status.State})`).join(', ')}`,
-            }
-          : {}),
-      };
-    } catch (error) {
-      if (ctx.signal?.aborted) throw error;
-      return {
-        status: 'unhealthy',
-        version: 'unknown',
-        uptime: (Date.now() - started) / 1000,
-        containers: { total: 0, running: 0, stopped: 0 },
-        error: (error as Error).message,
-      };
-    }
+  healthCheck(ctx: PrimitiveContext): Promise<DriverHealth> {
+    // Not a manager (a worker's engine, swarm mode off) is unhealthy, saying how to fix it.
+    const containers = async () => {
+      await this.#swarm(ctx.signal);
+      return this.listContainers({}, ctx);
+    };
+    return swarmHealth(this.manager, containers, ctx.signal);
   }
 
   /** Every node, its capacity, and what this driver's containers hold of it. */
@@ -376,7 +343,7 @@ export class SwarmEngine implements DriverPrimitives {
     // A container's own network is part of that container, not one to list or join.
     return (await networks.listNetworks(this.manager, [], ctx))
       .filter((n) => n.Labels?.[networks.OWN_NETWORK_LABEL] === undefined)
-      .map(networks.toNetwork);
+      .map(toNetwork);
   }
 
   cleanup(filter: CleanupFilter, ctx: PrimitiveContext): Promise<CleanupResult> {

@@ -80,7 +80,7 @@ describeSwarm('Swarm driver policies', 'solo', () => {
     await driver.removeContainer(made.id);
   });
 
-  it('a task the node cannot start (no such image) fails the start with the swarm\'s reason', async () => {
+  it("a task the node cannot start (no such image) fails the start with the swarm's reason", async () => {
     const made = await driver.createContainer({
       sessionId: session,
       image: 'berth-test/no-such-image:latest',

@@ -1,23 +1,29 @@
 import { ContainerNotFoundError, isObjectId } from '@berth/core';
 import { BERTH_LABELS } from '@berth/core/kit';
-import { EngineSession } from '@berth/driver-docker/engine';
+import { EngineSession, labelFilter, ownedBy } from '@berth/driver-docker/engine';
 import { DRIVER_NAME } from '../identity.js';
 import type { EngineEndpoint } from '../swarm-options.js';
 import type { Service, ServiceSpec, SwarmNode, Task } from './swarm-types.js';
 
 type Signal = AbortSignal | undefined;
 
-/** Whether a swarm object (service, network) is one this driver made. */
-export function ownedBySwarm(labels: Readonly<Record<string, string>> | null | undefined): boolean {
-  return labels?.[BERTH_LABELS.managed] === 'true' && labels[BERTH_LABELS.driver] === DRIVER_NAME;
+/** Whether a swarm object (service, network, volume) is one this driver made. */
+export const ownedBySwarm = (labels: Readonly<Record<string, string>> | null | undefined) =>
+  ownedBy(labels, DRIVER_NAME);
+
+/** The label filters (`key=value`) that narrow a listing to one session and/or tenant. */
+export function ownerLabels(owner: {
+  sessionId?: string | undefined;
+  tenantId?: string | undefined;
+}): string[] {
+  const labels: string[] = [];
+  if (owner.sessionId !== undefined) labels.push(`${BERTH_LABELS.session}=${owner.sessionId}`);
+  if (owner.tenantId !== undefined) labels.push(`${BERTH_LABELS.tenant}=${owner.tenantId}`);
+  return labels;
 }
 
 /** Engine list filter for everything this driver made, optionally narrowed. */
-export function swarmFilter(extra: string[] = []): { label: string[] } {
-  return {
-    label: [`${BERTH_LABELS.managed}=true`, `${BERTH_LABELS.driver}=${DRIVER_NAME}`, ...extra],
-  };
-}
+export const swarmFilter = (extra: string[] = []) => labelFilter(extra, DRIVER_NAME);
 
 /**
  * The manager's swarm API: services (a container each), their tasks, and the nodes. Only

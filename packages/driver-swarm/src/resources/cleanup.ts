@@ -1,22 +1,19 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CleanupFilter, CleanupResult } from '@berth/core';
-import { BERTH_LABELS, type PrimitiveContext } from '@berth/core/kit';
+import type { PrimitiveContext } from '@berth/core/kit';
 import { statusOf } from '@berth/driver-docker/engine';
-import type { ManagerApi } from '../cluster/manager.js';
+import { type ManagerApi, ownerLabels } from '../cluster/manager.js';
 import type { NodeEngines } from '../cluster/node-engines.js';
 import { poll } from '../services/lifecycle.js';
-import { listNetworks, OWN_NETWORK_LABEL } from './networks.js';
+import { OWN_NETWORK_LABEL, removeNetworks } from './networks.js';
 import { listVolumes } from './volumes.js';
 
-function filterLabels(filter: CleanupFilter): string[] {
-  const wanted: string[] = [];
-  if ('sessionId' in filter && filter.sessionId !== undefined) {
-    wanted.push(`${BERTH_LABELS.session}=${filter.sessionId}`);
-  }
-  if ('tenantId' in filter && filter.tenantId !== undefined) {
-    wanted.push(`${BERTH_LABELS.tenant}=${filter.tenantId}`);
-  }
-  return wanted;
+/** The cleanup filter's session and tenant; none for `{ all: true }`. */
+function ownerOf(filter: CleanupFilter): { sessionId?: string; tenantId?: string } {
+  if ('all' in filter) return {};
+  return {
+    ...(filter.sessionId === undefined ? {} : { sessionId: filter.sessionId }),
+    ...(filter.tenantId === undefined ? {} : { tenantId: filter.tenantId }),
+  };
 }
 
 const ignoreGone = (error: unknown) => {
@@ -36,43 +33,40 @@ export async function cleanup(
   ctx: PrimitiveContext,
 ): Promise<CleanupResult> {
   const { signal } = ctx;
-  const wanted = filterLabels(filter);
+  const owner = ownerOf(filter);
+  const wanted = ownerLabels(owner);
   const services = await manager.services(wanted, signal);
   const reachable = await engines.reachable(signal);
   const serviceIds = new Set(services.map((s) => s.ID));
+  // On a node, the containers of the filter's tasks, and the service each ran for.
+  const onNodes = () =>
+    Promise.all(
+      reachable.map(async (engine) => ({
+        engine,
+        containers: await engine.containers.listContainers(owner, { signal }).catch(() => []),
+      })),
+    );
+  const serviceOf = (c: { labels: Record<string, string> }) =>
+    c.labels['com.docker.swarm.service.id'] ?? '';
   // Their containers killed first: removing a service has its node give each 10 s to stop.
   await Promise.all(
-    reachable.map((engine) =>
-      engine.containers
-        .listContainers({ label: { [BERTH_LABELS.managed]: 'true' } }, { signal })
-        .then((list) =>
-          Promise.all(
-            list
-              .filter((c) => serviceIds.has(c.labels['com.docker.swarm.service.id'] ?? ''))
-              .filter((c) => c.status === 'running' || c.status === 'paused')
-              .map((c) => engine.containers.stopContainer(c.id, { force: true }, { signal })),
-          ),
-        )
-        .catch(() => undefined),
+    (await onNodes()).flatMap(({ engine, containers }) =>
+      containers
+        .filter((c) => serviceIds.has(serviceOf(c)))
+        .filter((c) => c.status === 'running' || c.status === 'paused')
+        .map((c) =>
+          engine.containers.stopContainer(c.id, { force: true }, { signal }).catch(() => undefined),
+        ),
     ),
   );
   await Promise.all(services.map((s) => manager.removeService(s.ID, signal).catch(ignoreGone)));
   // The nodes remove the containers of removed services; networks are in use until they have.
   await poll(
     async () => {
-      const left = await Promise.all(
-        reachable.map((engine) =>
-          engine.containers
-            .listContainers({ label: { [BERTH_LABELS.managed]: 'true' } }, { signal })
-            .then(
-              (list) =>
-                list.filter((c) => serviceIds.has(c.labels['com.docker.swarm.service.id'] ?? ''))
-                  .length,
-            )
-            .catch(() => 0),
-        ),
+      const left = (await onNodes()).flatMap(({ containers }) =>
+        containers.filter((c) => serviceIds.has(serviceOf(c))),
       );
-      return left.every((n) => n === 0) ? true : undefined;
+      return left.length === 0 ? true : undefined;
     },
     15_000,
     signal,
@@ -80,49 +74,21 @@ export async function cleanup(
   // A node that was away when its services were removed may still hold their containers:
   // removed here, as the Docker driver's cleanup would remove them.
   const alive = new Set((await manager.services([], signal)).map((s) => s.ID));
-  const nodeFilter = {
-    ...('sessionId' in filter && filter.sessionId !== undefined
-      ? { sessionId: filter.sessionId }
-      : {}),
-    ...('tenantId' in filter && filter.tenantId !== undefined ? { tenantId: filter.tenantId } : {}),
-  };
   await Promise.all(
-    reachable.map((engine) =>
-      engine.containers
-        .listContainers(nodeFilter, { signal })
-        .then((list) =>
-          Promise.all(
-            list
-              .filter((c) => !alive.has(c.labels['com.docker.swarm.service.id'] ?? ''))
-              .map((c) =>
-                engine.containers.removeContainer(c.id, { force: true, volumes: true }, { signal }),
-              ),
-          ),
-        )
-        .catch(() => undefined),
+    (await onNodes()).flatMap(({ engine, containers }) =>
+      containers
+        .filter((c) => !alive.has(serviceOf(c)))
+        .map((c) =>
+          engine.containers
+            .removeContainer(c.id, { force: true, volumes: true }, { signal })
+            .catch(() => undefined),
+        ),
     ),
   );
   // A container's own network is counted as part of it, not as a network.
-  const networks = (await listNetworks(manager, wanted, ctx)).filter(
+  const networks = (await removeNetworks(manager, wanted, signal)).filter(
     (n) => n.Labels?.[OWN_NETWORK_LABEL] === undefined,
   );
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const left = await listNetworks(manager, wanted, ctx);
-    if (left.length === 0) break;
-    await Promise.all(
-      left.map((n) =>
-        manager.session
-          .call(
-            { method: 'DELETE', path: `/networks/${n.Id}`, signal },
-            { kind: 'network', op: 'remove', id: n.Id },
-          )
-          .catch(() => undefined),
-      ),
-    );
-    if ((await listNetworks(manager, wanted, ctx)).length === 0) break;
-    // An endpoint of a task just removed can linger a moment on its node.
-    await sleep(250, undefined, { signal });
-  }
   const volumes = await listVolumes(engines, wanted, signal);
   await Promise.all(
     volumes.map(({ volume, engine }) =>

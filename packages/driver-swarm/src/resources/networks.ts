@@ -1,10 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Network,
   type NetworkConfig,
   NetworkNotFoundError,
   requireObjectId,
 } from '@berth/core';
-import { BERTH_LABELS, type CreateContext, type PrimitiveContext } from '@berth/core/kit';
+import type { CreateContext, PrimitiveContext } from '@berth/core/kit';
+import { type EngineNetwork, toNetwork } from '@berth/driver-docker/engine';
 import type { ManagerApi } from '../cluster/manager.js';
 import { ownedBySwarm, swarmFilter } from '../cluster/manager.js';
 
@@ -16,30 +18,9 @@ import { ownedBySwarm, swarmFilter } from '../cluster/manager.js';
  */
 export const OWN_NETWORK_LABEL = 'berth.swarm-own-network';
 
-/** A network as the manager describes it. */
-export interface SwarmNetwork {
-  Id: string;
-  Name: string;
-  Driver: string;
+/** A network as the manager describes it: the Docker driver's view, plus its scope. */
+export interface SwarmNetwork extends EngineNetwork {
   Scope: string;
-  Internal: boolean;
-  Created: string;
-  Labels: Record<string, string> | null;
-}
-
-export function toNetwork(network: SwarmNetwork): Network {
-  const labels = network.Labels ?? {};
-  const result: Network = {
-    id: network.Id,
-    name: network.Name,
-    driver: network.Driver,
-    labels,
-    internal: network.Internal,
-    createdAt: new Date(network.Created),
-  };
-  if (labels[BERTH_LABELS.session] !== undefined) result.sessionId = labels[BERTH_LABELS.session];
-  if (labels[BERTH_LABELS.tenant] !== undefined) result.tenantId = labels[BERTH_LABELS.tenant];
-  return result;
 }
 
 /**
@@ -161,20 +142,25 @@ export async function createOwnNetwork(
 }
 
 /**
- * Removes the own network of the container made with `token`, once its task's endpoint is gone
- * (a few seconds at most); one still in use is left to `cleanup`.
+ * Removes this driver's networks carrying `labels`, trying again while the endpoint of a task
+ * just removed lingers on its node (5 s at most; one still in use is left to `cleanup`).
+ * Returns the networks there were.
  */
-export async function removeOwnNetwork(manager: ManagerApi, token: string): Promise<void> {
+export async function removeNetworks(
+  manager: ManagerApi,
+  labels: string[],
+  signal: AbortSignal | undefined,
+): Promise<SwarmNetwork[]> {
+  let found: SwarmNetwork[] | undefined;
   for (let attempt = 0; attempt < 20; attempt++) {
-    const left = await listNetworks(manager, [`${OWN_NETWORK_LABEL}=${token}`], {
-      signal: undefined,
-    });
-    if (left.length === 0) return;
+    const left = await listNetworks(manager, labels, { signal });
+    found ??= left;
+    if (left.length === 0) break;
     const removed = await Promise.all(
       left.map((n) =>
         manager.session
           .call(
-            { method: 'DELETE', path: `/networks/${n.Id}` },
+            { method: 'DELETE', path: `/networks/${n.Id}`, signal },
             { kind: 'network', op: 'remove', id: n.Id },
           )
           .then(
@@ -183,8 +169,13 @@ export async function removeOwnNetwork(manager: ManagerApi, token: string): Prom
           ),
       ),
     );
-    if (removed.every(Boolean)) return;
-    // Still in use: the endpoint of the task just removed lingers a moment on its node.
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    if (removed.every(Boolean)) break;
+    await sleep(250, undefined, { signal });
   }
+  return found ?? [];
+}
+
+/** Removes the own network of the container made with `token`, once its task's is gone. */
+export async function removeOwnNetwork(manager: ManagerApi, token: string): Promise<void> {
+  await removeNetworks(manager, [`${OWN_NETWORK_LABEL}=${token}`], undefined);
 }

@@ -6,36 +6,14 @@ import {
   type VolumeConfig,
   VolumeNotFoundError,
 } from '@berth/core';
-import { BERTH_LABELS, type CreateContext, type PrimitiveContext } from '@berth/core/kit';
+import type { CreateContext, PrimitiveContext } from '@berth/core/kit';
+import { type EngineVolume, toVolume } from '@berth/driver-docker/engine';
 import { ownedBySwarm, swarmFilter } from '../cluster/manager.js';
 import type { NodeEngine, NodeEngines } from '../cluster/node-engines.js';
 import type { SwarmNode } from '../cluster/swarm-types.js';
 
 /** The label naming the node a volume lives on; containers mounting it are placed there. */
 export const VOLUME_NODE_LABEL = 'berth.swarm-node';
-
-interface EngineVolume {
-  Name: string;
-  Driver: string;
-  Mountpoint?: string;
-  CreatedAt?: string;
-  Labels: Record<string, string> | null;
-}
-
-function toVolume(volume: EngineVolume): Volume {
-  const labels = volume.Labels ?? {};
-  const result: Volume = {
-    id: volume.Name,
-    name: volume.Name,
-    driver: volume.Driver,
-    labels,
-    createdAt: volume.CreatedAt ? new Date(volume.CreatedAt) : new Date(0),
-  };
-  if (labels[BERTH_LABELS.session] !== undefined) result.sessionId = labels[BERTH_LABELS.session];
-  if (labels[BERTH_LABELS.tenant] !== undefined) result.tenantId = labels[BERTH_LABELS.tenant];
-  if (volume.Mountpoint) result.mountpoint = volume.Mountpoint;
-  return result;
-}
 
 type Signal = AbortSignal | undefined;
 

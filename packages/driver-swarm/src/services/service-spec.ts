@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ContainerConfig, Placement, PlacementConstraint } from '@berth/core';
 import type { ServiceSpec } from '../cluster/swarm-types.js';
 
@@ -138,6 +139,7 @@ export function toServiceSpec(config: ContainerConfig, options: SpecOptions): Se
     // address, and a one-task service has just the one.
     EndpointSpec: { Mode: 'dnsrr' },
   };
-  if (config.name !== undefined) spec.Name = config.name;
+  // The swarm's own generated names collide under many creates at once; ours cannot.
+  spec.Name = config.name ?? `berth-${randomBytes(8).toString('hex')}`;
   return spec;
 }
